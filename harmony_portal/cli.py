@@ -1,0 +1,125 @@
+"""The harmony-portal command: operators' tasks from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from harmony_portal.db import get_engine, session_scope
+from harmony_portal.migrations import upgrade
+from harmony_portal.models import utc_now
+from harmony_portal.services import accounts, demo, two_factor
+from harmony_portal.services.audit import verify_chain
+from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.organizations import add_organization
+from harmony_portal.services.security import provisioning_uri
+from harmony_portal.vocabulary import PROVIDER_TYPES
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _cmd_migrate(_args) -> int:
+    upgrade()
+    print("database is at the newest schema")
+    return 0
+
+
+def _cmd_create_admin(args) -> int:
+    with session_scope() as session:
+        admin = accounts.create_admin(session, args.user_id, args.email, args.password)
+        device, secret = two_factor.begin_device(session, admin, "Authenticator app", secret=args.totp_secret)
+        # An operator-made device is trusted as set up: the key is printed once, here.
+        device.confirmed_at = utc_now()
+        session.add(device)
+    print(f"created administrator {admin.user_id}")
+    print(f"TOTP setup key: {secret}")
+    print(f"otpauth URI: {provisioning_uri(secret, admin.user_id)}")
+    return 0
+
+
+def _cmd_add_organization(args) -> int:
+    with session_scope() as session:
+        org = add_organization(session, args.id, args.name, args.type, actor=None)
+    print(f"added organization {org.id}: {org.name} ({org.provider_type})")
+    return 0
+
+
+def _cmd_seed_demo(_args) -> int:
+    with session_scope() as session:
+        if not demo.is_empty(session):
+            return _fail("the database already has accounts; seed-demo fills an empty database only")
+        logins = demo.seed_demo(session)
+    print(f"demo data seeded. Every demo password: {demo.DEMO_PASSWORD}")
+    print("Two-factor codes: harmony-portal totp-code --user-id USER_ID")
+    for login in logins:
+        print(f"  {login.user_id:<18} {login.role}")
+    return 0
+
+
+def _cmd_totp_code(args) -> int:
+    with session_scope() as session:
+        user = accounts.find_user(session, args.user_id)
+        if user is None:
+            return _fail(f"no account with User ID {args.user_id!r}")
+        print(two_factor.current_code_for_demo(session, user, utc_now()))
+    return 0
+
+
+def _cmd_verify_audit(_args) -> int:
+    with session_scope() as session:
+        broken = verify_chain(session)
+    if broken is None:
+        print("audit log hash chain is whole")
+        return 0
+    return _fail(f"audit log chain broken at row {broken}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harmony-portal", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_cmd_migrate)
+    p = sub.add_parser("create-admin", help="create a help-desk administrator")
+    p.add_argument("--user-id", required=True)
+    p.add_argument("--email", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--totp-secret", help="base32 secret to use instead of a new one")
+    p.set_defaults(func=_cmd_create_admin)
+    p = sub.add_parser("add-organization", help="add a provider organization")
+    p.add_argument("--id", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--type", required=True, help="; ".join(PROVIDER_TYPES))
+    p.set_defaults(func=_cmd_add_organization)
+    sub.add_parser("seed-demo", help="seed demo data into an empty database").set_defaults(func=_cmd_seed_demo)
+    p = sub.add_parser("totp-code", help="current two-factor code of a demo account")
+    p.add_argument("--user-id", required=True)
+    p.set_defaults(func=_cmd_totp_code)
+    sub.add_parser("verify-audit", help="check the audit log hash chain").set_defaults(func=_cmd_verify_audit)
+    p = sub.add_parser("serve", help="migrate, seed, build the frontend if it changed, and serve")
+    p.set_defaults(func=_cmd_serve)
+    return parser
+
+
+def _cmd_serve(_args) -> int:
+    from harmony_portal.launcher import serve
+
+    return serve()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command not in {"migrate", "serve"}:
+            upgrade()
+        return args.func(args)
+    except Invalid as exc:
+        return _fail("; ".join(exc.errors.values()))
+    except DomainError as exc:
+        return _fail(str(exc))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""All tables, re-exported so ``from harmony_portal.models import User`` works."""
+
+from harmony_portal.models._base import utc_now
+from harmony_portal.models.accounts import (
+    PasswordReset,
+    RecoveryCode,
+    TotpDevice,
+    User,
+    UserSession,
+)
+from harmony_portal.models.audit import AuditEvent
+from harmony_portal.models.maintenance import Announcement, MaintenanceWindow
+from harmony_portal.models.organizations import Organization
+from harmony_portal.models.outbox import OutboxEmail
+from harmony_portal.models.pq import PQ, Attachment, Draft, PQNote
+from harmony_portal.models.roles import OrgRole, RoleRequest
+
+__all__ = [
+    "PQ",
+    "Announcement",
+    "Attachment",
+    "AuditEvent",
+    "Draft",
+    "MaintenanceWindow",
+    "OrgRole",
+    "Organization",
+    "OutboxEmail",
+    "PQNote",
+    "PasswordReset",
+    "RecoveryCode",
+    "RoleRequest",
+    "TotpDevice",
+    "User",
+    "UserSession",
+    "utc_now",
+]

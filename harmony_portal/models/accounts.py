@@ -1,0 +1,86 @@
+"""People and how they prove who they are."""
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from harmony_portal.models._base import utc_now
+
+
+class User(SQLModel, table=True):
+    """A HARP-style account. ``user_id`` is the sign-in name people type."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=64)
+    # Lower-cased copies make uniqueness and look-ups case-insensitive on every engine.
+    user_id_key: str = Field(max_length=64, unique=True, index=True)
+    email: str = Field(max_length=254)
+    email_key: str = Field(max_length=254, unique=True, index=True)
+    first_name: str = Field(max_length=80)
+    middle_name: str = Field(default="", max_length=80)
+    last_name: str = Field(max_length=80)
+    date_of_birth: date | None = None
+    phone: str = Field(default="", max_length=32)
+    address_line1: str = Field(default="", max_length=120)
+    address_line2: str = Field(default="", max_length=120)
+    city: str = Field(default="", max_length=80)
+    state: str = Field(default="", max_length=40)
+    zip_code: str = Field(default="", max_length=10)
+    zip_extension: str = Field(default="", max_length=4)
+    country: str = Field(default="USA", max_length=60)
+    challenge_question: str = Field(default="", max_length=200)
+    challenge_answer_hash: str = Field(default="", max_length=255)
+    password_hash: str = Field(max_length=255)
+    password_changed_at: datetime = Field(default_factory=utc_now)
+    is_admin: bool = False
+    is_demo: bool = False
+    is_active: bool = True
+    failed_password_count: int = 0
+    failed_code_count: int = 0
+    failure_window_start: datetime | None = None
+    locked_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class TotpDevice(SQLModel, table=True):
+    """An authenticator app. ``last_used_step`` stops a code being replayed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    name: str = Field(default="Authenticator app", max_length=60)
+    secret: str = Field(max_length=255)
+    confirmed_at: datetime | None = None
+    last_used_step: int = 0
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A single-use recovery code, stored hashed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    code_hash: str = Field(max_length=255)
+    used_at: datetime | None = None
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. Only the token's hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utc_now)
+    last_seen_at: datetime = Field(default_factory=utc_now)
+    ended_at: datetime | None = None
+    ip: str = Field(default="", max_length=64)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A single-use password reset link."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utc_now)
+    expires_at: datetime
+    used_at: datetime | None = None

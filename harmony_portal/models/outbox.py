@@ -1,0 +1,20 @@
+"""Emails queued in the same transaction as the change that causes them."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from harmony_portal.models._base import utc_now
+
+
+class OutboxEmail(SQLModel, table=True):
+    """One email; ``sent_at`` is set once an SMTP server accepted it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    to_address: str = Field(max_length=254, index=True)
+    subject: str = Field(max_length=200)
+    body: str
+    created_at: datetime = Field(default_factory=utc_now)
+    sent_at: datetime | None = Field(default=None, index=True)
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=500)

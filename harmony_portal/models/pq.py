@@ -1,0 +1,63 @@
+"""Provider Questions, their notes and attachments, and saved drafts."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from harmony_portal.models._base import utc_now
+
+
+class PQ(SQLModel, table=True):
+    """A Provider Question filed in the PQ chapter."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: str | None = Field(default=None, foreign_key="organization.id", index=True)
+    provider_name: str = Field(max_length=200)
+    inquiry_type: str = Field(max_length=40)
+    subject: str = Field(max_length=200)
+    details: str = Field(max_length=10000)
+    status: str = Field(default="Pending", max_length=20)
+    assigned_resource: str = Field(default="", max_length=120)
+    created_by_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+    first_response_due_at: datetime | None = Field(default=None, index=True)
+    first_response_at: datetime | None = None
+
+
+class PQNote(SQLModel, table=True):
+    """A note on a PQ (an Access Request note carries the signed form)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pq_id: int = Field(foreign_key="pq.id", index=True)
+    note_type: str = Field(max_length=40)
+    status: str = Field(max_length=20)
+    text: str = Field(max_length=10000)
+    author_id: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class Attachment(SQLModel, table=True):
+    """Metadata of an uploaded file; the bytes live in the private store."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pq_id: int = Field(foreign_key="pq.id", index=True)
+    note_id: int | None = Field(default=None, foreign_key="pqnote.id")
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=120)
+    size: int
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=128, unique=True)
+    uploaded_by_id: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class Draft(SQLModel, table=True):
+    """Server-side copy of a long form, so nothing typed is lost."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=40)
+    key: str = Field(default="", max_length=64)
+    data: str = Field(default="{}")
+    updated_at: datetime = Field(default_factory=utc_now)

@@ -1,0 +1,39 @@
+"""Roles people hold at organizations, and their requests for them."""
+
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from harmony_portal.models._base import utc_now
+
+
+class OrgRole(SQLModel, table=True):
+    """A granted role: who holds it, where, and who granted it when."""
+
+    __table_args__ = (UniqueConstraint("user_id", "organization_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    organization_id: str = Field(foreign_key="organization.id", index=True)
+    role: str = Field(max_length=40)
+    granted_by_id: int | None = Field(default=None, foreign_key="user.id")
+    granted_at: datetime = Field(default_factory=utc_now)
+
+
+class RoleRequest(SQLModel, table=True):
+    """A request for a role. ``version`` makes concurrent decisions race-safe."""
+
+    __table_args__ = (Index("ix_rolerequest_org_status_created", "organization_id", "status", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    organization_id: str = Field(foreign_key="organization.id")
+    role: str = Field(max_length=40)
+    justification: str = Field(max_length=1000)
+    status: str = Field(default="pending", max_length=16)
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+    reason: str = Field(default="", max_length=1000)
+    created_at: datetime = Field(default_factory=utc_now)
+    version: int = 1

@@ -1,0 +1,1 @@
+"""The rules of the portal: plain functions over a SQLModel session. No reflex here."""

@@ -1,0 +1,227 @@
+"""Creating accounts and keeping their profile and password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from harmony_portal.models import User, utc_now
+from harmony_portal.services import audit, validation
+from harmony_portal.services.errors import Invalid, NotAllowed
+from harmony_portal.services.passwords import password_problem
+from harmony_portal.services.security import hash_password, normalise_answer, verify_password
+from harmony_portal.services.sessions import end_other_sessions
+
+PROFILE_FIELDS = (
+    "first_name", "middle_name", "last_name", "date_of_birth", "email", "phone", "address_line1",
+    "address_line2", "city", "state", "zip_code", "zip_extension", "country",
+)
+
+
+@dataclass
+class ProfileForm:
+    """Profile Information as typed (strings, straight from the form)."""
+
+    first_name: str = ""
+    middle_name: str = ""
+    last_name: str = ""
+    date_of_birth: str = ""
+    email: str = ""
+    phone: str = ""
+    address_line1: str = ""
+    address_line2: str = ""
+    city: str = ""
+    state: str = ""
+    zip_code: str = ""
+    zip_extension: str = ""
+    country: str = "USA"
+
+    @classmethod
+    def of(cls, user: User) -> ProfileForm:
+        values = {f.name: getattr(user, f.name) for f in fields(cls)}
+        values["date_of_birth"] = user.date_of_birth.isoformat() if user.date_of_birth else ""
+        return cls(**{k: v or "" for k, v in values.items()})
+
+
+@dataclass
+class SignUpForm(ProfileForm):
+    """Everything the Sign Up page asks for."""
+
+    user_id: str = ""
+    password: str = ""
+    confirm_password: str = ""
+    challenge_question: str = ""
+    challenge_answer: str = ""
+    agree_terms: bool = False
+
+
+def find_user(session: Session, user_id: str) -> User | None:
+    """The account with this User ID, ignoring case."""
+    return session.exec(select(User).where(User.user_id_key == user_id.strip().lower())).first()
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    """The account with this email, ignoring case."""
+    return session.exec(select(User).where(User.email_key == email.strip().lower())).first()
+
+
+def _profile_problems(session: Session, form: ProfileForm, today: date, *, self_id: int | None) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    for name, label in (("first_name", "First Name"), ("last_name", "Last Name")):
+        if not getattr(form, name).strip():
+            problems[name] = f"{label} is required."
+    for name, check in (
+        ("email", validation.email_problem(form.email)),
+        ("date_of_birth", validation.date_of_birth_problem(form.date_of_birth, today)),
+        ("phone", validation.phone_problem(form.phone)),
+    ):
+        if check:
+            problems[name] = check
+    problems.update(validation.address_problems(form.state, form.zip_code, form.zip_extension, form.country))
+    if "email" not in problems:
+        other = find_user_by_email(session, form.email)
+        if other is not None and other.id != self_id:
+            problems["email"] = "That Email Address is already registered to an account."
+    return problems
+
+
+def _apply_profile(user: User, form: ProfileForm) -> None:
+    for name in PROFILE_FIELDS:
+        value = getattr(form, name).strip()
+        if name == "date_of_birth":
+            user.date_of_birth = date.fromisoformat(value)
+        elif name == "state" and validation.is_usa(form.country):
+            user.state = value.upper()
+        else:
+            setattr(user, name, value)
+    user.email_key = user.email.lower()
+
+
+def sign_up(session: Session, form: SignUpForm, *, ip: str = "", now: datetime | None = None) -> User:
+    """Create an account; raises Invalid with every problem found, keyed by field."""
+    now = now or utc_now()
+    problems = _profile_problems(session, form, now.date(), self_id=None)
+    if problem := validation.user_id_problem(form.user_id):
+        problems["user_id"] = problem
+    elif find_user(session, form.user_id):
+        problems["user_id"] = "That User ID is taken. Choose another."
+    if problem := password_problem(form.password, user_id=form.user_id, email=form.email):
+        problems["password"] = problem
+    elif form.password != form.confirm_password:
+        problems["confirm_password"] = "Confirm Password does not match Password."
+    if not form.challenge_question.strip():
+        problems["challenge_question"] = "Choose a Challenge Question."
+    if len(form.challenge_answer.strip()) < 2:
+        problems["challenge_answer"] = "Challenge Answer is required."
+    if not form.agree_terms:
+        problems["agree_terms"] = "You must agree to the Terms & Conditions."
+    if problems:
+        raise Invalid(problems)
+    user = User(
+        user_id=form.user_id.strip(),
+        user_id_key=form.user_id.strip().lower(),
+        email="",
+        email_key="",
+        first_name="",
+        last_name="",
+        password_hash=hash_password(form.password),
+        password_changed_at=now,
+        challenge_question=form.challenge_question.strip(),
+        challenge_answer_hash=hash_password(normalise_answer(form.challenge_answer)),
+        created_at=now,
+    )
+    _apply_profile(user, form)
+    session.add(user)
+    session.flush()
+    audit.record(session, "account.signup", actor_id=user.id, subject_user_id=user.id, ip=ip, now=now)
+    return user
+
+
+def update_profile(session: Session, actor: User, form: ProfileForm, *, now: datetime | None = None) -> User:
+    """Save Profile Information for the acting user (nobody edits someone else's)."""
+    now = now or utc_now()
+    user = session.get(User, actor.id)
+    if user is None:
+        raise NotAllowed()
+    problems = _profile_problems(session, form, now.date(), self_id=user.id)
+    if problems:
+        raise Invalid(problems)
+    _apply_profile(user, form)
+    session.add(user)
+    audit.record(session, "account.profile_updated", actor_id=user.id, subject_user_id=user.id, now=now)
+    return user
+
+
+def change_password(
+    session: Session, actor: User, current: str, new: str, confirm: str, *,
+    keep_session_id: int | None, now: datetime | None = None,
+) -> int:
+    """Change the acting user's password and sign out their other sessions.
+
+    Returns how many other sessions were ended.
+    """
+    now = now or utc_now()
+    user = session.get(User, actor.id)
+    if user is None:
+        raise NotAllowed()
+    if not verify_password(user.password_hash, current):
+        raise Invalid("current_password", "Current Password is not correct.")
+    if problem := password_problem(new, user_id=user.user_id, email=user.email):
+        raise Invalid("new_password", problem)
+    if new != confirm:
+        raise Invalid("confirm_new_password", "Confirm New Password does not match New Password.")
+    if verify_password(user.password_hash, new):
+        raise Invalid("new_password", "New Password must differ from the current one.")
+    user.password_hash = hash_password(new)
+    user.password_changed_at = now
+    session.add(user)
+    ended = end_other_sessions(session, user.id, keep_id=keep_session_id, now=now)
+    audit.record(session, "account.password_changed", actor_id=user.id, subject_user_id=user.id, now=now,
+                 other_sessions_ended=ended)
+    return ended
+
+
+def update_challenge(session: Session, actor: User, question: str, answer: str, current_password: str, *,
+                     now: datetime | None = None) -> None:
+    """Replace the challenge question and answer (the password confirms it is them)."""
+    user = session.get(User, actor.id)
+    if user is None:
+        raise NotAllowed()
+    if not verify_password(user.password_hash, current_password):
+        raise Invalid("challenge_password", "Current Password is not correct.")
+    if not question.strip():
+        raise Invalid("challenge_question", "Choose a Challenge Question.")
+    if len(answer.strip()) < 2:
+        raise Invalid("challenge_answer", "Challenge Answer is required.")
+    user.challenge_question = question.strip()
+    user.challenge_answer_hash = hash_password(normalise_answer(answer))
+    session.add(user)
+    audit.record(session, "account.challenge_changed", actor_id=user.id, subject_user_id=user.id, now=now)
+
+
+def create_admin(session: Session, user_id: str, email: str, password: str, *, first_name: str = "Help",
+                 last_name: str = "Desk", is_demo: bool = False, now: datetime | None = None) -> User:
+    """A help-desk administrator (the CLI's create-admin). No device yet: see two_factor."""
+    now = now or utc_now()
+    problems: dict[str, str] = {}
+    if problem := validation.user_id_problem(user_id):
+        problems["user_id"] = problem
+    elif find_user(session, user_id):
+        problems["user_id"] = f"User ID {user_id!r} already exists."
+    if problem := validation.email_problem(email):
+        problems["email"] = problem
+    elif find_user_by_email(session, email):
+        problems["email"] = f"Email {email!r} is already registered."
+    if problem := password_problem(password, user_id=user_id, email=email):
+        problems["password"] = problem
+    if problems:
+        raise Invalid(problems)
+    user = User(user_id=user_id, user_id_key=user_id.lower(), email=email, email_key=email.lower(),
+                first_name=first_name, last_name=last_name, password_hash=hash_password(password),
+                is_admin=True, is_demo=is_demo, created_at=now, password_changed_at=now)
+    session.add(user)
+    session.flush()
+    audit.record(session, "account.admin_created", subject_user_id=user.id, now=now)
+    return user

@@ -1,0 +1,190 @@
+"""Signing in: password, then a second factor, with lockout after repeated failures."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, func, select
+
+from harmony_portal.models import AuditEvent, RecoveryCode, TotpDevice, User, utc_now
+from harmony_portal.services import audit
+from harmony_portal.services.accounts import find_user
+from harmony_portal.services.clock import format_local
+from harmony_portal.services.errors import Invalid, Locked, NotAllowed
+from harmony_portal.services.security import (
+    matching_totp_step,
+    recovery_code_digest,
+    unseal,
+    verify_password,
+)
+
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+LOCK_DURATION = timedelta(minutes=15)
+REPEAT_LOCKS_FLAG = 3  # this many locks in a day is flagged to the help desk
+BAD_CREDENTIALS = "The User ID or Password is not correct."
+BAD_CODE = "That security code is not correct or has already been used."
+
+
+def _locked_message(until: datetime) -> str:
+    return (f"This account is locked until {format_local(until)} after repeated failed attempts. "
+            "Try again then, or ask the Harmony Help Desk to unlock it.")
+
+
+def _check_not_locked(user: User, now: datetime) -> None:
+    if user.locked_until and user.locked_until > now:
+        raise Locked(_locked_message(user.locked_until), user.locked_until)
+
+
+def _register_failure(session: Session, user: User, kind: str, now: datetime, ip: str) -> None:
+    """Count a failed password or code; the fifth in the window locks the account."""
+    if user.failure_window_start is None or now - user.failure_window_start > FAILURE_WINDOW:
+        user.failure_window_start = now
+        user.failed_password_count = 0
+        user.failed_code_count = 0
+    if kind == "password":
+        user.failed_password_count += 1
+        count = user.failed_password_count
+    else:
+        user.failed_code_count += 1
+        count = user.failed_code_count
+    audit.record(session, f"auth.{kind}_failed", subject_user_id=user.id, ip=ip, now=now, failures=count)
+    if count >= MAX_FAILURES:
+        user.locked_until = now + LOCK_DURATION
+        user.failure_window_start = None
+        user.failed_password_count = user.failed_code_count = 0
+        audit.record(session, "account.locked", subject_user_id=user.id, ip=ip, now=now,
+                     until=user.locked_until.isoformat())
+        recent_locks = session.exec(
+            select(func.count()).select_from(AuditEvent).where(
+                AuditEvent.action == "account.locked", AuditEvent.subject_user_id == user.id,
+                AuditEvent.at >= now - timedelta(days=1))
+        ).one()
+        if recent_locks >= REPEAT_LOCKS_FLAG:
+            audit.record(session, "account.repeatedly_locked", subject_user_id=user.id, ip=ip, now=now,
+                         locks_in_24h=recent_locks)
+    session.add(user)
+
+
+def check_password(session: Session, user_id: str, password: str, *, ip: str = "",
+                   now: datetime | None = None) -> User:
+    """First step of sign-in. Returns the user, or raises Invalid/Locked.
+
+    An unknown User ID costs the same hash time as a wrong password, and both get
+    the same message.
+    """
+    now = now or utc_now()
+    user = find_user(session, user_id) if user_id.strip() else None
+    matches = verify_password(user.password_hash if user else None, password)
+    if user is None or not user.is_active:
+        audit.record(session, "auth.password_failed", target=user_id.strip()[:120], ip=ip, now=now,
+                     reason="unknown user")
+        raise Invalid("password", BAD_CREDENTIALS)
+    _check_not_locked(user, now)
+    if not matches:
+        _register_failure(session, user, "password", now, ip)
+        _check_not_locked(user, now)
+        raise Invalid("password", BAD_CREDENTIALS)
+    return user
+
+
+def confirmed_devices(session: Session, user_id: int) -> list[TotpDevice]:
+    """The user's working authenticators, oldest first."""
+    return list(session.exec(
+        select(TotpDevice).where(TotpDevice.user_id == user_id, TotpDevice.confirmed_at.is_not(None))
+        .order_by(TotpDevice.id)
+    ))
+
+
+def _finish_sign_in(session: Session, user: User, now: datetime, ip: str, method: str) -> None:
+    user.failure_window_start = None
+    user.failed_password_count = user.failed_code_count = 0
+    session.add(user)
+    audit.record(session, "auth.signed_in", actor_id=user.id, subject_user_id=user.id, ip=ip, now=now,
+                 method=method)
+
+
+def check_security_code(session: Session, user_id: int, code: str, *, ip: str = "",
+                        now: datetime | None = None) -> User:
+    """Second step: a TOTP code from any confirmed device, never one used before."""
+    now = now or utc_now()
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotAllowed()
+    _check_not_locked(user, now)
+    for device in confirmed_devices(session, user.id):
+        step = matching_totp_step(unseal(device.secret), code, now, device.last_used_step)
+        if step is not None:
+            # Conditional update: two requests racing with one code, only one wins.
+            won = session.exec(
+                select(TotpDevice).where(TotpDevice.id == device.id, TotpDevice.last_used_step < step)
+                .with_for_update()
+            ).first()
+            if won is None:
+                break
+            won.last_used_step = step
+            session.add(won)
+            _finish_sign_in(session, user, now, ip, "totp")
+            return user
+    _register_failure(session, user, "code", now, ip)
+    _check_not_locked(user, now)
+    raise Invalid("security_code", BAD_CODE)
+
+
+def use_recovery_code(session: Session, user_id: int, code: str, *, ip: str = "",
+                      now: datetime | None = None) -> User:
+    """Second step with a recovery code instead; each code works once."""
+    now = now or utc_now()
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotAllowed()
+    _check_not_locked(user, now)
+    digest = recovery_code_digest(code)
+    record = session.exec(
+        select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == digest,
+                                   RecoveryCode.used_at.is_(None))
+    ).first()
+    if record is None:
+        _register_failure(session, user, "code", now, ip)
+        _check_not_locked(user, now)
+        raise Invalid("recovery_code", "That recovery code is not correct or has already been used.")
+    record.used_at = now
+    session.add(record)
+    left = session.exec(select(func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).one()
+    audit.record(session, "auth.recovery_code_used", actor_id=user.id, subject_user_id=user.id, ip=ip,
+                 now=now, codes_left=left)
+    _finish_sign_in(session, user, now, ip, "recovery code")
+    return user
+
+
+def _require_admin(session: Session, actor: User) -> None:
+    current = session.get(User, actor.id)
+    if current is None or not current.is_admin:
+        raise NotAllowed("Only help-desk administrators can do that.")
+
+
+def unlock_account(session: Session, actor: User, user_id: int, *, now: datetime | None = None) -> None:
+    """Help desk: lift a lock before it expires."""
+    _require_admin(session, actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise Invalid("user", "No such user.")
+    user.locked_until = None
+    user.failure_window_start = None
+    user.failed_password_count = user.failed_code_count = 0
+    session.add(user)
+    audit.record(session, "account.unlocked", actor_id=actor.id, subject_user_id=user.id, now=now)
+
+
+def reset_two_factor(session: Session, actor: User, user_id: int, *, now: datetime | None = None) -> None:
+    """Help desk: remove every device and recovery code; the user enrols again at sign-in."""
+    _require_admin(session, actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise Invalid("user", "No such user.")
+    for device in session.exec(select(TotpDevice).where(TotpDevice.user_id == user.id)):
+        session.delete(device)
+    for code in session.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
+        session.delete(code)
+    audit.record(session, "account.two_factor_reset", actor_id=actor.id, subject_user_id=user.id, now=now)

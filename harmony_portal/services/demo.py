@@ -1,0 +1,87 @@
+"""Demo organizations, accounts and requests, for a first look at the portal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, func, select
+
+from harmony_portal.models import OrgRole, RoleRequest, User, utc_now
+from harmony_portal.services import accounts, two_factor
+from harmony_portal.services.organizations import add_organization
+from harmony_portal.services.security import hash_password
+
+DEMO_PASSWORD = "Northern-Lights-Demo-2026"
+
+DEMO_ORGANIZATIONS = (
+    ("123", "Taiga Nursing Home", "Nursing Home"),
+    ("AK-PCS-01", "Denali Personal Care Services", "Personal Care Services (PCS) Agency"),
+    ("AK-DDRC-01", "Kenai Developmental Disability Resource Center",
+     "Developmental Disability Resource Center (DDRC)"),
+)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    user_id: str
+    role: str
+
+
+# user_id, first, last, email, organization roles
+DEMO_PEOPLE = (
+    ("so.constant", "Constant", "Pivinski", "constant.pivinski@example.org", [("123", "Security Official")]),
+    ("so.aditya", "Aditya", "Ayyagari", "aditya.ayyagari@example.org",
+     [("123", "Security Official"), ("AK-PCS-01", "Security Official")]),
+    ("pamela.cameron", "Pamela", "Cameron", "pamela.cameron@example.org", []),
+    ("vj.staff", "Vijay", "Twentyfour", "vijay.twentyfour@example.org", [("123", "Staff")]),
+)
+
+
+def is_empty(session: Session) -> bool:
+    return session.exec(select(func.count()).select_from(User)).one() == 0
+
+
+def _demo_user(session: Session, user_id: str, first: str, last: str, email: str, now: datetime) -> User:
+    user = User(user_id=user_id, user_id_key=user_id.lower(), email=email, email_key=email.lower(),
+                first_name=first, last_name=last, password_hash=hash_password(DEMO_PASSWORD),
+                challenge_question="What city were you born in?",
+                challenge_answer_hash=hash_password("anchorage"), city="Anchorage", state="AK",
+                zip_code="99501", is_demo=True, created_at=now)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _enrol(session: Session, user: User, now: datetime) -> None:
+    device, secret = two_factor.begin_device(session, user, "Demo authenticator")
+    device.confirmed_at = now
+    session.add(device)
+
+
+def seed_demo(session: Session, *, now: datetime | None = None) -> list[DemoLogin]:
+    """Seed the demo data. Refuses a database that already has accounts."""
+    now = now or utc_now()
+    if not is_empty(session):
+        raise RuntimeError("the database already has accounts; demo data goes into an empty one only")
+    for org_id, name, kind in DEMO_ORGANIZATIONS:
+        add_organization(session, org_id, name, kind, actor=None, now=now)
+    logins = []
+    admin = accounts.create_admin(session, "helpdesk.admin", "harmony.helpdesk@example.org", DEMO_PASSWORD,
+                                  first_name="Harmony", last_name="Help Desk", is_demo=True, now=now)
+    _enrol(session, admin, now)
+    logins.append(DemoLogin(admin.user_id, "Help-desk administrator"))
+    people = {}
+    for user_id, first, last, email, roles in DEMO_PEOPLE:
+        user = _demo_user(session, user_id, first, last, email, now)
+        _enrol(session, user, now)
+        people[user_id] = user
+        for org_id, role in roles:
+            session.add(OrgRole(user_id=user.id, organization_id=org_id, role=role, granted_at=now))
+        label = ", ".join(f"{role} at {org}" for org, role in roles) or "Provider staff, no roles yet"
+        logins.append(DemoLogin(user_id, label))
+    session.add(RoleRequest(user_id=people["pamela.cameron"].id, organization_id="123",
+                            role="Assessment Coordinator", created_at=now,
+                            justification="New assessment coordinator starting this week; needs iQIES access."))
+    session.flush()
+    return logins

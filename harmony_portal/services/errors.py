@@ -1,0 +1,38 @@
+"""The small family of errors services raise; state turns them into messages."""
+
+
+class DomainError(Exception):
+    """Base class: ``str(error)`` is a sentence fit to show a user."""
+
+
+class NotAllowed(DomainError):
+    """The acting user may not do this."""
+
+    def __init__(self, message: str = "You are not allowed to do that."):
+        super().__init__(message)
+
+
+class Invalid(DomainError):
+    """Input refused. ``errors`` maps a field label to its message."""
+
+    def __init__(self, errors: dict[str, str] | str, message: str | None = None):
+        if isinstance(errors, str):
+            errors = {errors: message or "is not valid."}
+        self.errors = errors
+        super().__init__(" ".join(errors.values()))
+
+
+class Conflict(DomainError):
+    """Someone else changed the thing first (or it already exists)."""
+
+
+class Locked(DomainError):
+    """The account is locked until ``until`` (UTC)."""
+
+    def __init__(self, message: str, until=None):
+        self.until = until
+        super().__init__(message)
+
+
+class Maintenance(DomainError):
+    """The system is in a maintenance window; saving is refused."""

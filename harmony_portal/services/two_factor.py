@@ -1,0 +1,122 @@
+"""Authenticator devices and recovery codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from harmony_portal.models import RecoveryCode, TotpDevice, User, utc_now
+from harmony_portal.services import audit
+from harmony_portal.services.errors import Invalid, NotAllowed
+from harmony_portal.services.security import (
+    current_totp,
+    matching_totp_step,
+    new_recovery_codes,
+    new_totp_secret,
+    recovery_code_digest,
+    seal,
+    unseal,
+)
+
+
+def _own_device(session: Session, actor: User, device_id: int) -> TotpDevice:
+    device = session.get(TotpDevice, device_id)
+    if device is None or device.user_id != actor.id:
+        raise NotAllowed("That device is not yours.")
+    return device
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid("device_name", "Device name is required.")
+    if len(name) > 60:
+        raise Invalid("device_name", "Device name must be at most 60 characters.")
+    return name
+
+
+def begin_device(session: Session, actor: User, name: str = "Authenticator app", *,
+                 secret: str | None = None) -> tuple[TotpDevice, str]:
+    """An unconfirmed device and its base32 secret, to show once as QR code and key."""
+    secret = secret or new_totp_secret()
+    device = TotpDevice(user_id=actor.id, name=_clean_name(name), secret=seal(secret))
+    session.add(device)
+    session.flush()
+    return device, secret
+
+
+def confirm_device(session: Session, actor: User, device_id: int, code: str, *,
+                   now: datetime | None = None) -> list[str]:
+    """Confirm a device with a code from it.
+
+    Returns fresh recovery codes (to show once) when this is the user's first
+    device, else an empty list.
+    """
+    now = now or utc_now()
+    device = _own_device(session, actor, device_id)
+    if device.confirmed_at is not None:
+        raise Invalid("security_code", "This device is already set up.")
+    step = matching_totp_step(unseal(device.secret), code, now, 0)
+    if step is None:
+        raise Invalid("security_code", "That security code is not correct. Check the time on your phone "
+                      "and enter the 6-digit code your app shows now.")
+    first = not session.exec(select(TotpDevice).where(
+        TotpDevice.user_id == actor.id, TotpDevice.confirmed_at.is_not(None))).first()
+    device.confirmed_at = now
+    device.last_used_step = step
+    session.add(device)
+    audit.record(session, "account.device_added", actor_id=actor.id, subject_user_id=actor.id, now=now,
+                 device=device.name)
+    return replace_recovery_codes(session, actor, now=now) if first else []
+
+
+def replace_recovery_codes(session: Session, actor: User, *, now: datetime | None = None) -> list[str]:
+    """Ten new recovery codes; the old ones stop working."""
+    for old in session.exec(select(RecoveryCode).where(RecoveryCode.user_id == actor.id)):
+        session.delete(old)
+    codes = new_recovery_codes()
+    for code in codes:
+        session.add(RecoveryCode(user_id=actor.id, code_hash=recovery_code_digest(code)))
+    audit.record(session, "account.recovery_codes_issued", actor_id=actor.id, subject_user_id=actor.id,
+                 now=now)
+    return codes
+
+
+def rename_device(session: Session, actor: User, device_id: int, name: str, *,
+                  now: datetime | None = None) -> None:
+    device = _own_device(session, actor, device_id)
+    device.name = _clean_name(name)
+    session.add(device)
+    audit.record(session, "account.device_renamed", actor_id=actor.id, subject_user_id=actor.id, now=now,
+                 device=device.name)
+
+
+def remove_device(session: Session, actor: User, device_id: int, *, now: datetime | None = None) -> None:
+    """Remove a device; the last confirmed one stays (an account always has a second factor)."""
+    device = _own_device(session, actor, device_id)
+    if device.confirmed_at is not None:
+        confirmed = session.exec(select(TotpDevice).where(
+            TotpDevice.user_id == actor.id, TotpDevice.confirmed_at.is_not(None))).all()
+        if len(confirmed) <= 1:
+            raise Invalid("devices", "You can't remove your only device. Add another one first.")
+    session.delete(device)
+    audit.record(session, "account.device_removed", actor_id=actor.id, subject_user_id=actor.id, now=now,
+                 device=device.name)
+
+
+def list_devices(session: Session, actor: User) -> list[TotpDevice]:
+    """The acting user's confirmed devices."""
+    return list(session.exec(select(TotpDevice).where(
+        TotpDevice.user_id == actor.id, TotpDevice.confirmed_at.is_not(None)).order_by(TotpDevice.id)))
+
+
+def current_code_for_demo(session: Session, user: User, now: datetime) -> str:
+    """The code a demo account's first device shows now. Real accounts: refused."""
+    if not user.is_demo:
+        raise NotAllowed("totp-code works for demo accounts only.")
+    device = session.exec(select(TotpDevice).where(
+        TotpDevice.user_id == user.id, TotpDevice.confirmed_at.is_not(None)).order_by(TotpDevice.id)).first()
+    if device is None:
+        raise Invalid("user", "That account has no authenticator yet.")
+    return current_totp(unseal(device.secret), now)

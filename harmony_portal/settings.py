@@ -1,0 +1,88 @@
+"""One Settings object, read from the environment (see README "Settings")."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "default"}
+
+
+class ConfigurationError(RuntimeError):
+    """The environment asks for something the portal refuses to run with."""
+
+
+class Settings(BaseSettings):
+    """Every setting the portal reads; names match the environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    database_url: str = "sqlite:///data/harmony.db"
+    redis_url: str | None = None
+    port: int = 3000
+    harmony_secret_key: str | None = None
+    harmony_demo: bool = True
+    harmony_upload_dir: Path = Path("data/attachments")
+    smtp_url: str | None = None
+    harmony_timezone: str = "America/Anchorage"
+    harmony_env: str = Field(default="development")
+    harmony_base_url: str = "http://localhost:3000"
+
+    @property
+    def is_production(self) -> bool:
+        return self.harmony_env.lower() in {"production", "prod"}
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.harmony_timezone)
+
+    @property
+    def data_dir(self) -> Path:
+        return PROJECT_ROOT / "data"
+
+    @property
+    def upload_dir(self) -> Path:
+        path = self.harmony_upload_dir
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with relative SQLite paths anchored at the project root."""
+        prefix = "sqlite:///"
+        url = self.database_url
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str(PROJECT_ROOT / url[len(prefix):])
+        return url
+
+    def secret_key(self) -> str:
+        """The signing/encryption key.
+
+        In development a key is generated into ``data/secret_key`` on first use.
+        A production start refuses a missing or placeholder key.
+        """
+        key = (self.harmony_secret_key or "").strip()
+        if key and key.lower() not in DEFAULT_SECRET_PLACEHOLDERS:
+            return key
+        if self.is_production:
+            raise ConfigurationError(
+                "HARMONY_SECRET_KEY is missing or a placeholder: set it to a long random "
+                "value (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        key_file = self.data_dir / "secret_key"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests clear the cache to change them)."""
+    return Settings()

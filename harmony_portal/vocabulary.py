@@ -1,0 +1,34 @@
+"""The words of the portal (ui-contract "Vocabulary"), in one place."""
+
+PROVIDER_TYPES = (
+    "Personal Care Services (PCS) Agency",
+    "Developmental Disability Resource Center (DDRC)",
+    "Nursing Home",
+    "Care Coordinator",
+)
+
+SECURITY_OFFICIAL = "Security Official"
+ORGANIZATION_ROLES = (
+    SECURITY_OFFICIAL,
+    "Access Coordinator",
+    "Assessment Coordinator",
+    "Provider Security Admin",
+    "Staff",
+)
+
+HELP_DESK = "Harmony Help Desk"
+INQUIRY_TYPES = ("Access Request", "General Question", "Billing", "Technical Issue", "Certification")
+PQ_STATUSES = ("Pending", "In Progress", "Resolved", "Closed")
+PQ_NOTE_TYPES = ("Access Request", "General", "Response", "Internal")
+
+CHALLENGE_QUESTIONS = (
+    "What was the name of your first pet?",
+    "What city were you born in?",
+    "What was the make of your first car?",
+    "What is your mother's maiden name?",
+    "What was the name of your elementary school?",
+)
+
+HELP_DESK_EMAIL = "DSDSHarmonyHelp@alaska.gov"
+CARE_COORDINATION_EMAIL = "carecoordinationsupport@alaska.gov"
+HELP_BOX_HOURS = "7:00am to 5:30pm, Monday through Friday, except Alaska state holidays"
