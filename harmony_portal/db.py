@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from harmony_portal.services.errors import DomainError
 from harmony_portal.settings import get_settings
 
 
@@ -46,6 +47,14 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         try:
             yield session
             session.commit()
+        except DomainError as error:
+            # A refusal that must still leave a trace (a failed sign-in counts
+            # towards lockout and is audited) keeps its changes.
+            if error.keeps_changes:
+                session.commit()
+            else:
+                session.rollback()
+            raise
         except BaseException:
             session.rollback()
             raise

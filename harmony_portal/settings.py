@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     harmony_timezone: str = "America/Anchorage"
     harmony_env: str = Field(default="development")
     harmony_base_url: str = "http://localhost:3000"
+    # How often an open page asks whether its session is about to idle out.
+    harmony_idle_check_seconds: int = 30
 
     @property
     def is_production(self) -> bool:

@@ -33,7 +33,7 @@ def _locked_message(until: datetime) -> str:
 
 def _check_not_locked(user: User, now: datetime) -> None:
     if user.locked_until and user.locked_until > now:
-        raise Locked(_locked_message(user.locked_until), user.locked_until)
+        raise Locked(_locked_message(user.locked_until), user.locked_until).keeping_changes()
 
 
 def _register_failure(session: Session, user: User, kind: str, now: datetime, ip: str) -> None:
@@ -79,12 +79,12 @@ def check_password(session: Session, user_id: str, password: str, *, ip: str = "
     if user is None or not user.is_active:
         audit.record(session, "auth.password_failed", target=user_id.strip()[:120], ip=ip, now=now,
                      reason="unknown user")
-        raise Invalid("password", BAD_CREDENTIALS)
+        raise Invalid("password", BAD_CREDENTIALS).keeping_changes()
     _check_not_locked(user, now)
     if not matches:
         _register_failure(session, user, "password", now, ip)
         _check_not_locked(user, now)
-        raise Invalid("password", BAD_CREDENTIALS)
+        raise Invalid("password", BAD_CREDENTIALS).keeping_changes()
     return user
 
 
@@ -128,7 +128,7 @@ def check_security_code(session: Session, user_id: int, code: str, *, ip: str = 
             return user
     _register_failure(session, user, "code", now, ip)
     _check_not_locked(user, now)
-    raise Invalid("security_code", BAD_CODE)
+    raise Invalid("security_code", BAD_CODE).keeping_changes()
 
 
 def use_recovery_code(session: Session, user_id: int, code: str, *, ip: str = "",
@@ -147,7 +147,7 @@ def use_recovery_code(session: Session, user_id: int, code: str, *, ip: str = ""
     if record is None:
         _register_failure(session, user, "code", now, ip)
         _check_not_locked(user, now)
-        raise Invalid("recovery_code", "That recovery code is not correct or has already been used.")
+        raise Invalid("recovery_code", "That recovery code is not correct or has already been used.").keeping_changes()
     record.used_at = now
     session.add(record)
     left = session.exec(select(func.count()).select_from(RecoveryCode).where(

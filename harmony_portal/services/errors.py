@@ -2,7 +2,17 @@
 
 
 class DomainError(Exception):
-    """Base class: ``str(error)`` is a sentence fit to show a user."""
+    """Base class: ``str(error)`` is a sentence fit to show a user.
+
+    ``keeps_changes`` marks a refusal whose transaction must still commit (the
+    failure count and audit row of a wrong password, for instance).
+    """
+
+    keeps_changes = False
+
+    def keeping_changes(self) -> "DomainError":
+        self.keeps_changes = True
+        return self
 
 
 class NotAllowed(DomainError):

@@ -72,7 +72,7 @@ def complete_reset(session: Session, token: str, *, answer: str, code: str, new_
     if not verify_password(user.challenge_answer_hash, normalise_answer(answer)):
         audit.record(session, "account.reset_failed", subject_user_id=user.id, ip=ip, now=now,
                      reason="challenge answer")
-        raise Invalid("challenge_answer", "The Challenge Answer is not correct.")
+        raise Invalid("challenge_answer", "The Challenge Answer is not correct.").keeping_changes()
     if problem := password_problem(new_password, user_id=user.user_id, email=user.email):
         raise Invalid("new_password", problem)
     if new_password != confirm_password:

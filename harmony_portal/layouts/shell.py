@@ -1,0 +1,128 @@
+"""The page shell: skip link, header and navigation, banners, one <main>, footer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from harmony_portal import routes
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.shell import ShellState
+from harmony_portal.vocabulary import CARE_COORDINATION_EMAIL, HELP_BOX_HOURS, HELP_DESK_EMAIL
+
+
+def _nav_link(text: str, href: str) -> rx.Component:
+    return rx.el.li(rx.el.a(text, href=href))
+
+
+def navigation() -> rx.Component:
+    signed_in = rx.fragment(
+        _nav_link("Home", routes.HOME),
+        rx.cond(AuthState.is_security_official | AuthState.is_admin,
+                 _nav_link("Security Official", routes.SECURITY_OFFICIAL)),
+        rx.cond(AuthState.is_admin, _nav_link("Administration", routes.ADMIN)),
+        _nav_link("User Profile", routes.PROFILE),
+        _nav_link("Help", routes.HELP),
+        rx.el.li(rx.el.button("Logout", type="button", class_name="nav-button", on_click=AuthState.logout)),
+    )
+    signed_out = rx.fragment(
+        _nav_link("Login", routes.LOGIN),
+        _nav_link("Sign Up", routes.SIGNUP),
+        _nav_link("Help", routes.HELP),
+    )
+    return rx.el.nav(rx.el.ul(rx.cond(AuthState.signed_in, signed_in, signed_out)),
+                     aria_label="Main", class_name="site-nav")
+
+
+def maintenance_banner() -> rx.Component:
+    """role=alert while maintenance is on, role=status before it (ui-contract)."""
+    return rx.cond(
+        ShellState.banner_text != "",
+        rx.cond(
+            ShellState.banner_in_progress,
+            rx.el.div(ShellState.banner_text, role="alert", class_name="banner banner-alert"),
+            rx.el.div(ShellState.banner_text, role="status", class_name="banner banner-status"),
+        ),
+    )
+
+
+def browser_notice() -> rx.Component:
+    return rx.cond(
+        ShellState.show_browser_notice,
+        rx.el.p("Google Chrome is the recommended browser for Harmony. Other browsers have known issues.",
+                class_name="browser-notice"),
+    )
+
+
+def idle_warning() -> rx.Component:
+    """The HIPAA automatic-logoff warning, two minutes before it happens."""
+    return rx.fragment(
+        rx.cond(
+            AuthState.signed_in,
+            rx.moment(interval=AuthState.idle_check_ms, on_change=AuthState.check_idle,
+                      display="none", aria_hidden="true"),
+        ),
+        rx.cond(
+            AuthState.idle_warning,
+            rx.el.div(
+                rx.el.div(
+                    rx.el.h2("Are you still there?", id="idle-title"),
+                    rx.el.p("For your security you will be signed out in 2 minutes because of inactivity. "
+                            "Work you have not saved will be lost."),
+                    rx.el.button("Stay signed in", type="button", class_name="btn btn-primary",
+                                 on_click=AuthState.stay_signed_in, auto_focus=True),
+                    role="alertdialog", aria_modal="true", aria_labelledby="idle-title", class_name="dialog",
+                ),
+                class_name="dialog-backdrop",
+            ),
+        ),
+    )
+
+
+def footer() -> rx.Component:
+    return rx.el.footer(
+        rx.el.div(
+            rx.el.div(
+                rx.el.h2("Harmony Help Desk"),
+                rx.el.p(rx.el.a(HELP_DESK_EMAIL, href=f"mailto:{HELP_DESK_EMAIL}")),
+                rx.el.p(f"Help box monitored {HELP_BOX_HOURS}."),
+            ),
+            rx.el.div(
+                rx.el.h2("Care Coordination"),
+                rx.el.p(rx.el.a(CARE_COORDINATION_EMAIL, href=f"mailto:{CARE_COORDINATION_EMAIL}")),
+            ),
+            rx.el.div(
+                rx.el.h2("Maintenance"),
+                rx.el.p("Weekly maintenance every Sunday, 2:00pm to 8:00pm. Unsaved work is not recoverable."),
+                rx.el.p(rx.el.a("Help", href=routes.HELP), " · ", rx.el.a("Terms & Conditions", href=routes.TERMS)),
+            ),
+            class_name="footer-grid",
+        ),
+        class_name="site-footer",
+    )
+
+
+def _shell(*children: rx.Component) -> rx.Component:
+    return rx.fragment(
+        rx.el.a("Skip to main content", href="#main", class_name="skip-link"),
+        rx.el.header(
+            rx.el.a("Harmony Portal", href=routes.HOME, class_name="brand"),
+            navigation(),
+            class_name="site-header",
+        ),
+        maintenance_banner(),
+        browser_notice(),
+        rx.el.main(*children, id="main", tab_index=-1),
+        footer(),
+        idle_warning(),
+    )
+
+
+def page(*children: rx.Component) -> rx.Component:
+    """A public page."""
+    return _shell(*children)
+
+
+def protected_page(*children: rx.Component) -> rx.Component:
+    """A page for signed-in users: nothing renders until the session is confirmed."""
+    return _shell(rx.cond(AuthState.signed_in, rx.fragment(*children),
+                          rx.el.p("Checking your sign-in…", role="status")))

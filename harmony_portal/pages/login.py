@@ -1,0 +1,67 @@
+"""/login: the HARP sign-in, in two steps."""
+
+import reflex as rx
+
+from harmony_portal import routes
+from harmony_portal.components import checkbox_field, message, submit_button, text_field
+from harmony_portal.layouts import page
+from harmony_portal.state.login import LoginState
+
+
+def _password_step() -> rx.Component:
+    return rx.el.form(
+        text_field("User ID", "user_id", required=True, autocomplete="username"),
+        text_field("Password", "password", type="password", required=True, autocomplete="current-password"),
+        checkbox_field(rx.fragment("I agree to the Terms & Conditions"), "agree_terms",
+                       error=LoginState.terms_error),
+        rx.el.p(rx.el.a("Read the Terms & Conditions", href=routes.TERMS)),
+        rx.el.div(submit_button("Login"), rx.el.a("Having trouble logging in?", href=routes.FORGOT),
+                  class_name="actions"),
+        rx.el.p("Don't have an account? ", rx.el.a("Sign Up", href=routes.SIGNUP)),
+        on_submit=LoginState.submit_password,
+    )
+
+
+def _code_step() -> rx.Component:
+    return rx.el.form(
+        rx.el.p("Enter the 6-digit security code from your authenticator app."),
+        text_field("Security code", "security_code", required=True, autocomplete="one-time-code",
+                   input_mode="numeric", auto_focus=True),
+        rx.el.div(submit_button("Verify"),
+                  rx.el.a("Use a recovery code", href="#", on_click=LoginState.show_recovery,
+                          role="button"),
+                  class_name="actions"),
+        on_submit=LoginState.submit_code,
+        reset_on_submit=True,
+    )
+
+
+def _recovery_step() -> rx.Component:
+    return rx.el.form(
+        rx.el.p("Enter one of the recovery codes you saved when you set up two-factor sign-in. "
+                "Each code works once."),
+        text_field("Recovery code", "recovery_code", required=True, autocomplete="off", auto_focus=True),
+        rx.el.div(submit_button("Verify"),
+                  rx.el.a("Use a security code", href="#", on_click=LoginState.show_code, role="button"),
+                  class_name="actions"),
+        on_submit=LoginState.submit_recovery_code,
+        reset_on_submit=True,
+    )
+
+
+def login_page() -> rx.Component:
+    return page(
+        rx.el.div(
+            rx.el.h1("Login"),
+            message(LoginState.notice, "info"),
+            rx.el.p("Enter your User ID and Password to login.", class_name="lede"),
+            message(LoginState.error),
+            rx.match(
+                LoginState.step,
+                ("code", _code_step()),
+                ("recovery", _recovery_step()),
+                _password_step(),
+            ),
+            class_name="card narrow",
+        )
+    )

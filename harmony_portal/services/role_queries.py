@@ -1,0 +1,118 @@
+"""Read-only views of roles and requests, shaped for pages (plain dicts of strings)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlmodel import Session, col, func, or_, select
+
+from harmony_portal.models import Organization, OrgRole, RoleRequest, User
+from harmony_portal.services.clock import format_local
+from harmony_portal.services.errors import NotAllowed
+from harmony_portal.services.roles import PENDING, lookup_org_ids, represented_org_ids
+
+PAGE_SIZE = 25
+
+
+def pending_rows(session: Session, org_ids: list[str], *, exclude_user_id: int | None = None) -> list[dict]:
+    """Pending requests of these organizations, oldest first."""
+    if not org_ids:
+        return []
+    query = (select(RoleRequest, User, Organization)
+             .join(User, User.id == RoleRequest.user_id)
+             .join(Organization, Organization.id == RoleRequest.organization_id)
+             .where(RoleRequest.status == PENDING, col(RoleRequest.organization_id).in_(org_ids))
+             .order_by(RoleRequest.created_at, RoleRequest.id))
+    rows = []
+    for request, user, org in session.exec(query):
+        if request.user_id == exclude_user_id:
+            continue
+        rows.append({
+            "id": str(request.id), "first_name": user.first_name, "last_name": user.last_name,
+            "organization": org.id, "organization_name": org.name, "role": request.role,
+            "requested": format_local(request.created_at), "justification": request.justification,
+            "user_id": str(user.id), "created": request.created_at.isoformat(),
+        })
+    return rows
+
+
+def pending_for(session: Session, actor: User) -> list[dict]:
+    """The actor's Role Requests queue."""
+    return pending_rows(session, represented_org_ids(session, actor), exclude_user_id=actor.id)
+
+
+def _check_org(session: Session, actor: User, org_id: str) -> None:
+    if org_id not in lookup_org_ids(session, actor):
+        raise NotAllowed("You can only look up users of organizations you represent.")
+
+
+def lookup_users(session: Session, actor: User, org_id: str, query: str = "", *, page: int = 1,
+                 page_size: int = PAGE_SIZE) -> tuple[list[dict], int]:
+    """Users holding a role at ``org_id``; ``query`` is an exact, case-insensitive
+    User ID or email match. Returns (rows of this page, total)."""
+    _check_org(session, actor, org_id)
+    members = select(OrgRole.user_id).where(OrgRole.organization_id == org_id)
+    where = [col(User.id).in_(members)]
+    if query.strip():
+        key = query.strip().lower()
+        where.append(or_(User.user_id_key == key, User.email_key == key))
+    total = session.exec(select(func.count()).select_from(User).where(*where)).one()
+    users = session.exec(select(User).where(*where).order_by(User.last_name, User.first_name, User.id)
+                         .offset((max(page, 1) - 1) * page_size).limit(page_size))
+    rows = [{"id": str(u.id), "first_name": u.first_name, "last_name": u.last_name, "user_id": u.user_id,
+             "email": u.email} for u in users]
+    return rows, total
+
+
+def user_roles(session: Session, actor: User, user_id: int) -> tuple[User, list[dict]]:
+    """A user's roles in the organizations ``actor`` may see, and the user (read-only)."""
+    user = session.get(User, user_id)
+    visible = set(lookup_org_ids(session, actor))
+    related = set(session.exec(select(OrgRole.organization_id).where(OrgRole.user_id == user_id))) | set(
+        session.exec(select(RoleRequest.organization_id).where(RoleRequest.user_id == user_id)))
+    if user is None or not (visible & related):
+        raise NotAllowed("You can only view users of organizations you represent.")
+    grants = session.exec(select(OrgRole, Organization).join(Organization).where(
+        OrgRole.user_id == user_id, col(OrgRole.organization_id).in_(visible))
+        .order_by(OrgRole.organization_id, OrgRole.role))
+    rows = [{"id": str(g.id), "organization": o.id, "organization_name": o.name, "role": g.role,
+             "granted": format_local(g.granted_at)} for g, o in grants]
+    return user, rows
+
+
+def export_csv(session: Session, actor: User, org_id: str) -> str:
+    """The organization's users and roles, for its own access review."""
+    _check_org(session, actor, org_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Organization", "User ID", "First Name", "Last Name", "Email", "Role", "Granted (UTC)"])
+    rows = session.exec(select(OrgRole, User).join(User, User.id == OrgRole.user_id)
+                        .where(OrgRole.organization_id == org_id).order_by(User.last_name, OrgRole.role))
+    for grant, user in rows:
+        writer.writerow([org_id, user.user_id, user.first_name, user.last_name, user.email, grant.role,
+                         grant.granted_at.isoformat()])
+    return out.getvalue()
+
+
+def my_roles(session: Session, user: User) -> list[dict]:
+    rows = session.exec(select(OrgRole, Organization).join(Organization).where(OrgRole.user_id == user.id)
+                        .order_by(Organization.name, OrgRole.role))
+    return [{"id": str(g.id), "organization": o.id, "organization_name": o.name, "role": g.role,
+             "granted": format_local(g.granted_at)} for g, o in rows]
+
+
+def my_requests(session: Session, user: User, limit: int = 50) -> list[dict]:
+    rows = session.exec(select(RoleRequest, Organization).join(Organization).where(
+        RoleRequest.user_id == user.id).order_by(col(RoleRequest.created_at).desc()).limit(limit))
+    return [{"id": str(r.id), "organization": o.id, "organization_name": o.name, "role": r.role,
+             "status": r.status.capitalize(), "reason": r.reason, "requested": format_local(r.created_at),
+             "pending": r.status == PENDING, "rejected": r.status == "rejected"} for r, o in rows]
+
+
+def sole_official_orgs(session: Session, actor: User) -> list[str]:
+    """Organizations where ``actor`` is the only Security Official (the seeds' nudge)."""
+    own = select(OrgRole.organization_id).where(OrgRole.user_id == actor.id, OrgRole.role == "Security Official")
+    counts = session.exec(select(Organization.name, func.count(OrgRole.id)).join(OrgRole).where(
+        col(OrgRole.organization_id).in_(own), OrgRole.role == "Security Official").group_by(Organization.name))
+    return [name for name, count in counts if count == 1]

@@ -1,0 +1,111 @@
+"""Sign-in: User ID and password, then a security code (or a recovery code)."""
+
+from __future__ import annotations
+
+import time
+
+import reflex as rx
+
+from harmony_portal import routes
+from harmony_portal.db import session_scope
+from harmony_portal.services import authentication
+from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.sessions import start_session
+from harmony_portal.state.base import AuthState
+
+# The second step must follow the first promptly.
+_PENDING_SECONDS = 300
+REASONS = {
+    "idle": "You were signed out after 15 minutes without activity. Sign in again to continue.",
+    "signed-out": "You are signed out.",
+    "reset": "Your password was changed. Sign in with the new one.",
+}
+
+
+class LoginState(AuthState):
+    step: str = "password"  # password | code | recovery
+    error: str = ""
+    notice: str = ""
+    terms_error: str = ""
+    _pending_user_id: int = 0
+    _pending_since: float = 0.0
+
+    def _ip(self) -> str:
+        return self.router.session.client_ip or ""
+
+    @rx.event
+    def load(self):
+        self.step = "password"
+        self.error = self.terms_error = ""
+        self._pending_user_id = 0
+        self.notice = REASONS.get(self.router.url.query_parameters.get("reason", ""), "")
+        if self._active(touch=False) is not None:
+            return rx.redirect(self._next())
+        return None
+
+    def _next(self) -> str:
+        return routes.safe_next(self.router.url.query_parameters.get("next"))
+
+    @rx.event
+    def submit_password(self, form: dict):
+        self.error = self.terms_error = ""
+        if not form.get("agree_terms"):
+            self.terms_error = "You must agree to the Terms & Conditions to log in."
+            return None
+        try:
+            with session_scope() as session:
+                user = authentication.check_password(session, str(form.get("user_id", "")),
+                                                     str(form.get("password", "")), ip=self._ip())
+                has_device = bool(authentication.confirmed_devices(session, user.id))
+                if not has_device:
+                    # No second factor yet: sign in to enrolment only (the guard sends them there).
+                    self.session_token = start_session(session, user, ip=self._ip())
+        except DomainError as exc:
+            self.error = str(exc)
+            return None
+        if not has_device:
+            return rx.redirect(routes.TWO_FACTOR_SETUP)
+        self._pending_user_id = user.id
+        self._pending_since = time.monotonic()
+        self.step = "code"
+        return None
+
+    def _second_step(self, check, code: str):
+        self.error = ""
+        if not self._pending_user_id or time.monotonic() - self._pending_since > _PENDING_SECONDS:
+            self.step = "password"
+            self.error = "Your sign-in took too long. Enter your User ID and Password again."
+            return None
+        try:
+            with session_scope() as session:
+                user = check(session, self._pending_user_id, code, ip=self._ip())
+                self.session_token = start_session(session, user, ip=self._ip())
+        except Invalid as exc:
+            self.error = str(exc)
+            return None
+        except DomainError as exc:  # locked: back to the start
+            self.error = str(exc)
+            self.step = "password"
+            self._pending_user_id = 0
+            return None
+        self._pending_user_id = 0
+        self.step = "password"
+        return rx.redirect(self._next())
+
+    @rx.event
+    def submit_code(self, form: dict):
+        return self._second_step(authentication.check_security_code, str(form.get("security_code", "")))
+
+    @rx.event
+    def submit_recovery_code(self, form: dict):
+        return self._second_step(authentication.use_recovery_code, str(form.get("recovery_code", "")))
+
+    @rx.event
+    def show_recovery(self):
+        self.error = ""
+        self.step = "recovery"
+
+    @rx.event
+    def show_code(self):
+        self.error = ""
+        self.step = "code"

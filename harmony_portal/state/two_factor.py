@@ -1,0 +1,71 @@
+"""Two-factor enrolment: scan or type the key, confirm a code, save recovery codes."""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import select
+
+from harmony_portal import routes
+from harmony_portal.db import session_scope
+from harmony_portal.models import TotpDevice
+from harmony_portal.services import two_factor
+from harmony_portal.services.errors import DomainError
+from harmony_portal.services.security import provisioning_uri, qr_data_uri
+from harmony_portal.state.base import AuthState
+
+
+class TwoFactorSetupState(AuthState):
+    step: str = "scan"  # scan | codes
+    setup_key: str = ""
+    qr_code: str = ""
+    error: str = ""
+    recovery_codes: list[str] = []
+    _device_id: int = 0
+
+    @rx.event
+    def load(self):
+        """Start a new (unconfirmed) device for the signed-in user."""
+        self.error = ""
+        self.step = "scan"
+        self.recovery_codes = []
+        try:
+            user = self._require_user()
+        except DomainError:
+            return None
+        with session_scope() as session:
+            # A page reload starts over: drop devices that were never confirmed.
+            for stale in session.exec(select(TotpDevice).where(
+                    TotpDevice.user_id == user.id, TotpDevice.confirmed_at.is_(None))):
+                session.delete(stale)
+            device, secret = two_factor.begin_device(session, user)
+        self._device_id = device.id
+        self.setup_key = secret
+        self.qr_code = qr_data_uri(provisioning_uri(secret, user.user_id))
+        return None
+
+    @rx.event
+    def confirm(self, form: dict):
+        self.error = ""
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                name = str(form.get("device_name", "")).strip() or "Authenticator app"
+                two_factor.rename_device(session, user, self._device_id, name)
+                codes = two_factor.confirm_device(session, user, self._device_id,
+                                                  str(form.get("security_code", "")))
+        except DomainError as exc:
+            self.error = str(exc)
+            return None
+        self.setup_key = ""
+        self.qr_code = ""
+        if codes:
+            self.recovery_codes = codes
+            self.step = "codes"
+            return None
+        return rx.redirect(routes.PROFILE)
+
+    @rx.event
+    def finish(self):
+        self.recovery_codes = []
+        self.step = "scan"
+        return rx.redirect(routes.HOME)
