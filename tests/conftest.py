@@ -64,10 +64,13 @@ def pytest_collection_modifyitems(config, items):
     TEST_POSTGRES_URL is set, a missing server is a failure instead."""
     if postgres_available() or os.environ.get("CI") or os.environ.get("TEST_POSTGRES_URL"):
         return
-    kept = [i for i in items if "[postgresql" not in i.nodeid]
+    def needs_pg(item) -> bool:
+        return "[postgresql" in item.nodeid or "pg_database_url" in getattr(item, "fixturenames", ())
+
+    kept = [i for i in items if not needs_pg(i)]
     dropped = len(items) - len(kept)
     if dropped:
-        config.hook.pytest_deselected(items=[i for i in items if "[postgresql" in i.nodeid])
+        config.hook.pytest_deselected(items=[i for i in items if needs_pg(i)])
         items[:] = kept
         _pg_state["dropped"] = dropped
 

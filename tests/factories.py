@@ -12,6 +12,7 @@ from harmony_portal.services.security import hash_password
 
 PASSWORD = "Glacier-Bay-Kayak-Morning"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hash once: argon2 is deliberately slow
+_ANSWER_HASH = hash_password("juneau")
 _seq = itertools.count(1)
 
 
@@ -22,7 +23,7 @@ def user(session: Session, user_id: str | None = None, *, first_name: str = "Tes
     row = User(user_id=user_id, user_id_key=user_id.lower(), email=email or f"{user_id}@example.org",
                email_key=(email or f"{user_id}@example.org").lower(), first_name=first_name,
                last_name=last_name or f"User{n}", password_hash=_PASSWORD_HASH, is_admin=is_admin,
-               challenge_question="What city were you born in?", challenge_answer_hash=hash_password("juneau"),
+               challenge_question="What city were you born in?", challenge_answer_hash=_ANSWER_HASH,
                **fields)
     session.add(row)
     session.flush()

@@ -10,7 +10,9 @@ import hashlib
 import json
 from datetime import datetime
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import text
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from harmony_portal.models import AuditEvent, utc_now
@@ -18,6 +20,7 @@ from harmony_portal.models import AuditEvent, utc_now
 # Keys that must never be written into an audit row, whatever a caller passes.
 _FORBIDDEN_KEYS = {"password", "code", "secret", "token", "answer", "recovery_code"}
 _CHAIN_LOCK_ID = 7_311_001
+_HEAD_KEY = "audit_chain_head"
 
 
 def _row_hash(event: AuditEvent) -> str:
@@ -54,10 +57,12 @@ def record(
     leaked = _FORBIDDEN_KEYS.intersection(detail)
     if leaked:
         raise ValueError(f"audit detail may not carry {sorted(leaked)}")
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise appenders so two transactions never chain onto the same row.
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_ID})
-    last = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    last = session.info.get(_HEAD_KEY)
+    if last is None:
+        if session.get_bind().dialect.name == "postgresql":
+            # Serialise appenders so two transactions never chain onto the same row.
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_ID})
+        last = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first() or ""
     event = AuditEvent(
         at=now or utc_now(),
         action=action,
@@ -67,12 +72,20 @@ def record(
         target=target,
         ip=ip,
         detail=json.dumps(detail, sort_keys=True, default=str),
-        prev_hash=last or "",
+        prev_hash=last,
     )
     event.hash = _row_hash(event)
     session.add(event)
     session.flush()
+    # The chain head stays valid while this transaction holds the lock (bulk
+    # decisions write hundreds of rows); it is forgotten when the transaction ends.
+    session.info[_HEAD_KEY] = event.hash
     return event
+
+
+@sa_event.listens_for(OrmSession, "after_transaction_end")
+def _forget_chain_head(session, _transaction) -> None:
+    session.info.pop(_HEAD_KEY, None)
 
 
 def verify_chain(session: Session) -> int | None:

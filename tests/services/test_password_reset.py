@@ -1,0 +1,63 @@
+"""Having trouble logging in: emailed single-use link, challenge answer, second factor."""
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from harmony_portal.models import OutboxEmail, User
+from harmony_portal.services import password_reset as reset
+from harmony_portal.services.errors import Invalid
+from harmony_portal.services.security import current_totp, verify_password
+from harmony_portal.services.sessions import resolve_session, start_session
+
+NEW = "Brand new kayak passphrase"
+
+
+def _token(session) -> str:
+    body = session.exec(select(OutboxEmail)).all()[-1].body
+    return re.search(r"token=([\w-]+)", body).group(1)
+
+
+def test_same_answer_whether_or_not_the_email_is_known(session, clock, make):
+    make.user(session, "known", email="known@example.org")
+    known = reset.request_reset(session, "KNOWN@example.org", base_url="http://x", now=clock.now())
+    unknown = reset.request_reset(session, "ghost@example.org", base_url="http://x", now=clock.now())
+    assert known == unknown
+    assert [e.to_address for e in session.exec(select(OutboxEmail))] == ["known@example.org"]
+
+
+def test_full_reset_signs_out_everywhere_and_link_is_single_use(session, clock, make):
+    user = make.user(session, "resetme", email="r@example.org")
+    secret = make.enrol(session, user)
+    old_session = start_session(session, user, now=clock.now())
+    reset.request_reset(session, "r@example.org", base_url="http://x", now=clock.now())
+    token = _token(session)
+    assert reset.reset_user(session, token, now=clock.now()).id == user.id
+    with pytest.raises(Invalid, match="Challenge Answer"):
+        reset.complete_reset(session, token, answer="Sitka", code="000000", new_password=NEW,
+                             confirm_password=NEW, now=clock.now())
+    reset.complete_reset(session, token, answer=" JUNEAU ", code=current_totp(secret, clock.now()),
+                         new_password=NEW, confirm_password=NEW, now=clock.now())
+    assert verify_password(session.get(User, user.id).password_hash, NEW)
+    assert resolve_session(session, old_session, now=clock.now()) is None
+    with pytest.raises(Invalid, match="expired or was already used"):
+        reset.reset_user(session, token, now=clock.now())
+
+
+def test_link_expires_after_thirty_minutes(session, clock, make):
+    make.user(session, "late", email="late@example.org")
+    reset.request_reset(session, "late@example.org", base_url="http://x", now=clock.now())
+    token = _token(session)
+    with pytest.raises(Invalid):
+        reset.reset_user(session, token, now=clock.advance(minutes=31))
+
+
+def test_wrong_code_refuses_the_reset(session, clock, make):
+    user = make.user(session, "coded", email="c@example.org")
+    make.enrol(session, user)
+    reset.request_reset(session, "c@example.org", base_url="http://x", now=clock.now())
+    with pytest.raises(Invalid):
+        reset.complete_reset(session, _token(session), answer="juneau", code="123456", new_password=NEW,
+                             confirm_password=NEW, now=clock.now())
+    assert verify_password(session.get(User, user.id).password_hash, make.PASSWORD)
