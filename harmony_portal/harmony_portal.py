@@ -3,20 +3,54 @@
 import reflex as rx
 
 from harmony_portal import routes
+from harmony_portal.pages.admin import admin_page
+from harmony_portal.pages.forgot import forgot_page
 from harmony_portal.pages.help import help_page
+from harmony_portal.pages.home import home_page
 from harmony_portal.pages.login import login_page
+from harmony_portal.pages.profile import profile_page
+from harmony_portal.pages.role_request import role_request_page
+from harmony_portal.pages.security_official import (
+    role_requests_page,
+    security_official_page,
+    user_lookup_page,
+    user_roles_page,
+)
+from harmony_portal.pages.signup import signup_page
 from harmony_portal.pages.terms import terms_page
+from harmony_portal.pages.two_factor import two_factor_setup_page
+from harmony_portal.state.admin import AdminState
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.forgot import ForgotState
+from harmony_portal.state.home import HomeState
 from harmony_portal.state.login import LoginState
+from harmony_portal.state.profile import ProfileState
+from harmony_portal.state.role_request import RoleRequestState
+from harmony_portal.state.security_official import RoleRequestsState, UserLookupState, UserRolesState
 from harmony_portal.state.shell import ShellState
+from harmony_portal.state.signup import SignUpState
+from harmony_portal.state.two_factor import TwoFactorSetupState
 
 app = rx.App(stylesheets=["/portal.css"], head_components=[rx.el.meta(name="color-scheme", content="light")])
 
 
-def _public(component, route: str, title: str, *on_load) -> None:
+def _add(component, route: str, title: str, *on_load, protected: bool = True) -> None:
+    guards = [AuthState.require_login] if protected else []
     app.add_page(component, route=route, title=f"{title} | Harmony Portal",
-                 on_load=[ShellState.load, *on_load])
+                 on_load=[ShellState.load, *guards, *on_load])
 
 
-_public(login_page, routes.LOGIN, "Login", LoginState.load)
-_public(help_page, routes.HELP, "Help")
-_public(terms_page, routes.TERMS, "Terms & Conditions")
+_add(login_page, routes.LOGIN, "Login", LoginState.load, protected=False)
+_add(signup_page, routes.SIGNUP, "Sign Up", SignUpState.load, protected=False)
+_add(forgot_page, routes.FORGOT, "Having trouble logging in?", ForgotState.load, protected=False)
+_add(help_page, routes.HELP, "Help", protected=False)
+_add(terms_page, routes.TERMS, "Terms & Conditions", protected=False)
+_add(two_factor_setup_page, routes.TWO_FACTOR_SETUP, "Set up two-factor sign-in", TwoFactorSetupState.load)
+_add(home_page, routes.HOME, "Home", HomeState.load)
+_add(profile_page, routes.PROFILE, "User Profile", ProfileState.load)
+_add(role_request_page, routes.ROLE_REQUEST, "Request a role", RoleRequestState.load)
+_add(security_official_page, routes.SECURITY_OFFICIAL, "Security Official")
+_add(role_requests_page, routes.ROLE_REQUESTS, "Role Requests", RoleRequestsState.load)
+_add(user_lookup_page, routes.USER_LOOKUP, "User Lookup", UserLookupState.load)
+_add(user_roles_page, routes.USER_ROLES, "User Roles", UserRolesState.load)
+_add(admin_page, routes.ADMIN, "Administration", AdminState.load)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
+from sqlmodel import select
 
 from harmony_portal import routes
-from harmony_portal.db import session_scope
+from harmony_portal.db import get_engine, session_scope
 from harmony_portal.models import OrgRole, User
 from harmony_portal.services.authentication import confirmed_devices
 from harmony_portal.services.errors import NotAllowed
+from harmony_portal.services.notify import deliver_outbox
 from harmony_portal.services.sessions import IDLE_WARNING, ActiveSession, end_session, resolve_session
 from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
-from sqlmodel import select
 
 
 class AuthState(rx.State):
@@ -54,6 +57,10 @@ class AuthState(rx.State):
         self.is_admin = False
         self.is_security_official = False
         self.idle_warning = False
+
+    async def _send_emails(self) -> None:
+        """Deliver what the committed change queued (a no-op without SMTP_URL)."""
+        await asyncio.to_thread(deliver_outbox, get_engine(), get_settings().smtp_url)
 
     def _current_path(self) -> str:
         url = self.router.url

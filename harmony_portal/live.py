@@ -1,0 +1,95 @@
+"""The one place that pushes changes to other connected users.
+
+Each Security Official's Role Requests pages link to a shared feed whose token
+is that official's own ("officials<user id>"), so the feed only ever holds rows
+that official may see. When requests of an organization change, the new rows
+are computed once and written into the feed of every official who decides
+there; Reflex sends the change to every linked page, on any worker (state
+lives in Redis when REDIS_URL is set).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import reflex as rx
+from reflex.istate.manager.token import BaseStateToken
+from reflex_base.registry import RegistrationContext
+from sqlmodel import col, select
+
+from harmony_portal.db import session_scope
+from harmony_portal.models import User
+from harmony_portal.services.role_queries import pending_rows
+from harmony_portal.services.roles import decider_ids, represented_org_ids
+
+log = logging.getLogger(__name__)
+
+
+def feed_token(user_id: int) -> str:
+    return f"officials{user_id}"  # SharedState tokens may not contain "_"
+
+
+def _sorted(rows_by_org: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+    rows = [row for org_rows in rows_by_org.values() for row in org_rows]
+    return sorted(rows, key=lambda r: (r["created"], int(r["id"])))
+
+
+class QueueFeed(rx.SharedState):
+    """One official's pending requests, shared by all of that official's open pages."""
+
+    rows_by_org: dict[str, list[dict[str, str]]] = {}
+
+    @rx.var
+    def rows(self) -> list[dict[str, str]]:
+        return _sorted(self.rows_by_org)
+
+    @rx.var
+    def row_ids(self) -> list[str]:
+        return [r["id"] for r in _sorted(self.rows_by_org)]
+
+
+def rows_for(user: User) -> dict[str, list[dict[str, str]]]:
+    """Everything ``user`` may decide now, grouped by organization."""
+    with session_scope() as session:
+        orgs = represented_org_ids(session, user)
+        rows = pending_rows(session, orgs, exclude_user_id=user.id)
+    grouped: dict[str, list[dict[str, str]]] = {org: [] for org in orgs}
+    for row in rows:
+        grouped[row["organization"]].append(row)
+    return grouped
+
+
+async def _write_feed(user_id: int, update) -> None:
+    app = RegistrationContext.get().app
+    async with app.modify_state(BaseStateToken(ident=feed_token(user_id), cls=QueueFeed)) as root:
+        feed = await root.get_state(QueueFeed)
+        feed.rows_by_org = update(dict(feed.rows_by_org))
+
+
+async def notify_queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> None:
+    """Requests of ``org_ids`` changed: refresh every deciding official's feed.
+
+    ``also_user_ids`` are officials whose set of organizations may have changed
+    (a role granted or removed); their feed is rebuilt from scratch.
+    """
+    org_ids = set(org_ids)
+    targets: dict[int, set[str]] = {}
+    with session_scope() as session:
+        org_rows = {org: pending_rows(session, [org]) for org in org_ids}
+        for org in org_ids:
+            for uid in decider_ids(session, org):
+                targets.setdefault(uid, set()).add(org)
+        rebuild = list(session.exec(select(User).where(col(User.id).in_(set(also_user_ids)))))
+    for uid, orgs in targets.items():
+        def patch(current, orgs=orgs, uid=uid):
+            for org in orgs:
+                current[org] = [r for r in org_rows[org] if r["user_id"] != str(uid)]
+            return current
+        try:
+            await _write_feed(uid, patch)
+        except Exception:  # a live push must never undo a committed change
+            log.exception("could not update the live queue of user %s", uid)
+    for user in rebuild:
+        fresh = rows_for(user)
+        await _write_feed(user.id, lambda _current, fresh=fresh: fresh)

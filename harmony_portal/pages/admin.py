@@ -1,0 +1,71 @@
+"""/admin: Administration (help-desk administrators)."""
+
+import reflex as rx
+
+from harmony_portal.components import message, select_field, submit_button, text_field
+from harmony_portal.layouts import protected_page
+from harmony_portal.state.admin import AdminState as A
+from harmony_portal.vocabulary import PROVIDER_TYPES
+
+
+def _table(headers: list[str], rows, cells) -> rx.Component:
+    return rx.el.table(rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in headers])),
+                       rx.el.tbody(rx.foreach(rows, lambda r: rx.el.tr(*[rx.el.td(c(r)) for c in cells]))))
+
+
+def _user_actions(r) -> rx.Component:
+    return rx.el.div(
+        rx.el.span(r["locked"]),
+        rx.el.button("Unlock", type="button", class_name="btn", aria_label="Unlock " + r["user_id"].to(str),
+                     on_click=A.unlock(r["id"])),
+        rx.el.button("Reset two-factor", type="button", class_name="btn",
+                     aria_label="Reset two-factor for " + r["user_id"].to(str), on_click=A.reset_two_factor(r["id"])),
+        class_name="actions",
+    )
+
+
+def admin_page() -> rx.Component:
+    return protected_page(
+        rx.el.h1("Administration"),
+        message(A.error),
+        message(A.message, "ok"),
+        rx.el.section(
+            rx.el.h2("Organizations"),
+            rx.el.form(
+                rx.el.div(
+                    text_field("Organization ID", "org_id", required=True, error=A.errors.get("id", "")),
+                    text_field("Organization name", "org_name", required=True, error=A.errors.get("name", "")),
+                    select_field("Provider type", "provider_type", list(PROVIDER_TYPES), required=True,
+                                 error=A.errors.get("provider_type", "")),
+                    class_name="grid-2"),
+                rx.el.div(submit_button("Add organization"), class_name="actions"),
+                on_submit=A.add_organization, key=A.form_key,
+            ),
+            _table(["ID", "Name", "Provider type"], A.organizations,
+                   [lambda r: r["id"], lambda r: r["name"], lambda r: r["type"]]),
+            class_name="card",
+        ),
+        rx.el.section(
+            rx.el.h2("Users"),
+            rx.el.form(text_field("User ID or Email", "account", hint="The start of a User ID or email."),
+                       rx.el.div(submit_button("Find"), class_name="actions"), on_submit=A.find_users),
+            _table(["User ID", "Name", "Email", "Help"], A.users,
+                   [lambda r: r["user_id"], lambda r: r["name"], lambda r: r["email"], _user_actions]),
+            class_name="card",
+        ),
+        rx.el.section(
+            rx.el.h2("Audit Log"),
+            rx.el.div(rx.el.button("Export CSV", type="button", class_name="btn", on_click=A.export_audit),
+                      class_name="actions"),
+            _table(["When", "Action", "Actor", "Subject", "Organization", "Detail"], A.audit,
+                   [lambda r: r["at"], lambda r: r["action"], lambda r: r["actor"], lambda r: r["subject"],
+                    lambda r: r["organization"], lambda r: r["detail"]]),
+            class_name="card",
+        ),
+        rx.el.section(
+            rx.el.h2("Outbox"),
+            _table(["To", "Subject", "Queued", "Sent"], A.emails,
+                   [lambda r: r["to"], lambda r: r["subject"], lambda r: r["created"], lambda r: r["sent"]]),
+            class_name="card",
+        ),
+    )

@@ -1,0 +1,61 @@
+"""/: Home - my roles, my role requests, notices."""
+
+import reflex as rx
+
+from harmony_portal import routes
+from harmony_portal.components import message
+from harmony_portal.layouts import protected_page
+from harmony_portal.state.home import HomeState
+
+
+def _request_row(r) -> rx.Component:
+    return rx.el.tr(
+        rx.el.td(r["organization_name"]), rx.el.td(r["role"]), rx.el.td(r["requested"]),
+        rx.el.td(rx.el.span(r["status"], class_name="status-pill"),
+                 rx.cond(r["reason"] != "", rx.el.div("Reason: ", r["reason"]))),
+        rx.el.td(
+            rx.cond(r["pending"], rx.el.button("Cancel", type="button", class_name="btn",
+                                              aria_label="Cancel request for " + r["role"].to(str),
+                                              on_click=HomeState.cancel_request(r["id"]))),
+            rx.cond(r["rejected"], rx.el.a("Resubmit", href="/roles/request?resubmit=" + r["id"].to(str))),
+        ),
+    )
+
+
+def home_page() -> rx.Component:
+    return protected_page(
+        rx.el.h1("Welcome, ", HomeState.display_name),
+        message(HomeState.error),
+        message(HomeState.message, "ok"),
+        rx.cond(HomeState.notices.length() > 0, rx.el.section(
+            rx.el.h2("Notices"), rx.el.ul(rx.foreach(HomeState.notices, lambda n: rx.el.li(n))),
+            class_name="card")),
+        rx.el.section(
+            rx.el.h2("My roles"),
+            rx.cond(
+                HomeState.my_roles.length() > 0,
+                rx.el.table(
+                    rx.el.thead(rx.el.tr(rx.el.th("Organization", scope="col"), rx.el.th("Role", scope="col"),
+                                         rx.el.th("Granted", scope="col"))),
+                    rx.el.tbody(rx.foreach(HomeState.my_roles, lambda r: rx.el.tr(
+                        rx.el.td(r["organization_name"]), rx.el.td(r["role"]), rx.el.td(r["granted"])))),
+                ),
+                rx.el.p("You have no roles yet."),
+            ),
+            rx.el.p(rx.el.a("Request a role", href=routes.ROLE_REQUEST)),
+            class_name="card",
+        ),
+        rx.el.section(
+            rx.el.h2("My role requests"),
+            rx.cond(
+                HomeState.my_requests.length() > 0,
+                rx.el.table(
+                    rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in
+                                           ("Organization", "Role", "Requested", "Status", "Actions")])),
+                    rx.el.tbody(rx.foreach(HomeState.my_requests, _request_row)),
+                ),
+                rx.el.p("You have not requested any roles."),
+            ),
+            class_name="card",
+        ),
+    )

@@ -1,0 +1,58 @@
+"""Read-only views for the Administration page (administrators only)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlmodel import Session, col, or_, select
+
+from harmony_portal.models import AuditEvent, OutboxEmail, User
+from harmony_portal.services.clock import format_local
+from harmony_portal.services.errors import NotAllowed
+
+
+def require_admin(session: Session, actor: User) -> None:
+    current = session.get(User, actor.id)
+    if current is None or not current.is_admin:
+        raise NotAllowed("Only help-desk administrators can do that.")
+
+
+def find_users(session: Session, actor: User, text: str, now) -> list[dict]:
+    """Accounts whose User ID, email or last name starts with ``text``."""
+    require_admin(session, actor)
+    key = text.strip().lower()
+    if not key:
+        return []
+    users = session.exec(select(User).where(or_(col(User.user_id_key).startswith(key),
+                                                col(User.email_key).startswith(key))).limit(25))
+    return [{"id": str(u.id), "user_id": u.user_id, "name": f"{u.first_name} {u.last_name}", "email": u.email,
+             "locked": "Locked until " + format_local(u.locked_until) if u.locked_until and u.locked_until > now
+             else ""} for u in users]
+
+
+def recent_audit(session: Session, actor: User, limit: int = 50) -> list[dict]:
+    require_admin(session, actor)
+    events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit))
+    return [{"at": format_local(e.at), "action": e.action, "actor": str(e.actor_id or ""),
+             "subject": str(e.subject_user_id or ""), "organization": e.organization_id or "",
+             "detail": e.detail} for e in events]
+
+
+def outbox(session: Session, actor: User, limit: int = 50) -> list[dict]:
+    require_admin(session, actor)
+    emails = session.exec(select(OutboxEmail).order_by(col(OutboxEmail.id).desc()).limit(limit))
+    return [{"to": e.to_address, "subject": e.subject, "created": format_local(e.created_at),
+             "sent": format_local(e.sent_at) if e.sent_at else "Not sent"} for e in emails]
+
+
+def audit_csv(session: Session, actor: User) -> str:
+    require_admin(session, actor)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "at_utc", "action", "actor_id", "subject_user_id", "organization_id", "target", "ip",
+                     "detail", "hash"])
+    for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)):
+        writer.writerow([e.id, e.at.isoformat(), e.action, e.actor_id, e.subject_user_id, e.organization_id,
+                         e.target, e.ip, e.detail, e.hash])
+    return out.getvalue()

@@ -1,0 +1,89 @@
+"""Administration: organizations, account help (unlock, reset two-factor), audit log, outbox."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from harmony_portal.db import session_scope
+from harmony_portal.models import utc_now
+from harmony_portal.services import admin_queries, authentication, organizations
+from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.state.base import AuthState
+
+
+class AdminState(AuthState):
+    organizations: list[dict[str, str]] = []
+    users: list[dict[str, str]] = []
+    audit: list[dict[str, str]] = []
+    emails: list[dict[str, str]] = []
+    errors: dict[str, str] = {}
+    message: str = ""
+    error: str = ""
+    form_key: int = 0
+
+    def _reload(self) -> None:
+        user = self._require_user()
+        with session_scope() as session:
+            self.audit = admin_queries.recent_audit(session, user)
+            self.emails = admin_queries.outbox(session, user)
+            self.organizations = [{"id": o.id, "name": o.name, "type": o.provider_type}
+                                  for o in organizations.list_organizations(session)]
+
+    @rx.event
+    def load(self):
+        self.errors, self.message, self.error, self.users = {}, "", "", []
+        try:
+            self._reload()
+        except DomainError as exc:
+            self.error = str(exc)
+
+    def _act(self, action, success: str) -> None:
+        self.errors, self.message, self.error = {}, "", ""
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                action(session, user)
+        except Invalid as exc:
+            self.errors = exc.errors
+            self.error = str(exc)
+            return
+        except DomainError as exc:
+            self.error = str(exc)
+            return
+        self.message = success
+        self._reload()
+
+    @rx.event
+    def add_organization(self, form: dict):
+        org_id = str(form.get("org_id", "")).strip()
+        self._act(lambda s, u: organizations.add_organization(
+            s, org_id, str(form.get("org_name", "")), str(form.get("provider_type", "")), actor=u),
+            f"Organization {org_id} added.")
+        if not self.errors:
+            self.form_key += 1
+
+    @rx.event
+    def find_users(self, form: dict):
+        text = str(form.get("account", ""))
+        self._act(lambda s, u: setattr(self, "users", admin_queries.find_users(s, u, text, utc_now())), "")
+
+    @rx.event
+    def unlock(self, user_id: str):
+        self._act(lambda s, u: authentication.unlock_account(s, u, int(user_id)), "Account unlocked.")
+        self.users = []
+
+    @rx.event
+    def reset_two_factor(self, user_id: str):
+        self._act(lambda s, u: authentication.reset_two_factor(s, u, int(user_id)),
+                  "Two-factor devices reset: the user sets up a new one at next sign-in.")
+
+    @rx.event
+    def export_audit(self):
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                data = admin_queries.audit_csv(session, user)
+        except DomainError as exc:
+            self.error = str(exc)
+            return None
+        return rx.download(data=data, filename="audit-log.csv")

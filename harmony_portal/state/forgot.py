@@ -1,0 +1,69 @@
+"""Having trouble logging in? Ask for a reset link; then set a new password."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from harmony_portal import routes
+from harmony_portal.db import get_engine, session_scope
+from harmony_portal.services import password_reset
+from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.notify import deliver_outbox
+from harmony_portal.settings import get_settings
+from harmony_portal.state.base import AuthState
+
+
+class ForgotState(AuthState):
+    token_valid: bool = False
+    challenge_question: str = ""
+    sent_message: str = ""
+    error: str = ""
+    errors: dict[str, str] = {}
+
+    def _token(self) -> str:
+        return self.router.url.query_parameters.get("token", "")
+
+    @rx.event
+    def load(self):
+        self.sent_message = self.error = ""
+        self.errors = {}
+        self.token_valid = False
+        token = self._token()
+        if not token:
+            return
+        try:
+            with session_scope() as session:
+                user = password_reset.reset_user(session, token)
+                self.challenge_question = user.challenge_question
+            self.token_valid = True
+        except Invalid as exc:
+            self.error = str(exc)
+
+    @rx.event
+    def request_link(self, form: dict):
+        self.error = ""
+        settings = get_settings()
+        with session_scope() as session:
+            self.sent_message = password_reset.request_reset(
+                session, str(form.get("email", "")), base_url=settings.harmony_base_url,
+                ip=self.router.session.client_ip or "")
+        deliver_outbox(get_engine(), settings.smtp_url)
+
+    @rx.event
+    def complete(self, form: dict):
+        self.error, self.errors = "", {}
+        try:
+            with session_scope() as session:
+                password_reset.complete_reset(
+                    session, self._token(), answer=str(form.get("challenge_answer", "")),
+                    code=str(form.get("security_code", "")), new_password=str(form.get("new_password", "")),
+                    confirm_password=str(form.get("confirm_new_password", "")),
+                    ip=self.router.session.client_ip or "")
+        except Invalid as exc:
+            self.errors = exc.errors
+            self.error = str(exc)
+            return None
+        except DomainError as exc:
+            self.error = str(exc)
+            return None
+        return rx.redirect(routes.login_url(reason="reset"))

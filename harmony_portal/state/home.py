@@ -1,0 +1,55 @@
+"""Home: my roles, my role requests, notices."""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import select
+
+from harmony_portal.db import session_scope
+from harmony_portal.live import notify_queue_changed
+from harmony_portal.models import Announcement, utc_now
+from harmony_portal.services import role_queries, roles
+from harmony_portal.services.errors import DomainError
+from harmony_portal.state.base import AuthState
+
+
+class HomeState(AuthState):
+    my_roles: list[dict[str, str]] = []
+    my_requests: list[dict] = []
+    notices: list[str] = []
+    message: str = ""
+    error: str = ""
+
+    def _reload(self) -> None:
+        user = self._require_user()
+        now = utc_now()
+        with session_scope() as session:
+            self.my_roles = role_queries.my_roles(session, user)
+            self.my_requests = role_queries.my_requests(session, user)
+            announcements = session.exec(select(Announcement).where(
+                Announcement.starts_at <= now).order_by(Announcement.starts_at.desc()).limit(5)).all()
+            self.notices = [f"{a.title}: {a.body}".strip(": ") for a in announcements
+                            if a.ends_at is None or a.ends_at > now]
+
+    @rx.event
+    def load(self):
+        self.message = self.error = ""
+        try:
+            self._reload()
+        except DomainError:
+            return None
+        return None
+
+    @rx.event
+    async def cancel_request(self, request_id: str):
+        self.message = self.error = ""
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                request = roles.cancel_request(session, user, int(request_id))
+        except (DomainError, ValueError) as exc:
+            self.error = str(exc) if isinstance(exc, DomainError) else "That request does not exist."
+            return
+        self.message = "Your request was cancelled."
+        self._reload()
+        await notify_queue_changed({request.organization_id})

@@ -1,0 +1,113 @@
+"""User Profile: Profile Information, Change Password, Challenge Question, Two-Factor Devices."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+import reflex as rx
+
+from harmony_portal import routes
+from harmony_portal.db import session_scope
+from harmony_portal.services import accounts, two_factor
+from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.state.base import AuthState
+
+_PROFILE_FIELDS = {f.name for f in fields(accounts.ProfileForm)}
+
+
+class ProfileState(AuthState):
+    profile: dict[str, str] = {}
+    challenge_question: str = ""
+    devices: list[dict[str, str]] = []
+    editing: bool = False
+    errors: dict[str, str] = {}
+    messages: dict[str, str] = {}
+    form_key: int = 0
+
+    def _reload(self) -> None:
+        user = self._require_user()
+        with session_scope() as session:
+            fresh = session.get(type(user), user.id)
+            self.profile = asdict(accounts.ProfileForm.of(fresh))
+            self.challenge_question = fresh.challenge_question
+            self.devices = [{"id": str(d.id), "name": d.name} for d in two_factor.list_devices(session, fresh)]
+
+    @rx.event
+    def load(self):
+        self.errors, self.messages, self.editing = {}, {}, False
+        try:
+            self._reload()
+        except DomainError:
+            return
+
+    @rx.event
+    def edit(self):
+        self.editing = True
+        self.messages = {}
+        self.form_key += 1
+
+    @rx.event
+    def cancel_edit(self):
+        self.editing = False
+        self.errors = {}
+
+    def _run(self, section: str, action, success: str) -> bool:
+        self.errors, self.messages = {}, {}
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                action(session, user)
+        except Invalid as exc:
+            self.errors = exc.errors
+            self.messages = {section: "Please correct the fields marked below."}
+            return False
+        except DomainError as exc:
+            self.messages = {section: str(exc)}
+            return False
+        self.messages = {section + "_ok": success}
+        self._reload()
+        return True
+
+    @rx.event
+    def save_profile(self, form: dict):
+        data = accounts.ProfileForm(**{k: str(v) for k, v in form.items() if k in _PROFILE_FIELDS})
+        # Keep what was typed if it is refused.
+        self.profile = asdict(data)
+        if self._run("profile", lambda s, u: accounts.update_profile(s, u, data), "Profile saved."):
+            self.editing = False
+
+    @rx.event
+    def change_password(self, form: dict):
+        active = self._active()
+        keep = active.record.id if active else None
+        self._run("password", lambda s, u: accounts.change_password(
+            s, u, str(form.get("current_password", "")), str(form.get("new_password", "")),
+            str(form.get("confirm_new_password", "")), keep_session_id=keep),
+            "Password changed. Your other sessions were signed out.")
+
+    @rx.event
+    def change_challenge(self, form: dict):
+        self._run("challenge", lambda s, u: accounts.update_challenge(
+            s, u, str(form.get("challenge_question", "")), str(form.get("challenge_answer", "")),
+            str(form.get("challenge_password", ""))), "Challenge question saved.")
+
+    @rx.event
+    def rename_device(self, form: dict):
+        try:
+            device_id = int(form.get("device_id", ""))
+        except ValueError:
+            self.messages = {"devices": "Unknown device."}
+            return
+        self._run("devices", lambda s, u: two_factor.rename_device(
+            s, u, device_id, str(form.get("device_name", ""))), "Device renamed.")
+
+    @rx.event
+    def remove_device(self, device_id: str):
+        if not str(device_id).isdigit():
+            self.messages = {"devices": "Unknown device."}
+            return
+        self._run("devices", lambda s, u: two_factor.remove_device(s, u, int(device_id)), "Device removed.")
+
+    @rx.event
+    def add_device(self):
+        return rx.redirect(routes.TWO_FACTOR_SETUP)

@@ -1,0 +1,65 @@
+"""Request a role (and resubmit a denied request with its fields filled in)."""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import select
+
+from harmony_portal import routes
+from harmony_portal.db import session_scope
+from harmony_portal.live import notify_queue_changed
+from harmony_portal.models import Organization, RoleRequest
+from harmony_portal.services import roles
+from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.state.base import AuthState
+
+
+class RoleRequestState(AuthState):
+    organizations: list[dict[str, str]] = []
+    organization: str = ""
+    role: str = ""
+    justification: str = ""
+    errors: dict[str, str] = {}
+    error: str = ""
+    form_key: int = 0  # bumps to re-render the uncontrolled form with new defaults
+
+    @rx.event
+    def load(self):
+        self.errors, self.error = {}, ""
+        try:
+            user = self._require_user()
+        except DomainError:
+            return
+        self.organization = self.role = self.justification = ""
+        with session_scope() as session:
+            self.organizations = [{"id": o.id, "label": f"{o.name} ({o.id})"}
+                                  for o in session.exec(select(Organization).order_by(Organization.name))]
+            resubmit = self.router.url.query_parameters.get("resubmit", "")
+            if resubmit.isdigit():
+                earlier = session.get(RoleRequest, int(resubmit))
+                # Only the requester's own request pre-fills the form.
+                if earlier is not None and earlier.user_id == user.id:
+                    self.organization, self.role = earlier.organization_id, earlier.role
+                    self.justification = earlier.justification
+        self.form_key += 1
+
+    @rx.event
+    async def submit(self, form: dict):
+        self.errors, self.error = {}, ""
+        self.organization = str(form.get("organization", ""))
+        self.role = str(form.get("role", ""))
+        self.justification = str(form.get("justification", ""))
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                request = roles.request_role(session, user, self.organization, self.role, self.justification)
+        except Invalid as exc:
+            self.errors = exc.errors
+            self.error = "Please correct the fields marked below."
+            return
+        except DomainError as exc:
+            self.error = str(exc)
+            return
+        await notify_queue_changed({request.organization_id})
+        await self._send_emails()
+        yield rx.redirect(routes.HOME)
