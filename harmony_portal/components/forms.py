@@ -15,8 +15,11 @@ def _field_id(name: str) -> str:
 
 
 def _label(text: str, field_id: str, required: bool) -> rx.Component:
-    marker = rx.el.span(" *", aria_hidden="true") if required else rx.fragment()
-    return rx.el.label(text, marker, html_for=field_id)
+    """The label; a required marker sits beside it, outside the accessible name."""
+    if not required:
+        return rx.el.label(text, html_for=field_id)
+    return rx.el.span(rx.el.label(text, html_for=field_id), rx.el.span(" *", aria_hidden="true",
+                                                                      class_name="required-marker"))
 
 
 def _error(name: str, error: rx.Var | None) -> rx.Component:
@@ -27,6 +30,10 @@ def _error(name: str, error: rx.Var | None) -> rx.Component:
 
 def _wrapper_class(error: rx.Var | None) -> rx.Var | str:
     return "field" if error is None else rx.cond(error != "", "field has-error", "field")
+
+
+def field_label(text: str, name: str, required: bool = False) -> rx.Component:
+    return _label(text, _field_id(name), required)
 
 
 def text_field(label: str, name: str, *, type: str = "text", required: bool = False,

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from harmony_portal.components.forms import field_label
 from harmony_portal.components import message, select_field, submit_button, text_field
 from harmony_portal.layouts import protected_page
 from harmony_portal.state.role_request import RoleRequestState as S
@@ -11,7 +12,7 @@ from harmony_portal.vocabulary import ORGANIZATION_ROLES
 def _organization_field() -> rx.Component:
     error = S.errors.get("organization", "")
     return rx.el.div(
-        rx.el.label("Organization", rx.el.span(" *", aria_hidden="true"), html_for="field-organization"),
+        field_label("Organization", "organization", required=True),
         rx.el.select(
             rx.el.option("Choose…", value=""),
             rx.foreach(S.organizations, lambda o: rx.el.option(o["label"], value=o["id"])),

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from harmony_portal import routes
+from harmony_portal.components.forms import field_label
 from harmony_portal.components import message, submit_button, text_field
 from harmony_portal.components.sidebar import security_official_layout
 from harmony_portal.layouts import protected_page
@@ -111,7 +112,7 @@ def user_lookup_page() -> rx.Component:
                     "are required."),
             rx.el.form(
                 rx.el.div(
-                    rx.el.label("Organization", rx.el.span(" *", aria_hidden="true"), html_for="field-organization"),
+                    field_label("Organization", "organization", required=True),
                     rx.el.select(rx.foreach(L.organizations, lambda o: rx.el.option(o, value=o)),
                                  id="field-organization", name="organization", value=L.organization,
                                  on_change=L.set_organization, aria_required="true"),

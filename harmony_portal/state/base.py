@@ -64,7 +64,8 @@ class AuthState(rx.State):
 
     def _current_path(self) -> str:
         url = self.router.url
-        return url.path + (f"?{url.query}" if url.query else "")
+        path = url.path.rstrip("/") or "/"  # the static build serves /profile as /profile/
+        return path + (f"?{url.query}" if url.query else "")
 
     @rx.event
     def require_login(self):
@@ -74,7 +75,7 @@ class AuthState(rx.State):
             self._clear_identity()
             return rx.redirect(routes.login_url(self._current_path()))
         self._set_identity(active)
-        if self.router.url.path != routes.TWO_FACTOR_SETUP:
+        if not self._current_path().startswith(routes.TWO_FACTOR_SETUP):
             with session_scope() as session:
                 if not confirmed_devices(session, active.user.id):
                     return rx.redirect(routes.TWO_FACTOR_SETUP)

@@ -59,7 +59,9 @@ class ProfileState(AuthState):
                 action(session, user)
         except Invalid as exc:
             self.errors = exc.errors
-            self.messages = {section: "Please correct the fields marked below."}
+            # Device errors have no field of their own to sit under.
+            summary = str(exc) if section == "devices" else "Please correct the fields marked below."
+            self.messages = {section: summary}
             return False
         except DomainError as exc:
             self.messages = {section: str(exc)}

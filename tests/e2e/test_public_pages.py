@@ -1,0 +1,68 @@
+"""The public pages: login with the contract's labels, help, terms, forgot - all accessible."""
+
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import assert_accessible
+
+
+def test_login_page_has_the_contract_labels_and_passes_axe(page, portal):
+    page.goto(portal.url + "/login")
+    expect(page.get_by_role("heading", level=1, name="Login")).to_be_visible()
+    for label in ("User ID", "Password"):
+        expect(page.get_by_label(label, exact=True)).to_be_editable()
+    expect(page.get_by_role("checkbox", name="I agree to the Terms & Conditions")).to_be_visible()
+    expect(page.get_by_role("button", name="Login")).to_be_visible()
+    expect(page.get_by_role("link", name="Sign Up", exact=True).first).to_be_visible()
+    expect(page.get_by_role("link", name="Having trouble logging in?")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_login_without_terms_is_refused_and_keeps_what_was_typed(page, portal):
+    page.goto(portal.url + "/login")
+    page.get_by_label("User ID").fill("someone")
+    page.get_by_label("Password").fill("a password typed")
+    page.get_by_role("button", name="Login").click()
+    expect(page.get_by_text("You must agree to the Terms & Conditions")).to_be_visible()
+    expect(page.get_by_label("User ID")).to_have_value("someone")
+    expect(page.get_by_label("Password")).to_have_value("a password typed")
+
+
+def test_help_shows_help_box_hours_and_passes_axe(page, portal):
+    page.goto(portal.url + "/help")
+    expect(page.get_by_role("heading", level=1, name="Help")).to_be_visible()
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("7:00am to 5:30pm, Monday through Friday, except Alaska state holidays")
+    expect(main).to_contain_text("DSDSHarmonyHelp@alaska.gov")
+    expect(main).to_contain_text("Google Chrome is the only recommended browser")
+    assert_accessible(page)
+
+
+def test_footer_carries_help_desk_contacts_on_every_page(page, portal):
+    for path in ("/login", "/help", "/terms", "/signup", "/forgot"):
+        page.goto(portal.url + path)
+        expect(page.get_by_role("contentinfo")).to_contain_text("DSDSHarmonyHelp@alaska.gov")
+
+
+def test_terms_and_forgot_pages_pass_axe(page, portal):
+    page.goto(portal.url + "/terms")
+    expect(page.get_by_role("heading", level=1, name="Terms & Conditions")).to_be_visible()
+    assert_accessible(page)
+    page.goto(portal.url + "/forgot")
+    expect(page.get_by_label("Email Address")).to_be_visible()
+    page.get_by_label("Email Address").fill("nobody@example.org")
+    page.get_by_role("button", name="Send reset link").click()
+    expect(page.get_by_role("status").filter(has_text="reset link is on its way")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_other_browsers_get_the_chrome_notice(browser, portal):
+    context = browser.new_context(user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+    other = context.new_page()
+    other.goto(portal.url + "/login")
+    expect(other.get_by_text("Google Chrome is the recommended browser")).to_be_visible()
+    context.close()
+
+
+def test_signed_out_user_is_sent_to_login(page, portal):
+    page.goto(portal.url + "/profile")
+    expect(page).to_have_url(portal.url + "/login?next=%2Fprofile")
