@@ -1,9 +1,9 @@
 """Alembic environment: the schema is harmony_portal.models' SQLModel metadata."""
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import harmony_portal.models  # noqa: F401  (registers every table)
+from alembic import context
 from harmony_portal.db import make_engine
 from harmony_portal.settings import get_settings
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from harmony_portal.db import get_engine, session_scope
+from harmony_portal.db import session_scope
 from harmony_portal.migrations import upgrade
 from harmony_portal.models import utc_now
 from harmony_portal.services import accounts, demo, two_factor

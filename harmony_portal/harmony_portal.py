@@ -26,7 +26,11 @@ from harmony_portal.state.home import HomeState
 from harmony_portal.state.login import LoginState
 from harmony_portal.state.profile import ProfileState
 from harmony_portal.state.role_request import RoleRequestState
-from harmony_portal.state.security_official import RoleRequestsState, UserLookupState, UserRolesState
+from harmony_portal.state.security_official import (
+    RoleRequestsState,
+    UserLookupState,
+    UserRolesState,
+)
 from harmony_portal.state.shell import ShellState
 from harmony_portal.state.signup import SignUpState
 from harmony_portal.state.two_factor import TwoFactorSetupState

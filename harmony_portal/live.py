@@ -10,6 +10,7 @@ lives in Redis when REDIS_URL is set).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
@@ -24,6 +25,7 @@ from harmony_portal.services.role_queries import pending_rows
 from harmony_portal.services.roles import decider_ids, represented_org_ids
 
 log = logging.getLogger(__name__)
+_PENDING_PUSHES: set[asyncio.Task] = set()
 
 
 def feed_token(user_id: int) -> str:
@@ -67,7 +69,21 @@ async def _write_feed(user_id: int, update) -> None:
         feed.rows_by_org = update(dict(feed.rows_by_org))
 
 
-async def notify_queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> None:
+def queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> asyncio.Task:
+    """Schedule :func:`push_queue_changed` to run after the calling event handler.
+
+    The push must not run inside the handler: the handler holds the lock on its
+    own client's state, linked feed included, and writing that feed through the
+    state manager would wait for the lock it holds.
+    """
+    task = asyncio.get_running_loop().create_task(push_queue_changed(set(org_ids),
+                                                                     also_user_ids=list(also_user_ids)))
+    _PENDING_PUSHES.add(task)
+    task.add_done_callback(_PENDING_PUSHES.discard)
+    return task
+
+
+async def push_queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> None:
     """Requests of ``org_ids`` changed: refresh every deciding official's feed.
 
     ``also_user_ids`` are officials whose set of organizations may have changed
@@ -92,4 +108,7 @@ async def notify_queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterabl
             log.exception("could not update the live queue of user %s", uid)
     for user in rebuild:
         fresh = rows_for(user)
-        await _write_feed(user.id, lambda _current, fresh=fresh: fresh)
+        try:
+            await _write_feed(user.id, lambda _current, fresh=fresh: fresh)
+        except Exception:
+            log.exception("could not rebuild the live queue of user %s", user.id)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from alembic import command
 from alembic.config import Config
 
+from alembic import command
 from harmony_portal.settings import PROJECT_ROOT
 
 

@@ -1,5 +1,11 @@
 """Reusable UI pieces that take plain values or Vars."""
 
-from harmony_portal.components.forms import checkbox_field, message, select_field, submit_button, text_field
+from harmony_portal.components.forms import (
+    checkbox_field,
+    message,
+    select_field,
+    submit_button,
+    text_field,
+)
 
 __all__ = ["checkbox_field", "message", "select_field", "submit_button", "text_field"]

@@ -2,8 +2,8 @@
 
 import reflex as rx
 
-from harmony_portal.components.forms import field_label
 from harmony_portal.components import message, select_field, submit_button, text_field
+from harmony_portal.components.forms import field_label
 from harmony_portal.layouts import protected_page
 from harmony_portal.state.role_request import RoleRequestState as S
 from harmony_portal.vocabulary import ORGANIZATION_ROLES

@@ -3,8 +3,8 @@
 import reflex as rx
 
 from harmony_portal import routes
-from harmony_portal.components.forms import field_label
 from harmony_portal.components import message, submit_button, text_field
+from harmony_portal.components.forms import field_label
 from harmony_portal.components.sidebar import security_official_layout
 from harmony_portal.layouts import protected_page
 from harmony_portal.live import QueueFeed
@@ -28,8 +28,11 @@ def security_official_page() -> rx.Component:
 def _request_row(row) -> rx.Component:
     name = row["first_name"].to(str) + " " + row["last_name"].to(str)
     return rx.el.tr(
+        # Uncontrolled, so a click shows at once; remounted (new key) when the server
+        # changes the selection as a whole (select all, cleared after a decision).
         rx.el.td(rx.el.input(type="checkbox", aria_label="Select " + name,
-                             checked=R.selected.contains(row["id"]),
+                             default_checked=R.selected.contains(row["id"]),
+                             key=row["id"].to(str) + "-" + R.selection_epoch.to(str),
                              on_change=lambda checked: R.toggle(row["id"], checked))),
         rx.el.td(row["first_name"]), rx.el.td(row["last_name"]),
         rx.el.td(row["organization"]), rx.el.td(row["role"]), rx.el.td(row["requested"]),
@@ -69,8 +72,7 @@ def role_requests_page() -> rx.Component:
             rx.el.table(
                 rx.el.thead(rx.el.tr(
                     rx.el.th(rx.el.input(type="checkbox", aria_label="Select all",
-                                         checked=(R.selected.length() > 0)
-                                         & (R.selected.length() == QueueFeed.rows.length()),
+                                         default_checked=R.all_selected, key=R.selection_epoch,
                                          on_change=R.toggle_all), scope="col"),
                     *[rx.el.th(h, scope="col") for h in
                       ("First Name", "Last Name", "Organization", "Role", "Requested")],

@@ -3,7 +3,13 @@
 import reflex as rx
 
 from harmony_portal import routes
-from harmony_portal.components import checkbox_field, message, select_field, submit_button, text_field
+from harmony_portal.components import (
+    checkbox_field,
+    message,
+    select_field,
+    submit_button,
+    text_field,
+)
 from harmony_portal.layouts import page
 from harmony_portal.state.signup import SignUpState
 from harmony_portal.vocabulary import CHALLENGE_QUESTIONS

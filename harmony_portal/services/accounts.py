@@ -110,7 +110,7 @@ def sign_up(session: Session, form: SignUpForm, *, ip: str = "", now: datetime |
     if problem := password_problem(form.password, user_id=form.user_id, email=form.email):
         problems["password"] = problem
     elif form.password != form.confirm_password:
-        problems["confirm_password"] = "Confirm Password does not match Password."
+        problems["confirm_password"] = "Confirm Password does not match Password."  # noqa: S105 - a field name, not a secret
     if not form.challenge_question.strip():
         problems["challenge_question"] = "Choose a Challenge Question."
     if len(form.challenge_answer.strip()) < 2:

@@ -12,7 +12,7 @@ from harmony_portal.services import accounts, two_factor
 from harmony_portal.services.organizations import add_organization
 from harmony_portal.services.security import hash_password
 
-DEMO_PASSWORD = "Northern-Lights-Demo-2026"
+DEMO_PASSWORD = "Northern-Lights-Demo-2026"  # noqa: S105 - the published demo password
 
 DEMO_ORGANIZATIONS = (
     ("123", "Taiga Nursing Home", "Nursing Home"),

@@ -13,7 +13,12 @@ from harmony_portal.models import OrgRole, User
 from harmony_portal.services.authentication import confirmed_devices
 from harmony_portal.services.errors import NotAllowed
 from harmony_portal.services.notify import deliver_outbox
-from harmony_portal.services.sessions import IDLE_WARNING, ActiveSession, end_session, resolve_session
+from harmony_portal.services.sessions import (
+    IDLE_WARNING,
+    ActiveSession,
+    end_session,
+    resolve_session,
+)
 from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
 

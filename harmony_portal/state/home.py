@@ -6,7 +6,7 @@ import reflex as rx
 from sqlmodel import select
 
 from harmony_portal.db import session_scope
-from harmony_portal.live import notify_queue_changed
+from harmony_portal.live import queue_changed
 from harmony_portal.models import Announcement, utc_now
 from harmony_portal.services import role_queries, roles
 from harmony_portal.services.errors import DomainError
@@ -52,4 +52,4 @@ class HomeState(AuthState):
             return
         self.message = "Your request was cancelled."
         self._reload()
-        await notify_queue_changed({request.organization_id})
+        queue_changed({request.organization_id})

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.live import notify_queue_changed
+from harmony_portal.live import queue_changed
 from harmony_portal.models import Organization, RoleRequest
 from harmony_portal.services import roles
 from harmony_portal.services.errors import DomainError, Invalid
@@ -60,6 +60,6 @@ class RoleRequestState(AuthState):
         except DomainError as exc:
             self.error = str(exc)
             return
-        await notify_queue_changed({request.organization_id})
+        queue_changed({request.organization_id})
         await self._send_emails()
         yield rx.redirect(routes.HOME)

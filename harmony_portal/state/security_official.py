@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.live import QueueFeed, feed_token, notify_queue_changed, rows_for
+from harmony_portal.live import QueueFeed, feed_token, queue_changed, rows_for
 from harmony_portal.services import role_queries, roles
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.state.base import AuthState
@@ -15,6 +15,8 @@ class RoleRequestsState(AuthState):
     """The queue itself lives in QueueFeed; this keeps one page's selection and dialog."""
 
     selected: list[str] = []
+    all_selected: bool = False
+    selection_epoch: int = 0  # bumps when the server replaces the selection as a whole
     reject_open: bool = False
     reject_error: str = ""
     message: str = ""
@@ -23,6 +25,8 @@ class RoleRequestsState(AuthState):
     @rx.event
     async def load(self):
         self.selected = []
+        self.all_selected = False
+        self.selection_epoch += 1
         self.reject_open = False
         self.message = self.error = ""
         try:
@@ -45,6 +49,8 @@ class RoleRequestsState(AuthState):
     async def toggle_all(self, checked: bool):
         feed = await self.get_state(QueueFeed)
         self.selected = list(feed.row_ids) if checked else []
+        self.all_selected = bool(checked)
+        self.selection_epoch += 1
 
     async def _live_selection(self) -> list[int]:
         """The selected ids still in the queue (rows decided elsewhere drop out)."""
@@ -92,12 +98,16 @@ class RoleRequestsState(AuthState):
             return
         self.reject_open = False
         self.selected = []
+        self.all_selected = False
+        self.selection_epoch += 1
         verb = "approved" if approve else "rejected"
         parts = [f"{len(result.decided)} request(s) {verb}."] if result.decided else []
         parts += [f"{name}'s request was already decided by {by}." for _id, name, by in result.already]
         self.message = " ".join(parts)
         grantees = [r.user_id for r in result.decided] if approve else []
-        await notify_queue_changed(result.org_ids, also_user_ids=grantees)
+        feed = await self.get_state(QueueFeed)  # this page at once; other officials via live
+        feed.rows_by_org = rows_for(user)
+        queue_changed(result.org_ids, also_user_ids=grantees)
         await self._send_emails()
 
 
@@ -237,6 +247,9 @@ class UserRolesState(AuthState):
             return
         self.confirm_id = ""
         self.message = f"Removed the {grant.role} role at {grant.organization_id}."
-        self._reload()
-        await notify_queue_changed({grant.organization_id}, also_user_ids=[grant.user_id])
+        try:
+            self._reload()
+        except DomainError:  # no roles left in your organizations: nothing more to show
+            self.grants = []
+        queue_changed({grant.organization_id}, also_user_ids=[grant.user_id])
         await self._send_emails()

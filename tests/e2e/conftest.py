@@ -121,6 +121,8 @@ def portal():
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
+        # Keep the server's log for whoever debugs a failure.
+        shutil.copy(log, Path(tempfile.gettempdir()) / "harmony-e2e-server.log")
         shutil.rmtree(workdir, ignore_errors=True)
 
 

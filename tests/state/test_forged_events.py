@@ -1,0 +1,127 @@
+"""A client can send any event with any arguments: every handler re-checks on the server."""
+
+import asyncio
+
+import pytest
+from reflex.state import State
+from sqlmodel import select
+
+from harmony_portal.db import session_scope
+from harmony_portal.models import OrgRole, RoleRequest, TotpDevice, User
+from harmony_portal.state.admin import AdminState
+from harmony_portal.state.home import HomeState
+from harmony_portal.state.profile import ProfileState
+from harmony_portal.state.security_official import (
+    RoleRequestsState,
+    UserLookupState,
+    UserRolesState,
+)
+
+
+@pytest.fixture
+def world(app_db, make):
+    with session_scope() as s:
+        a, b = make.org(s, "A1"), make.org(s, "B1")
+        so_a, so_b = make.user(s, "so.a"), make.user(s, "so.b")
+        make.grant(s, so_a, a)
+        make.grant(s, so_b, b)
+        staff_a = make.user(s, "staff.a")
+        grant_a = make.grant(s, staff_a, a, "Staff")
+        make.enrol(s, staff_a)
+        req_a = make.request(s, make.user(s, "req.a"), a)
+        ids = dict(req_a=req_a.id, grant_a=grant_a.id, staff_a=staff_a.id)
+    with session_scope() as s:
+        users = {u.user_id: u for u in s.exec(select(User))}
+    return users, ids
+
+
+
+def test_official_of_b_cannot_approve_or_reject_a_by_forged_ids(world, signed_in):
+    users, ids = world
+    state_of = signed_in(users["so.b"])
+
+    async def scenario():
+        state = await state_of(RoleRequestsState)
+        state.selected = [str(ids["req_a"])]
+        await RoleRequestsState.approve.fn(state)
+        approve_error = state.error
+        state.selected = [str(ids["req_a"])]
+        await RoleRequestsState.reject.fn(state, {"rejection_reason": "forged"})
+        return approve_error, state.error
+
+    approve_error, reject_error = asyncio.run(scenario())
+    assert "organizations you represent" in approve_error
+    assert "organizations you represent" in reject_error
+    with session_scope() as s:
+        assert s.get(RoleRequest, ids["req_a"]).status == "pending"
+
+
+def test_official_of_b_cannot_remove_lookup_or_export_a(world, signed_in):
+    users, ids = world
+    state_of = signed_in(users["so.b"])
+
+    async def scenario():
+        roles_state = await state_of(UserRolesState)
+        roles_state.confirm_id = str(ids["grant_a"])
+        await UserRolesState.remove.fn(roles_state, {"reason": ""})
+        lookup = await state_of(UserLookupState)
+        UserLookupState.search.fn(lookup, {"organization": "A1", "user_id_or_email": "staff.a"})
+        search_error, rows = lookup.error, list(lookup.rows)
+        lookup.organization = "A1"
+        UserLookupState.export_csv.fn(lookup)
+        return roles_state.error, search_error, rows, lookup.error
+
+    remove_error, search_error, rows, export_error = asyncio.run(scenario())
+    assert "organizations you represent" in remove_error
+    assert "organizations you represent" in search_error and rows == []
+    assert "organizations you represent" in export_error
+    with session_scope() as s:
+        assert s.get(OrgRole, ids["grant_a"]) is not None
+
+
+def test_nobody_cancels_or_sees_someone_elses_request(world, signed_in):
+    users, ids = world
+    state_of = signed_in(users["so.b"])
+
+    async def scenario():
+        home = await state_of(HomeState)
+        await HomeState.cancel_request.fn(home, str(ids["req_a"]))
+        return home.error
+
+    assert "not yours" in asyncio.run(scenario())
+    with session_scope() as s:
+        assert s.get(RoleRequest, ids["req_a"]).status == "pending"
+
+
+def test_someone_elses_device_and_admin_tools_are_refused(world, signed_in):
+    users, ids = world
+    state_of = signed_in(users["so.b"])
+    with session_scope() as s:
+        device_id = s.exec(select(TotpDevice.id).where(TotpDevice.user_id == ids["staff_a"])).one()
+
+    async def scenario():
+        profile = await state_of(ProfileState)
+        ProfileState.remove_device.fn(profile, str(device_id))
+        admin = await state_of(AdminState)
+        AdminState.unlock.fn(admin, str(ids["staff_a"]))
+        return dict(profile.messages), admin.error
+
+    messages, admin_error = asyncio.run(scenario())
+    assert "not yours" in messages["devices"]
+    assert "administrators" in admin_error
+    with session_scope() as s:
+        assert s.get(TotpDevice, device_id) is not None
+
+
+def test_events_without_a_session_do_nothing(world):
+    users, ids = world
+
+    async def scenario():
+        state = await State().get_state(RoleRequestsState)
+        state.selected = [str(ids["req_a"])]
+        await RoleRequestsState.approve.fn(state)
+        return state.error
+
+    assert "session has ended" in asyncio.run(scenario())
+    with session_scope() as s:
+        assert s.get(RoleRequest, ids["req_a"]).status == "pending"
