@@ -1,5 +1,9 @@
 """State tests: handlers called directly, as a forged websocket event would call them."""
 
+import asyncio
+import concurrent.futures
+import contextvars
+
 import pytest
 from reflex.state import State
 
@@ -25,3 +29,10 @@ def signed_in(app_db):
         return state_of
 
     return for_user
+
+
+def run_async(coroutine):
+    """Run a coroutine to completion on its own thread (Playwright's sync API may own this one's loop)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        # Context variables (Reflex's app registration) do not cross threads by themselves.
+        return pool.submit(contextvars.copy_context().run, asyncio.run, coroutine).result()

@@ -1,6 +1,6 @@
 """A client can send any event with any arguments: every handler re-checks on the server."""
 
-import asyncio
+
 
 import pytest
 from reflex.state import State
@@ -16,6 +16,7 @@ from harmony_portal.state.security_official import (
     UserLookupState,
     UserRolesState,
 )
+from tests.state.conftest import run_async
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def test_official_of_b_cannot_approve_or_reject_a_by_forged_ids(world, signed_in
         await RoleRequestsState.reject.fn(state, {"rejection_reason": "forged"})
         return approve_error, state.error
 
-    approve_error, reject_error = asyncio.run(scenario())
+    approve_error, reject_error = run_async(scenario())
     assert "organizations you represent" in approve_error
     assert "organizations you represent" in reject_error
     with session_scope() as s:
@@ -71,7 +72,7 @@ def test_official_of_b_cannot_remove_lookup_or_export_a(world, signed_in):
         UserLookupState.export_csv.fn(lookup)
         return roles_state.error, search_error, rows, lookup.error
 
-    remove_error, search_error, rows, export_error = asyncio.run(scenario())
+    remove_error, search_error, rows, export_error = run_async(scenario())
     assert "organizations you represent" in remove_error
     assert "organizations you represent" in search_error and rows == []
     assert "organizations you represent" in export_error
@@ -88,7 +89,7 @@ def test_nobody_cancels_or_sees_someone_elses_request(world, signed_in):
         await HomeState.cancel_request.fn(home, str(ids["req_a"]))
         return home.error
 
-    assert "not yours" in asyncio.run(scenario())
+    assert "not yours" in run_async(scenario())
     with session_scope() as s:
         assert s.get(RoleRequest, ids["req_a"]).status == "pending"
 
@@ -106,7 +107,7 @@ def test_someone_elses_device_and_admin_tools_are_refused(world, signed_in):
         AdminState.unlock.fn(admin, str(ids["staff_a"]))
         return dict(profile.messages), admin.error
 
-    messages, admin_error = asyncio.run(scenario())
+    messages, admin_error = run_async(scenario())
     assert "not yours" in messages["devices"]
     assert "administrators" in admin_error
     with session_scope() as s:
@@ -122,6 +123,6 @@ def test_events_without_a_session_do_nothing(world):
         await RoleRequestsState.approve.fn(state)
         return state.error
 
-    assert "session has ended" in asyncio.run(scenario())
+    assert "session has ended" in run_async(scenario())
     with session_scope() as s:
         assert s.get(RoleRequest, ids["req_a"]).status == "pending"
