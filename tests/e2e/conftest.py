@@ -8,12 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,13 +15,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from harmony_portal import devserver
 from harmony_portal.db import make_engine
-from harmony_portal.settings import PROJECT_ROOT
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PREFERRED_PORT = 3517
-START_TIMEOUT = 600
 
 
 def pytest_collection_modifyitems(items):
@@ -59,71 +52,22 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": find_chromium(), "args": CHROMIUM_FLAGS}
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", PREFERRED_PORT))  # a stable port lets the built frontend be reused
-            return PREFERRED_PORT
-        except OSError:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
-
-
 @dataclass
 class Portal:
     url: str
     engine: Engine
-    log: Path
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the portal exited early:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url + "/ping", timeout=2) as response:  # noqa: S310 - localhost
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    raise RuntimeError(f"the portal did not start in {START_TIMEOUT}s:\n{log.read_text()[-4000:]}")
-
-
 @pytest.fixture(scope="session")
 def portal():
-    workdir = Path(tempfile.mkdtemp(prefix="harmony-e2e-"))
-    port = _port()
-    database_url = f"sqlite:///{workdir}/e2e.db"
-    env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "HARMONY_DEMO": "1",
-           "HARMONY_IDLE_CHECK_SECONDS": "2", "HARMONY_BASE_URL": f"http://localhost:{port}",
-           "HARMONY_UPLOAD_DIR": str(workdir / "attachments"), "REFLEX_USE_NPM": "1",
-           "REFLEX_TELEMETRY_ENABLED": "false", "REFLEX_CHECK_LATEST_VERSION": "false",
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    env.pop("REDIS_URL", None)
-    env.pop("SMTP_URL", None)
-    log = workdir / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([str(Path(sys.executable).with_name("harmony-portal")), "serve"],
-                                   cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    url = f"http://localhost:{port}"
+    server = devserver.start(PREFERRED_PORT, HARMONY_IDLE_CHECK_SECONDS="2")
     try:
-        _wait_until_up(url, process, log)
-        yield Portal(url=url, engine=make_engine(database_url), log=log)
+        yield Portal(url=server.url, engine=make_engine(server.database_url))
     finally:
-        os.killpg(process.pid, 15)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
-        # Keep the server's log for whoever debugs a failure.
-        shutil.copy(log, Path(tempfile.gettempdir()) / "harmony-e2e-server.log")
-        shutil.rmtree(workdir, ignore_errors=True)
+        server.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` (python -m benchmarks). Results go to benchmarks/results/."""

@@ -1,0 +1,64 @@
+"""Shared helpers: timing statistics, a throwaway PostgreSQL database, result files."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from harmony_portal.db import make_engine
+from harmony_portal.migrations import upgrade
+
+RESULTS = Path(__file__).parent / "results"
+PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def summary(samples_ms: list[float]) -> dict:
+    ordered = sorted(samples_ms)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"n": len(ordered), "median_ms": round(statistics.median(ordered), 2), "p95_ms": round(p95, 2),
+            "min_ms": round(ordered[0], 2), "max_ms": round(ordered[-1], 2)}
+
+
+def time_ms(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A migrated, empty PostgreSQL database, dropped afterwards."""
+    name = f"harmony_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        make_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def write_results(name: str, results: dict) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    payload = {"benchmark": name, "at": stamp, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                                            "platform": platform.platform()}, "results": results}
+    path = RESULTS / f"{stamp}-{name}.json"
+    path.write_text(json.dumps(payload, indent=2))
+    print(json.dumps(payload["results"], indent=2))
+    return path

@@ -1,0 +1,54 @@
+"""Password hashing rate and end-to-end sign-in server time (password, code, session)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session
+
+from benchmarks.common import postgres_database, summary, time_ms, write_results
+from harmony_portal.db import make_engine
+from harmony_portal.models import User
+from harmony_portal.services import authentication, two_factor
+from harmony_portal.services.security import _hasher, current_totp, hash_password, verify_password
+from harmony_portal.services.sessions import start_session
+
+PASSWORD = "Benchmark passphrase for sign-in"
+
+
+def run() -> dict:
+    stored = hash_password(PASSWORD)
+    verifies = [time_ms(lambda: verify_password(stored, PASSWORD)) for _ in range(30)]
+    results = {"argon2": {"params": f"t={_hasher.time_cost} m={_hasher.memory_cost}KiB p={_hasher.parallelism}",
+                          "verify": summary(verifies),
+                          "verifies_per_second_one_core": round(1000 / summary(verifies)["median_ms"], 1)}}
+    with postgres_database() as url:
+        engine = make_engine(url)
+        with Session(engine, expire_on_commit=False) as s:
+            user = User(user_id="bench.user", user_id_key="bench.user", email="b@example.org",
+                        email_key="b@example.org", first_name="B", last_name="U", password_hash=stored)
+            s.add(user)
+            s.flush()
+            device, secret = two_factor.begin_device(s, user)
+            device.confirmed_at = datetime.now(UTC)
+            s.commit()
+        now = datetime.now(UTC)
+        samples = []
+        for i in range(30):
+            moment = now + timedelta(seconds=30 * i)  # a fresh time step each time: codes never replay
+
+            def sign_in(moment=moment):
+                with Session(engine, expire_on_commit=False) as s:
+                    found = authentication.check_password(s, "bench.user", PASSWORD, now=moment)
+                    authentication.check_security_code(s, found.id, current_totp(secret, moment), now=moment)
+                    start_session(s, found, now=moment)
+                    s.commit()
+
+            samples.append(time_ms(sign_in))
+        results["sign_in_server_time_postgresql"] = summary(samples)
+        engine.dispose()
+    return results
+
+
+if __name__ == "__main__":
+    write_results("signin", run())
