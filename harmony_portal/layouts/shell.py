@@ -17,8 +17,13 @@ def _nav_link(text: str, href: str) -> rx.Component:
 def navigation() -> rx.Component:
     signed_in = rx.fragment(
         _nav_link("Home", routes.HOME),
-        rx.cond(AuthState.is_security_official | AuthState.is_admin,
-                 _nav_link("Security Official", routes.SECURITY_OFFICIAL)),
+        # The badge sits beside the link so the link's name stays "Security Official".
+        rx.cond(AuthState.is_security_official | AuthState.is_admin, rx.el.li(
+            rx.el.a("Security Official", href=routes.SECURITY_OFFICIAL),
+            rx.cond(AuthState.pending_count > 0, rx.el.span(
+                AuthState.pending_count.to(str), rx.el.span(" pending requests", class_name="visually-hidden"),
+                class_name="count-badge")),
+        )),
         rx.cond(AuthState.is_admin, _nav_link("Administration", routes.ADMIN)),
         _nav_link("User Profile", routes.PROFILE),
         _nav_link("Help", routes.HELP),

@@ -66,6 +66,7 @@ def role_requests_page() -> rx.Component:
         security_official_layout(
             rx.el.p("Select one or more users via the associated checkbox to Approve or Reject the user's role "
                     "request. Changes show on every Security Official's screen at once."),
+            _sole_official_notices(R.sole_official_of),
             message(R.error),
             message(R.message, "ok"),
             rx.el.p(QueueFeed.rows.length().to(str) + " pending request(s)", role="status", aria_live="polite"),
@@ -102,14 +103,18 @@ def _pager() -> rx.Component:
     )
 
 
+def _sole_official_notices(names) -> rx.Component:
+    return rx.foreach(names, lambda name: rx.el.div(
+        "You are the only Security Official of ", name, ". Consider asking another person in the "
+        "organization to request the Security Official role, so someone is always available to "
+        "approve requests.", role="status", class_name="message message-info"))
+
+
 def user_lookup_page() -> rx.Component:
     return protected_page(
         rx.el.h1("User Lookup"),
         security_official_layout(
-            rx.foreach(L.sole_official_of, lambda name: rx.el.div(
-                "You are the only Security Official of ", name, ". Consider asking another person in the "
-                "organization to request the Security Official role, so someone is always available to "
-                "approve requests.", role="status", class_name="message message-info")),
+            _sole_official_notices(L.sole_official_of),
             rx.el.p("Search by User ID or Email to find a specific user. All fields marked with an asterisk (*) "
                     "are required."),
             rx.el.form(

@@ -10,6 +10,7 @@ from sqlmodel import select
 from harmony_portal import routes
 from harmony_portal.db import get_engine, session_scope
 from harmony_portal.models import OrgRole, User
+from harmony_portal.services import roles
 from harmony_portal.services.authentication import confirmed_devices
 from harmony_portal.services.errors import NotAllowed
 from harmony_portal.services.notify import deliver_outbox
@@ -33,6 +34,7 @@ class AuthState(rx.State):
     is_admin: bool = False
     is_security_official: bool = False
     idle_warning: bool = False
+    pending_count: int = 0  # requests waiting for this Security Official (navigation badge)
 
     def _active(self, *, touch: bool = True) -> ActiveSession | None:
         with session_scope() as session:
@@ -54,6 +56,8 @@ class AuthState(rx.State):
         with session_scope() as session:
             self.is_security_official = session.exec(select(OrgRole.id).where(
                 OrgRole.user_id == user.id, OrgRole.role == SECURITY_OFFICIAL).limit(1)).first() is not None
+            self.pending_count = (roles.pending_count(session, user)
+                                  if self.is_security_official or user.is_admin else 0)
         self.idle_warning = False
 
     def _clear_identity(self) -> None:
@@ -61,6 +65,7 @@ class AuthState(rx.State):
         self.display_name = ""
         self.is_admin = False
         self.is_security_official = False
+        self.pending_count = 0
         self.idle_warning = False
 
     async def _send_emails(self) -> None:

@@ -17,6 +17,7 @@ class RoleRequestsState(AuthState):
     selected: list[str] = []
     all_selected: bool = False
     selection_epoch: int = 0  # bumps when the server replaces the selection as a whole
+    sole_official_of: list[str] = []
     reject_open: bool = False
     reject_error: str = ""
     message: str = ""
@@ -34,6 +35,8 @@ class RoleRequestsState(AuthState):
         except DomainError:
             return
         # Link only after the server has established who this is: the token is theirs alone.
+        with session_scope() as session:
+            self.sole_official_of = role_queries.sole_official_orgs(session, user)
         feed = await self.get_state(QueueFeed)
         feed = await feed._link_to(feed_token(user.id))
         feed.rows_by_org = rows_for(user)

@@ -135,11 +135,13 @@ def test_help_desk_decides_while_an_organization_has_no_official(session, make):
 
 def test_bulk_decision_of_many(session, world, make):
     ids = [roles.request_role(session, make.user(session), "A1", "Staff", "Bulk onboarding day").id
-           for _ in range(30)]
+           for _ in range(200)]
     result = roles.decide(session, world["so1"], ids, approve=True)
-    assert len(result.decided) == 30
+    assert len(result.decided) == 200
     actions = session.exec(select(AuditEvent.action).where(AuditEvent.action == "role.request_approved")).all()
-    assert len(actions) == 30
+    assert len(actions) == 200
+    approvals = session.exec(select(OutboxEmail).where(OutboxEmail.subject == "Your role request was approved")).all()
+    assert len(approvals) == 200
 
 
 def test_cancel_own_pending_only(session, world):

@@ -1,0 +1,14 @@
+"""Run every benchmark; each prints its numbers and writes benchmarks/results/<time>-<name>.json."""
+
+import sys
+
+from benchmarks import decisions, live, queries, signin
+from benchmarks.common import write_results
+
+SUITES = {"signin": signin, "decisions": decisions, "queries": queries, "live": live}
+
+if __name__ == "__main__":
+    chosen = sys.argv[1:] or list(SUITES)
+    for name in chosen:
+        print(f"== {name}", flush=True)
+        write_results(name, SUITES[name].run())

@@ -1,0 +1,117 @@
+"""Live dashboards: time from "Submit Request" to the row on every connected official's page.
+
+One production server; DASHBOARDS officials of one organization each have the
+Role Requests page open (one browser context each); requesters submit REQUESTS
+requests through the real form. Each dashboard records, in the page, the moment
+the new row appears; the requester's page records the moment of the click.
+Both read the same machine clock.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+
+from playwright.sync_api import sync_playwright
+from sqlmodel import Session
+
+from benchmarks.common import summary, write_results
+from harmony_portal import devserver
+from harmony_portal.db import make_engine
+from harmony_portal.models import Organization, OrgRole, User
+from harmony_portal.services import two_factor
+from harmony_portal.services.sessions import start_session
+from tests.e2e.conftest import CHROMIUM_FLAGS, find_chromium
+
+DASHBOARDS = int(os.environ.get("BENCH_DASHBOARDS", "100"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "10"))
+ORG = "LIVE1"
+
+WATCH_ROWS = """() => {
+  window.__seen = {};
+  const record = () => {
+    for (const box of document.querySelectorAll('input[aria-label^="Select "]')) {
+      const name = box.getAttribute('aria-label');
+      if (!(name in window.__seen)) window.__seen[name] = Date.now();
+    }
+  };
+  new MutationObserver(record).observe(document.body, {subtree: true, childList: true});
+  record();
+}"""
+
+
+def _people(engine) -> tuple[list[str], list[tuple[str, str]]]:
+    """Session tokens for the officials and the requesters (name, token)."""
+    with Session(engine, expire_on_commit=False) as s:
+        s.add(Organization(id=ORG, name="Live Benchmark Home", provider_type="Nursing Home"))
+        tokens, requesters = [], []
+        for i in range(DASHBOARDS + REQUESTS):
+            user = User(user_id=f"live{i}", user_id_key=f"live{i}", email=f"live{i}@example.org",
+                        email_key=f"live{i}@example.org", first_name="Req" if i >= DASHBOARDS else "Off",
+                        last_name=f"N{i}", password_hash="x")
+            s.add(user)
+            s.flush()
+            device, _ = two_factor.begin_device(s, user)
+            device.confirmed_at = datetime.now(UTC)
+            if i < DASHBOARDS:
+                s.add(OrgRole(user_id=user.id, organization_id=ORG, role="Security Official"))
+                tokens.append(start_session(s, user))
+            else:
+                requesters.append((f"Select Req N{i}", start_session(s, user)))
+        s.commit()
+    return tokens, requesters
+
+
+def run() -> dict:
+    server = devserver.start(3519)
+    try:
+        engine = make_engine(server.database_url)
+        tokens, requesters = _people(engine)
+        latencies = []
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
+            dashboards = []
+            for token in tokens:
+                context = browser.new_context()
+                context.add_cookies([{"name": "harmony_session", "value": token, "url": server.url}])
+                page = context.new_page()
+                page.goto(server.url + "/security-official/requests")
+                page.get_by_role("heading", name="Role Requests").wait_for(timeout=60_000)
+                page.get_by_text("pending request(s)").wait_for(timeout=60_000)
+                page.evaluate(WATCH_ROWS)
+                dashboards.append(page)
+            for label, token in requesters:
+                context = browser.new_context()
+                context.add_cookies([{"name": "harmony_session", "value": token, "url": server.url}])
+                page = context.new_page()
+                page.goto(server.url + "/roles/request")
+                page.get_by_label("Organization").select_option(ORG)
+                page.get_by_label("Role").select_option("Staff")
+                page.get_by_label("Justification").fill("Live benchmark request, please approve.")
+                page.evaluate("""() => document.querySelector('button[type=submit]').addEventListener(
+                    'click', () => { window.__clicked = Date.now(); }, {capture: true})""")
+                page.get_by_role("button", name="Submit Request").click()
+                clicked = page.evaluate("window.__clicked")
+                deadline = time.monotonic() + 30
+                pending = set(range(len(dashboards)))
+                while pending and time.monotonic() < deadline:
+                    for i in list(pending):
+                        seen = dashboards[i].evaluate(f"window.__seen[{label!r}] || 0")
+                        if seen:
+                            latencies.append(seen - clicked)
+                            pending.discard(i)
+                    time.sleep(0.5)  # timestamps are taken in the pages; polling only collects them
+                if pending:
+                    raise AssertionError(f"{len(pending)} dashboards never showed {label}")
+                context.close()
+            browser.close()
+        engine.dispose()
+    finally:
+        server.stop(keep_log_as="harmony-bench-server.log")
+    return {"dashboards": DASHBOARDS, "requests": REQUESTS,
+            "submit_to_row_on_every_dashboard": summary(latencies)}
+
+
+if __name__ == "__main__":
+    write_results("live", run())

@@ -1,0 +1,69 @@
+"""The harmony-portal command (as a user runs it) and the settings rules."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harmony_portal.settings import ConfigurationError, Settings
+
+CLI = str(Path(sys.executable).with_name("harmony-portal"))
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+
+    def run(*args):
+        return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=120)
+
+    return run
+
+
+def test_seed_demo_then_totp_code_for_demo_accounts_only(cli):
+    seeded = cli("seed-demo")
+    assert seeded.returncode == 0, seeded.stderr
+    assert "so.constant" in seeded.stdout
+    code = cli("totp-code", "--user-id", "so.constant")
+    assert code.returncode == 0 and code.stdout.strip().isdigit() and len(code.stdout.strip()) == 6
+    again = cli("seed-demo")
+    assert again.returncode != 0 and "empty database" in again.stderr
+    made = cli("create-admin", "--user-id", "desk.real", "--email", "real@example.org", "--password",
+               "Kodiak bears fish at dawn")
+    assert made.returncode == 0 and "TOTP setup key:" in made.stdout and "otpauth://totp/" in made.stdout
+    refused = cli("totp-code", "--user-id", "desk.real")
+    assert refused.returncode != 0 and "demo accounts only" in refused.stderr
+
+
+def test_create_admin_errors_are_clear_and_exit_non_zero(cli):
+    assert cli("create-admin", "--user-id", "desk.one", "--email", "one@example.org", "--password",
+               "A fine admin passphrase").returncode == 0
+    duplicate = cli("create-admin", "--user-id", "DESK.ONE", "--email", "two@example.org", "--password",
+                    "Another fine passphrase")
+    assert duplicate.returncode != 0 and "already exists" in duplicate.stderr
+    weak = cli("create-admin", "--user-id", "desk.two", "--email", "two@example.org", "--password", "password")
+    assert weak.returncode != 0 and "at least 12" in weak.stderr
+
+
+def test_add_organization_checks_the_provider_type(cli):
+    ok = cli("add-organization", "--id", "AK-CC-01", "--name", "Yukon Care", "--type", "Care Coordinator")
+    assert ok.returncode == 0 and "AK-CC-01" in ok.stdout
+    bad = cli("add-organization", "--id", "AK-X", "--name", "X", "--type", "Hospital")
+    assert bad.returncode != 0 and "Provider type must be one of" in bad.stderr
+    dup = cli("add-organization", "--id", "AK-CC-01", "--name", "Again", "--type", "Nursing Home")
+    assert dup.returncode != 0 and "already exists" in dup.stderr
+    assert cli("verify-audit").returncode == 0
+
+
+def test_production_refuses_a_missing_or_placeholder_secret_key():
+    for key in (None, "changeme"):
+        with pytest.raises(ConfigurationError, match="HARMONY_SECRET_KEY"):
+            Settings(harmony_env="production", harmony_secret_key=key).secret_key()
+    assert Settings(harmony_env="production", harmony_secret_key="k" * 48).secret_key() == "k" * 48
+
+
+def test_relative_sqlite_urls_are_anchored_at_the_project():
+    url = Settings(database_url="sqlite:///data/harmony.db").sqlalchemy_url
+    assert url.startswith("sqlite:////") and url.endswith("/data/harmony.db")
