@@ -75,8 +75,9 @@ def record(
         prev_hash=last,
     )
     event.hash = _row_hash(event)
+    # No flush here: rows of one table are inserted in the order they were added,
+    # so a bulk decision's hundreds of rows go out in one batch, chain intact.
     session.add(event)
-    session.flush()
     # The chain head stays valid while this transaction holds the lock (bulk
     # decisions write hundreds of rows); it is forgotten when the transaction ends.
     session.info[_HEAD_KEY] = event.hash

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
@@ -145,38 +146,46 @@ def decide(session: Session, actor: User, request_ids: Iterable[int], *, approve
         raise Invalid("rejection_reason", "A Rejection Reason is required to reject a request.")
     if len(reason) > 1000:
         raise Invalid("rejection_reason", "Rejection Reason must be at most 1000 characters.")
-    requests = list(session.exec(select(RoleRequest).where(col(RoleRequest.id).in_(ids))))
+    requests = {r.id: r for r in session.exec(select(RoleRequest).where(col(RoleRequest.id).in_(ids)))}
     allowed = set(represented_org_ids(session, actor))
-    if len(requests) != len(ids) or any(r.organization_id not in allowed for r in requests):
+    if len(requests) != len(ids) or any(r.organization_id not in allowed for r in requests.values()):
         raise NotAllowed("You can only decide requests for organizations you represent.")
-    if any(r.user_id == actor.id for r in requests):
+    if any(r.user_id == actor.id for r in requests.values()):
         raise NotAllowed("Nobody decides their own request.")
     status = APPROVED if approve else REJECTED
-    result = DecisionResult()
-    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_({r.user_id for r in requests})))}
+    # One conditional UPDATE: a row still pending is decided here, atomically; a row a
+    # concurrent decision got first does not match and is not returned.
+    won = set(session.execute(
+        update(RoleRequest).where(col(RoleRequest.id).in_(ids), RoleRequest.status == PENDING)
+        .values(status=status, decided_by_id=actor.id, decided_at=now, reason=reason,
+                version=RoleRequest.version + 1)
+        .returning(RoleRequest.id)
+        .execution_options(synchronize_session=False)).scalars())
+    for request_id in ids:
+        if request_id not in won:
+            session.refresh(requests[request_id])  # to learn who decided it first
+    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(
+        {r.user_id for r in requests.values()} | {r.decided_by_id for r in requests.values() if r.decided_by_id})))}
     orgs = {o.id: o for o in session.exec(select(Organization).where(
-        col(Organization.id).in_({r.organization_id for r in requests})))}
-    base = get_settings().harmony_base_url.rstrip("/")
-    for request in requests:
-        # Conditional update on the version read: a concurrent decision makes this a no-op.
-        won = session.execute(update(RoleRequest).where(
-            RoleRequest.id == request.id, RoleRequest.status == PENDING, RoleRequest.version == request.version
-        ).values(status=status, decided_by_id=actor.id, decided_at=now, reason=reason,
-                 version=request.version + 1)).rowcount == 1
-        if not won:
-            session.refresh(request)
-            first = session.get(User, request.decided_by_id) if request.decided_by_id else None
+        col(Organization.id).in_({r.organization_id for r in requests.values()})))}
+    result = DecisionResult()
+    for request_id in ids:
+        request = requests[request_id]
+        if request_id not in won:
+            first = users.get(request.decided_by_id)
             result.already.append((request.id, full_name(users[request.user_id]),
                                    full_name(first) if first else "its requester"))
             continue
-        session.refresh(request)
+        # Mirror what the UPDATE wrote without marking the rows dirty (no second UPDATE each).
+        for name, value in (("status", status), ("decided_by_id", actor.id), ("decided_at", now),
+                            ("reason", reason), ("version", request.version + 1)):
+            set_committed_value(request, name, value)
+        result.decided.append(request)
+    if approve:
+        _grant_approved(session, actor, result.decided, now)
+    base = get_settings().harmony_base_url.rstrip("/")
+    for request in result.decided:
         requester, org = users[request.user_id], orgs[request.organization_id]
-        if approve:
-            held = session.exec(select(OrgRole.id).where(OrgRole.user_id == requester.id,
-                                OrgRole.organization_id == org.id, OrgRole.role == request.role)).first()
-            if not held:
-                session.add(OrgRole(user_id=requester.id, organization_id=org.id, role=request.role,
-                                    granted_by_id=actor.id, granted_at=now))
         audit.record(session, f"role.request_{status}", actor_id=actor.id, subject_user_id=requester.id,
                      organization_id=org.id, target=f"request:{request.id}", now=now, role=request.role,
                      reason=reason)
@@ -187,8 +196,22 @@ def decide(session: Session, actor: User, request_ids: Iterable[int], *, approve
             body += (f"\nReason: {reason}\n\nYou can resubmit the request with the details filled in: "
                      f"{base}/roles/request?resubmit={request.id}\n")
         queue_email(session, requester.email, f"Your role request was {verdict}", body)
-        result.decided.append(request)
+    session.flush()
     return result
+
+
+def _grant_approved(session: Session, actor: User, approved: list[RoleRequest], now: datetime) -> None:
+    """Add the roles approved requests ask for (one query for those already held)."""
+    if not approved:
+        return
+    held = set(session.exec(select(OrgRole.user_id, OrgRole.organization_id, OrgRole.role).where(
+        col(OrgRole.user_id).in_({r.user_id for r in approved}))).all())
+    for request in approved:
+        key = (request.user_id, request.organization_id, request.role)
+        if key not in held:
+            held.add(key)
+            session.add(OrgRole(user_id=request.user_id, organization_id=request.organization_id, role=request.role,
+                                granted_by_id=actor.id, granted_at=now))
 
 
 def remove_role(session: Session, actor: User, org_role_id: int, *, reason: str = "",
