@@ -27,6 +27,8 @@ from tests.e2e.conftest import CHROMIUM_FLAGS, find_chromium
 DASHBOARDS = int(os.environ.get("BENCH_DASHBOARDS", "100"))
 # 1: every dashboard is the same official in another tab (one shared feed) - isolates fan-out cost.
 SAME_OFFICIAL = os.environ.get("BENCH_SAME_OFFICIAL") == "1"
+# Chromium normally runs one renderer process per page: 100 processes on the benchmark's own 2 cores.
+RENDERER_LIMIT = os.environ.get("BENCH_RENDERER_LIMIT", "")
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "10"))
 ORG = "LIVE1"
 
@@ -74,7 +76,8 @@ def run() -> dict:
         tokens, requesters = _people(engine)
         latencies = []
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
+            flags = CHROMIUM_FLAGS + ([f"--renderer-process-limit={RENDERER_LIMIT}"] if RENDERER_LIMIT else [])
+            browser = p.chromium.launch(executable_path=find_chromium(), args=flags)
             dashboards = []
             for token in tokens:
                 context = browser.new_context()
@@ -114,6 +117,7 @@ def run() -> dict:
     finally:
         server.stop(keep_log_as="harmony-bench-server.log")
     return {"dashboards": DASHBOARDS, "requests": REQUESTS, "same_official_in_every_tab": SAME_OFFICIAL,
+            "renderer_process_limit": RENDERER_LIMIT or "default",
             "submit_to_row_on_every_dashboard": summary(latencies)}
 
 
