@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal import routes
+from harmony_portal.components.dialog import dialog
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.shell import ShellState
 from harmony_portal.vocabulary import CARE_COORDINATION_EMAIL, HELP_BOX_HOURS, HELP_DESK_EMAIL
@@ -66,20 +67,12 @@ def idle_warning() -> rx.Component:
             rx.moment(interval=AuthState.idle_check_ms, on_change=AuthState.check_idle,
                       display="none", aria_hidden="true"),
         ),
-        rx.cond(
-            AuthState.idle_warning,
-            rx.el.div(
-                rx.el.div(
-                    rx.el.h2("Are you still there?", id="idle-title"),
-                    rx.el.p("For your security you will be signed out in 2 minutes because of inactivity. "
-                            "Work you have not saved will be lost."),
-                    rx.el.button("Stay signed in", type="button", class_name="btn btn-primary",
-                                 on_click=AuthState.stay_signed_in, auto_focus=True),
-                    role="alertdialog", aria_modal="true", aria_labelledby="idle-title", class_name="dialog",
-                ),
-                class_name="dialog-backdrop",
-            ),
-        ),
+        dialog(AuthState.idle_warning, "Are you still there?", "idle",
+               rx.el.p("For your security you will be signed out in 2 minutes because of inactivity. "
+                       "Work you have not saved will be lost."),
+               rx.el.button("Stay signed in", type="button", class_name="btn btn-primary",
+                            on_click=AuthState.stay_signed_in, auto_focus=True),
+               role="alertdialog"),
     )
 
 

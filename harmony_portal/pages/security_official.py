@@ -4,6 +4,7 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.components import message, submit_button, text_field
+from harmony_portal.components.dialog import confirm_form, dialog
 from harmony_portal.components.forms import field_label
 from harmony_portal.components.sidebar import security_official_layout
 from harmony_portal.layouts import protected_page
@@ -43,21 +44,10 @@ def _request_row(row) -> rx.Component:
 
 
 def _reject_dialog() -> rx.Component:
-    return rx.cond(R.reject_open, rx.el.div(
-        rx.el.div(
-            rx.el.h2("Reject requests", id="reject-title"),
-            rx.el.form(
-                text_field("Rejection Reason", "rejection_reason", required=True, multiline=True,
-                           error=R.reject_error, auto_focus=True),
-                rx.el.div(rx.el.button("Reject", type="submit", class_name="btn btn-danger"),
-                          rx.el.button("Cancel", type="button", class_name="btn", on_click=R.close_reject),
-                          class_name="actions"),
-                on_submit=R.reject,
-            ),
-            role="dialog", aria_modal="true", aria_labelledby="reject-title", class_name="dialog",
-        ),
-        class_name="dialog-backdrop",
-    ))
+    return dialog(R.reject_open, "Reject requests", "reject", confirm_form(
+        R.reject, "Reject", R.close_reject,
+        text_field("Rejection Reason", "rejection_reason", required=True, multiline=True, error=R.reject_error,
+                   auto_focus=True)))
 
 
 def role_requests_page() -> rx.Component:
@@ -159,21 +149,9 @@ def _grant_row(g) -> rx.Component:
 
 
 def _confirm_remove() -> rx.Component:
-    return rx.cond(U.confirm_id != "", rx.el.div(
-        rx.el.div(
-            rx.el.h2("Remove this role?", id="remove-title"),
-            rx.el.p("The user is told by email."),
-            rx.el.form(
-                text_field("Reason (optional)", "reason", multiline=True),
-                rx.el.div(rx.el.button("Remove role", type="submit", class_name="btn btn-danger"),
-                          rx.el.button("Cancel", type="button", class_name="btn", on_click=U.cancel_remove),
-                          class_name="actions"),
-                on_submit=U.remove,
-            ),
-            role="dialog", aria_modal="true", aria_labelledby="remove-title", class_name="dialog",
-        ),
-        class_name="dialog-backdrop",
-    ))
+    return dialog(U.confirm_id != "", "Remove this role?", "remove", rx.el.p("The user is told by email."),
+                  confirm_form(U.remove, "Remove role", U.cancel_remove,
+                               text_field("Reason (optional)", "reason", multiline=True)))
 
 
 def user_roles_page() -> rx.Component:
