@@ -29,6 +29,9 @@ DASHBOARDS = int(os.environ.get("BENCH_DASHBOARDS", "100"))
 SAME_OFFICIAL = os.environ.get("BENCH_SAME_OFFICIAL") == "1"
 # Chromium normally runs one renderer process per page: 100 processes on the benchmark's own 2 cores.
 RENDERER_LIMIT = os.environ.get("BENCH_RENDERER_LIMIT", "")
+# A Redis URL runs the server as in production: state in Redis, BENCH_WORKERS workers.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "")
+WORKERS = os.environ.get("BENCH_WORKERS", "2")
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "10"))
 ORG = "LIVE1"
 
@@ -70,7 +73,8 @@ def _people(engine) -> tuple[list[str], list[tuple[str, str]]]:
 
 
 def run() -> dict:
-    server = devserver.start(3517)  # the browser tests use the same port: one frontend build serves both
+    extra = {"REDIS_URL": REDIS_URL, "GRANIAN_WORKERS": WORKERS} if REDIS_URL else {}
+    server = devserver.start(3517, **extra)  # the browser tests use the same port: one frontend build serves both
     try:
         engine = make_engine(server.database_url)
         tokens, requesters = _people(engine)
@@ -118,6 +122,7 @@ def run() -> dict:
         server.stop(keep_log_as="harmony-bench-server.log")
     return {"dashboards": DASHBOARDS, "requests": REQUESTS, "same_official_in_every_tab": SAME_OFFICIAL,
             "renderer_process_limit": RENDERER_LIMIT or "default",
+            "state": f"redis, {WORKERS} workers" if REDIS_URL else "memory, 1 worker",
             "submit_to_row_on_every_dashboard": summary(latencies)}
 
 

@@ -18,6 +18,8 @@ from harmony_portal.services.security import hash_password, unseal
 
 PASSWORD = "Tundra-Swan-Migration-Path"
 _PASSWORD_HASH = hash_password(PASSWORD)
+CHALLENGE_ANSWER = "Tundra"
+_ANSWER_HASH = hash_password("tundra")  # answers are stored normalised
 _axe = Axe()
 _seq = itertools.count(1)
 
@@ -41,7 +43,7 @@ def make_account(portal, prefix: str = "user", *, first: str = "Test", last: str
         user = User(user_id=user_id, user_id_key=user_id.lower(), email=f"{user_id}@example.org",
                     email_key=f"{user_id}@example.org", first_name=first, last_name=last or user_id.capitalize(),
                     password_hash=_PASSWORD_HASH, is_admin=is_admin, challenge_question="What city were you born in?",
-                    challenge_answer_hash=_PASSWORD_HASH)
+                    challenge_answer_hash=_ANSWER_HASH)
         s.add(user)
         s.flush()
         device, secret = two_factor.begin_device(s, user, "Phone")

@@ -1,0 +1,67 @@
+"""Help-desk administration and the emailed password reset, in Chromium."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from harmony_portal.models import OutboxEmail, User
+from tests.e2e.helpers import CHALLENGE_ANSWER, assert_accessible, fresh_code, make_account, sign_in
+
+
+def test_administrator_unlocks_an_account_and_adds_an_organization(page, portal):
+    admin, secret = make_account(portal, "desk", first="Dana", is_admin=True)
+    locked, _ = make_account(portal, "stuck")
+    with portal.session() as s:
+        user = s.get(User, locked.id)
+        user.locked_until = datetime.now(UTC) + timedelta(minutes=15)
+        s.add(user)
+        s.commit()
+    sign_in(page, portal, admin, secret)
+    page.get_by_role("link", name="Administration").click()
+    expect(page.get_by_role("heading", level=1, name="Administration")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("User ID or Email").fill(locked.user_id)
+    page.get_by_role("button", name="Find").click()
+    expect(page.get_by_text("Locked until")).to_be_visible()
+    page.get_by_role("button", name=f"Unlock {locked.user_id}").click()
+    expect(page.get_by_role("status").filter(has_text="Account unlocked.")).to_be_visible()
+    with portal.session() as s:
+        assert s.get(User, locked.id).locked_until is None
+
+    page.get_by_label("Organization ID").fill("AK-CC-77")
+    page.get_by_label("Organization name").fill("Chugach Care Coordination")
+    page.get_by_label("Provider type").select_option("Care Coordinator")
+    page.get_by_role("button", name="Add organization").click()
+    expect(page.get_by_role("cell", name="Chugach Care Coordination", exact=True)).to_be_visible()
+    page.get_by_label("Organization ID").fill("AK-CC-77")
+    page.get_by_label("Organization name").fill("Duplicate")
+    page.get_by_label("Provider type").select_option("Nursing Home")
+    page.get_by_role("button", name="Add organization").click()
+    expect(page.get_by_label("Organization ID")).to_have_accessible_description("Organization AK-CC-77 already exists.")
+
+
+def test_emailed_reset_link_sets_a_new_password(page, portal):
+    user, secret = make_account(portal, "forgetful")
+    page.goto(portal.url + "/login")
+    page.get_by_role("link", name="Having trouble logging in?").click()
+    page.get_by_label("Email Address").fill(user.email.upper())
+    page.get_by_role("button", name="Send reset link").click()
+    expect(page.get_by_role("status").filter(has_text="reset link is on its way")).to_be_visible()
+    with portal.session() as s:
+        body = s.exec(select(OutboxEmail).where(OutboxEmail.to_address == user.email)).one().body
+    link = re.search(r"http://\S+/forgot\?token=\S+", body).group(0)
+    page.goto(link)
+    expect(page.get_by_text("What city were you born in?")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Challenge Answer").fill("wrong answer")
+    page.get_by_label("Security code").fill(fresh_code(portal, user.id, secret))
+    page.get_by_label("New Password", exact=True).fill("Salmonberry season again")
+    page.get_by_label("Confirm New Password").fill("Salmonberry season again")
+    page.get_by_role("button", name="Reset password").click()
+    expect(page.get_by_label("Challenge Answer")).to_have_accessible_description("The Challenge Answer is not correct.")
+    expect(page.get_by_label("New Password", exact=True)).to_have_value("Salmonberry season again")
+    page.get_by_label("Challenge Answer").fill(CHALLENGE_ANSWER)
+    page.get_by_role("button", name="Reset password").click()
+    expect(page.get_by_text("Your password was changed.")).to_be_visible()
