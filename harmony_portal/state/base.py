@@ -40,12 +40,20 @@ class AuthState(rx.State):
         with session_scope() as session:
             return resolve_session(session, self.session_token, touch=touch)
 
-    def _require_user(self) -> User:
-        """The signed-in user, or NotAllowed. Handlers call this before anything else."""
+    def _require_user(self, *, enrolling: bool = False) -> User:
+        """The signed-in user, or NotAllowed. Handlers call this before anything else.
+
+        A session opened with a password alone (no authenticator yet) may only enrol
+        one (``enrolling``): a forged event can't use it for anything else.
+        """
         active = self._active()
         if active is None:
             self._clear_identity()
             raise NotAllowed("Your session has ended. Sign in again.")
+        if not enrolling:
+            with session_scope() as session:
+                if not confirmed_devices(session, active.user.id):
+                    raise NotAllowed("Set up two-factor sign-in first.")
         return active.user
 
     def _set_identity(self, active: ActiveSession) -> None:

@@ -29,7 +29,7 @@ class TwoFactorSetupState(AuthState):
         self.step = "scan"
         self.recovery_codes = []
         try:
-            user = self._require_user()
+            user = self._require_user(enrolling=True)
         except DomainError:
             return None
         with session_scope() as session:
@@ -47,7 +47,7 @@ class TwoFactorSetupState(AuthState):
     def confirm(self, form: dict):
         self.error = ""
         try:
-            user = self._require_user()
+            user = self._require_user(enrolling=True)
             with session_scope() as session:
                 name = str(form.get("device_name", "")).strip() or "Authenticator app"
                 two_factor.rename_device(session, user, self._device_id, name)

@@ -26,6 +26,8 @@ def world(app_db, make):
         so_a, so_b = make.user(s, "so.a"), make.user(s, "so.b")
         make.grant(s, so_a, a)
         make.grant(s, so_b, b)
+        make.enrol(s, so_a)
+        make.enrol(s, so_b)
         staff_a = make.user(s, "staff.a")
         grant_a = make.grant(s, staff_a, a, "Staff")
         make.enrol(s, staff_a)
@@ -126,3 +128,24 @@ def test_events_without_a_session_do_nothing(world):
     assert "session has ended" in run_async(scenario())
     with session_scope() as s:
         assert s.get(RoleRequest, ids["req_a"]).status == "pending"
+
+
+def test_a_password_only_session_can_do_nothing_but_enrol(app_db, make, signed_in):
+    with session_scope() as s:
+        org = make.org(s, "C1")
+        newcomer = make.user(s, "no.device")
+        make.grant(s, newcomer, org)
+        req = make.request(s, make.user(s, "asker"), org)
+        req_id = req.id
+
+    state_of = signed_in(newcomer)
+
+    async def scenario():
+        state = await state_of(RoleRequestsState)
+        state.selected = [str(req_id)]
+        await RoleRequestsState.approve.fn(state)
+        return state.error
+
+    assert "two-factor" in run_async(scenario())
+    with session_scope() as s:
+        assert s.get(RoleRequest, req_id).status == "pending"
