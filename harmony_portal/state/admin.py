@@ -39,16 +39,9 @@ class AdminState(AuthState):
 
     def _act(self, action, success: str) -> None:
         self.errors, self.message, self.error = {}, "", ""
-        try:
-            user = self._require_user()
-            with session_scope() as session:
-                action(session, user)
-        except Invalid as exc:
-            self.errors = exc.errors
-            self.error = str(exc)
-            return
-        except DomainError as exc:
-            self.error = str(exc)
+        if refused := self._attempt(action):
+            self.errors = refused.errors if isinstance(refused, Invalid) else {}
+            self.error = str(refused)
             return
         self.message = success
         self._reload()

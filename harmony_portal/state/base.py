@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import reflex as rx
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from harmony_portal import routes
 from harmony_portal.db import get_engine, session_scope
 from harmony_portal.models import OrgRole, User
 from harmony_portal.services import roles
 from harmony_portal.services.authentication import confirmed_devices
-from harmony_portal.services.errors import NotAllowed
+from harmony_portal.services.errors import DomainError, NotAllowed
 from harmony_portal.services.notify import deliver_outbox
 from harmony_portal.services.sessions import (
     IDLE_WARNING,
@@ -55,6 +56,19 @@ class AuthState(rx.State):
                 if not confirmed_devices(session, active.user.id):
                     raise NotAllowed("Set up two-factor sign-in first.")
         return active.user
+
+    def _attempt(self, action: Callable[[Session, User], object]) -> DomainError | None:
+        """Run ``action(session, user)`` in one transaction for the signed-in user.
+
+        Returns the refusal (for the page to show) or None when it was done.
+        """
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                action(session, user)
+        except DomainError as exc:
+            return exc
+        return None
 
     def _set_identity(self, active: ActiveSession) -> None:
         user = active.user

@@ -53,18 +53,15 @@ class ProfileState(AuthState):
 
     def _run(self, section: str, action, success: str) -> bool:
         self.errors, self.messages = {}, {}
-        try:
-            user = self._require_user()
-            with session_scope() as session:
-                action(session, user)
-        except Invalid as exc:
-            self.errors = exc.errors
+        refused = self._attempt(action)
+        if isinstance(refused, Invalid):
+            self.errors = refused.errors
             # Device errors have no field of their own to sit under.
-            summary = str(exc) if section == "devices" else "Please correct the fields marked below."
+            summary = str(refused) if section == "devices" else "Please correct the fields marked below."
             self.messages = {section: summary}
             return False
-        except DomainError as exc:
-            self.messages = {section: str(exc)}
+        if refused:
+            self.messages = {section: str(refused)}
             return False
         self.messages = {section + "_ok": success}
         self._reload()
