@@ -10,6 +10,10 @@ config = rx.Config(
     app_name="harmony_portal",
     telemetry_enabled=False,
     redis_url=_settings.redis_url,
+    # Without Redis there is one worker: keep state in memory. (Reflex's default, the disk
+    # manager, pickles every change into .states/ and re-scans that folder, which cost a
+    # third of the server's time under load.)
+    state_manager_mode="redis" if _settings.redis_url else "memory",
     show_built_with_reflex=False,
     disable_plugins=[rx.plugins.SitemapPlugin],
 )
