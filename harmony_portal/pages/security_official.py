@@ -72,11 +72,12 @@ def role_requests_page() -> rx.Component:
                 rx.el.tbody(rx.foreach(QueueFeed.rows, _request_row)),
             ),
             rx.cond(QueueFeed.rows.length() == 0, rx.el.p("There are no pending requests.")),
-            rx.el.div(
+            # Hidden while the dialog is open, so "Reject" names one button at a time.
+            rx.cond(~R.reject_open, rx.el.div(
                 rx.el.button("Approve", type="button", class_name="btn btn-primary", on_click=R.approve),
                 rx.el.button("Reject", type="button", class_name="btn btn-danger", on_click=R.open_reject),
                 class_name="actions",
-            ),
+            )),
             _reject_dialog(),
         ),
     )

@@ -86,6 +86,7 @@ def test_reject_needs_a_reason_and_the_requester_can_resubmit(browser, portal):
     dialog = page.get_by_role("dialog", name="Reject requests")
     expect(dialog.get_by_label("Rejection Reason")).to_be_visible()
     assert_accessible(page)
+    expect(page.get_by_role("button", name="Reject")).to_have_count(1)  # only the dialog's
     dialog.get_by_role("button", name="Reject").click()
     expect(dialog.get_by_text("A Rejection Reason is required")).to_be_visible()
     dialog.get_by_label("Rejection Reason").fill("Please use your work email first.")
