@@ -64,6 +64,7 @@ def role_requests_page() -> rx.Component:
                 rx.el.thead(rx.el.tr(
                     rx.el.th(rx.el.input(type="checkbox", aria_label="Select all",
                                          default_checked=R.all_selected, key=R.selection_epoch,
+                                         disabled=QueueFeed.rows.length() == 0,
                                          on_change=R.toggle_all), scope="col"),
                     *[rx.el.th(h, scope="col") for h in
                       ("First Name", "Last Name", "Organization", "Role", "Requested")],

@@ -1,7 +1,10 @@
 """The public pages: login with the contract's labels, help, terms, forgot - all accessible."""
 
+from datetime import UTC, datetime, timedelta
+
 from playwright.sync_api import expect
 
+from harmony_portal.models import MaintenanceWindow
 from tests.e2e.helpers import assert_accessible
 
 
@@ -66,3 +69,23 @@ def test_other_browsers_get_the_chrome_notice(browser, portal):
 def test_signed_out_user_is_sent_to_login(page, portal):
     page.goto(portal.url + "/profile")
     expect(page).to_have_url(portal.url + "/login?next=%2Fprofile")
+
+
+def test_maintenance_in_progress_is_an_alert_on_the_login_page(page, portal):
+    now = datetime.now(UTC)
+    with portal.session() as s:
+        window = MaintenanceWindow(starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(hours=1),
+                                   reason="Database upgrade")
+        s.add(window)
+        s.commit()
+    try:
+        page.goto(portal.url + "/login")
+        banner = page.get_by_role("alert").filter(has_text="down for maintenance")
+        expect(banner).to_contain_text("Work you have not saved will not be recoverable.")
+        assert_accessible(page)
+    finally:
+        with portal.session() as s:
+            row = s.get(MaintenanceWindow, window.id)
+            row.cancelled_at = datetime.now(UTC)
+            s.add(row)
+            s.commit()

@@ -80,6 +80,7 @@ def test_reject_needs_a_reason_and_the_requester_can_resubmit(browser, portal):
     page.set_default_timeout(15_000)
     sign_in(page, portal, official, official_secret)
     page.goto(portal.url + "/security-official/requests")
+    expect(page.get_by_role("checkbox", name="Select Remy Resubmit")).to_be_visible()
     page.get_by_role("checkbox", name="Select all").check()
     expect(page.get_by_role("checkbox", name="Select Remy Resubmit")).to_be_checked()
     page.get_by_role("button", name="Reject").click()
