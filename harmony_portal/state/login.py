@@ -13,7 +13,7 @@ from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.sessions import start_session
 from harmony_portal.state.base import AuthState
 
-# The second step must follow the first promptly.
+# The second step must follow the first promptly (wall clock: another worker may handle it).
 _PENDING_SECONDS = 300
 REASONS = {
     "idle": "You were signed out after 15 minutes without activity. Sign in again to continue.",
@@ -66,13 +66,13 @@ class LoginState(AuthState):
         if not has_device:
             return rx.redirect(routes.TWO_FACTOR_SETUP)
         self._pending_user_id = user.id
-        self._pending_since = time.monotonic()
+        self._pending_since = time.time()
         self.step = "code"
         return None
 
     def _second_step(self, check, code: str):
         self.error = ""
-        if not self._pending_user_id or time.monotonic() - self._pending_since > _PENDING_SECONDS:
+        if not self._pending_user_id or time.time() - self._pending_since > _PENDING_SECONDS:
             self.step = "password"
             self.error = "Your sign-in took too long. Enter your User ID and Password again."
             return None
