@@ -1,6 +1,7 @@
 """The live Security Official dashboard: three browsers, no reloads."""
 
 import uuid
+from pathlib import Path
 
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -119,6 +120,10 @@ def test_user_lookup_view_and_remove(page, portal):
     expect(page.get_by_role("cell", name=staff.user_id, exact=True)).to_be_visible()
     expect(page.get_by_text("You are the only Security Official")).to_be_visible()
     assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    exported = Path(download.value.path()).read_text()
+    assert exported.startswith("Organization,User ID") and staff.user_id in exported
     page.get_by_label("User ID or Email").fill("nobody-here@example.org")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_text("No user matches.")).to_be_visible()
