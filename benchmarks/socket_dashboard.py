@@ -46,7 +46,7 @@ class SocketDashboard:
                 if message == "2":  # engine.io ping
                     self._ws.send("3")
                     continue
-                if "pending request(s)" in message or "rows_by_org" in message:
+                if "selection_epoch_rx_state_" in message:  # the page's on-load ran: feed linked
                     self.ready.set()
                 for text in list(self._watch):
                     if text in message and text not in self.seen:

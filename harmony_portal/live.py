@@ -33,41 +33,39 @@ def feed_token(user_id: int) -> str:
     return f"officials{user_id}"  # SharedState tokens may not contain "_"
 
 
-def _sorted(rows_by_org: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
-    rows = [row for org_rows in rows_by_org.values() for row in org_rows]
+def _in_queue_order(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return sorted(rows, key=lambda r: (r["created"], int(r["id"])))
 
 
+def merge_rows(current: list[dict[str, str]], fresh_by_org: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+    """``current`` with the rows of the organizations in ``fresh_by_org`` replaced."""
+    kept = [r for r in current if r["organization"] not in fresh_by_org]
+    return _in_queue_order(kept + [r for rows in fresh_by_org.values() for r in rows])
+
+
 class QueueFeed(rx.SharedState):
-    """One official's pending requests, shared by all of that official's open pages."""
+    """One official's pending requests, oldest first, shared by all of that official's open pages.
 
-    rows_by_org: dict[str, list[dict[str, str]]] = {}
+    One list and nothing derived from it: every change is sent to every linked page.
+    """
 
-    @rx.var
-    def rows(self) -> list[dict[str, str]]:
-        return _sorted(self.rows_by_org)
+    rows: list[dict[str, str]] = []
 
-    @rx.var
     def row_ids(self) -> list[str]:
-        return [r["id"] for r in _sorted(self.rows_by_org)]
+        return [r["id"] for r in self.rows]
 
 
-def rows_for(user: User) -> dict[str, list[dict[str, str]]]:
-    """Everything ``user`` may decide now, grouped by organization."""
+def rows_for(user: User) -> list[dict[str, str]]:
+    """Everything ``user`` may decide now."""
     with session_scope() as session:
-        orgs = represented_org_ids(session, user)
-        rows = pending_rows(session, orgs, exclude_user_id=user.id)
-    grouped: dict[str, list[dict[str, str]]] = {org: [] for org in orgs}
-    for row in rows:
-        grouped[row["organization"]].append(row)
-    return grouped
+        return pending_rows(session, represented_org_ids(session, user), exclude_user_id=user.id)
 
 
 async def _write_feed(user_id: int, update) -> None:
     app = RegistrationContext.get().app
     async with app.modify_state(BaseStateToken(ident=feed_token(user_id), cls=QueueFeed)) as root:
         feed = await root.get_state(QueueFeed)
-        feed.rows_by_org = update(dict(feed.rows_by_org))
+        feed.rows = update(list(feed.rows))
 
 
 def queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> asyncio.Task:
@@ -101,9 +99,7 @@ async def push_queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[
         rebuild = list(session.exec(select(User).where(col(User.id).in_(set(also_user_ids)))))
     for uid, orgs in targets.items():
         def patch(current, orgs=orgs, uid=uid):
-            for org in orgs:
-                current[org] = [r for r in org_rows[org] if r["user_id"] != str(uid)]
-            return current
+            return merge_rows(current, {org: [r for r in org_rows[org] if r["user_id"] != str(uid)] for org in orgs})
         try:
             await _write_feed(uid, patch)
         except Exception:  # a live push must never undo a committed change

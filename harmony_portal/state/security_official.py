@@ -39,7 +39,7 @@ class RoleRequestsState(AuthState):
             self.sole_official_of = role_queries.sole_official_orgs(session, user)
         feed = await self.get_state(QueueFeed)
         feed = await feed._link_to(feed_token(user.id))
-        feed.rows_by_org = rows_for(user)
+        feed.rows = rows_for(user)
 
     @rx.event
     def toggle(self, request_id: str, checked: bool):
@@ -51,14 +51,14 @@ class RoleRequestsState(AuthState):
     @rx.event
     async def toggle_all(self, checked: bool):
         feed = await self.get_state(QueueFeed)
-        self.selected = list(feed.row_ids) if checked else []
+        self.selected = feed.row_ids() if checked else []
         self.all_selected = bool(checked)
         self.selection_epoch += 1
 
     async def _live_selection(self) -> list[int]:
         """The selected ids still in the queue (rows decided elsewhere drop out)."""
         feed = await self.get_state(QueueFeed)
-        present = set(feed.row_ids)
+        present = set(feed.row_ids())
         return [int(i) for i in self.selected if i in present]
 
     @rx.event
@@ -109,7 +109,7 @@ class RoleRequestsState(AuthState):
         self.message = " ".join(parts)
         grantees = [r.user_id for r in result.decided] if approve else []
         feed = await self.get_state(QueueFeed)  # this page at once; other officials via live
-        feed.rows_by_org = rows_for(user)
+        feed.rows = rows_for(user)
         queue_changed(result.org_ids, also_user_ids=grantees)
         await self._send_emails()
 
