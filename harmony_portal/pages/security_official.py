@@ -38,7 +38,8 @@ def _request_row(row) -> rx.Component:
         rx.el.td(row["first_name"]), rx.el.td(row["last_name"]),
         rx.el.td(row["organization"]), rx.el.td(row["role"]), rx.el.td(row["requested"]),
         rx.el.td(rx.el.a("View", href="/security-official/users/" + row["user_id"].to(str),
-                         aria_label="View " + name)),
+                         aria_label="View " + name),
+                 rx.el.details(rx.el.summary("Justification"), rx.el.p(row["justification"]))),
         key=row["id"],
     )
 

@@ -48,6 +48,9 @@ def test_request_appears_live_on_both_officials_and_approval_clears_both(browser
 
     for official in (olga, otto):  # no reload: the row arrives by itself
         expect(official.get_by_role("checkbox", name="Select Rita Requester")).to_be_visible(timeout=5_000)
+    olga.get_by_text("Justification").click()
+    expect(olga.get_by_text("I coordinate assessments for the new wing.")).to_be_visible()
+    assert_accessible(olga)
     # Otto's selection survives a change to the list.
     otto.get_by_role("checkbox", name="Select Rita Requester").check()
     olga.get_by_role("checkbox", name="Select Rita Requester").check()
