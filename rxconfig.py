@@ -15,5 +15,7 @@ config = rx.Config(
     # third of the server's time under load.)
     state_manager_mode="redis" if _settings.redis_url else "memory",
     show_built_with_reflex=False,
+    # Reflex allows any origin by default, for the websocket and every HTTP route.
+    cors_allowed_origins=_settings.allowed_origins,
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +14,27 @@ from sqlmodel import Session, create_engine
 
 from harmony_portal.services.errors import DomainError
 from harmony_portal.settings import get_settings
+
+log = logging.getLogger(__name__)
+_AFTER_COMMIT = "harmony_after_commit"
+
+
+def on_commit(session: Session, effect: Callable[[], object]) -> None:
+    """Run ``effect`` once this session's transaction has committed (never after a rollback).
+
+    A change schedules its own consequences (live pushes, sign-outs reaching open
+    tabs) here, so nobody is told about something that did not happen.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(effect)
+
+
+def _run_after_commit(session: Session) -> None:
+    effects = session.info.pop(_AFTER_COMMIT, [])
+    for effect in effects:
+        try:
+            effect()
+        except Exception:  # an effect must never undo or hide a committed change
+            log.exception("after-commit effect failed")
 
 
 def make_engine(url: str) -> Engine:
@@ -52,9 +74,13 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
             # towards lockout and is audited) keeps its changes.
             if error.keeps_changes:
                 session.commit()
+                _run_after_commit(session)
             else:
+                session.info.pop(_AFTER_COMMIT, None)
                 session.rollback()
             raise
         except BaseException:
+            session.info.pop(_AFTER_COMMIT, None)
             session.rollback()
             raise
+        _run_after_commit(session)

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from harmony_portal import routes
+from harmony_portal import live, routes, web
 from harmony_portal.pages.admin import admin_page
 from harmony_portal.pages.forgot import forgot_page
 from harmony_portal.pages.help import help_page
@@ -35,7 +35,10 @@ from harmony_portal.state.shell import ShellState
 from harmony_portal.state.signup import SignUpState
 from harmony_portal.state.two_factor import TwoFactorSetupState
 
-app = rx.App(stylesheets=["/portal.css"], head_components=[rx.el.meta(name="color-scheme", content="light")])
+app = rx.App(stylesheets=["/portal.css"], head_components=[rx.el.meta(name="color-scheme", content="light")],
+             # Our HTTP routes first (the session cookie), then the websocket gate around everything.
+             api_transformer=[web.http_routes(), web.guard_event_socket])
+app.register_lifespan_task(live.bind_loop)
 
 
 def _add(component, route: str, title: str, *on_load, protected: bool = True) -> None:

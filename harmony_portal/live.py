@@ -1,11 +1,15 @@
 """The one place that pushes changes to other connected users.
 
-Each Security Official's Role Requests pages link to a shared feed whose token
-is that official's own ("officials<user id>"), so the feed only ever holds rows
-that official may see. When requests of an organization change, the new rows
-are computed once and written into the feed of every official who decides
-there; Reflex sends the change to every linked page, on any worker (state
-lives in Redis when REDIS_URL is set).
+Each signed-in session of a Security Official has its own shared feed, linked
+by that session's Role Requests pages, so a feed only ever holds rows its
+official may see. The feed's token is an HMAC of the session id under the
+secret key: a websocket client can pick any token it likes, so a guessable one
+("officials1") would hand anybody that official's queue. When requests of an
+organization change, the new rows are computed once and written into the feed
+of every live session of every official who decides there; Reflex sends the
+change to every linked page, on any worker (state lives in Redis when
+REDIS_URL is set). When a session ends, its feed is emptied at once, so tabs
+left open on it keep nothing.
 """
 
 from __future__ import annotations
@@ -22,15 +26,19 @@ from sqlmodel import col, select
 
 from harmony_portal.db import session_scope
 from harmony_portal.models import User
+from harmony_portal.services import sessions
 from harmony_portal.services.role_queries import pending_rows
 from harmony_portal.services.roles import decider_ids, represented_org_ids
+from harmony_portal.services.security import keyed_name
 
 log = logging.getLogger(__name__)
 _PENDING_PUSHES: set[asyncio.Task] = set()
+_loop: asyncio.AbstractEventLoop | None = None
 
 
-def feed_token(user_id: int) -> str:
-    return f"officials{user_id}"  # SharedState tokens may not contain "_"
+def feed_token(session_id: int) -> str:
+    """The unguessable token of one session's feed (SharedState tokens may not contain "_")."""
+    return "feed" + keyed_name("queue-feed", session_id)
 
 
 def _in_queue_order(rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -51,7 +59,7 @@ class QueueFeed(rx.SharedState):
 
     rows: list[dict[str, str]] = []
 
-    def row_ids(self) -> list[str]:
+    def _row_ids(self) -> list[str]:
         return [r["id"] for r in self.rows]
 
 
@@ -61,25 +69,55 @@ def rows_for(user: User) -> list[dict[str, str]]:
         return pending_rows(session, represented_org_ids(session, user), exclude_user_id=user.id)
 
 
-async def _write_feed(user_id: int, update) -> None:
+async def _write_feed(session_id: int, update) -> None:
     app = RegistrationContext.get().app
-    async with app.modify_state(BaseStateToken(ident=feed_token(user_id), cls=QueueFeed)) as root:
+    async with app.modify_state(BaseStateToken(ident=feed_token(session_id), cls=QueueFeed)) as root:
         feed = await root.get_state(QueueFeed)
         feed.rows = update(list(feed.rows))
 
 
-def queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> asyncio.Task:
+async def bind_loop() -> None:
+    """Lifespan task: remember the server's loop, so a change committed on a worker
+    thread (blocking work runs off the loop) can still schedule its push."""
+    global _loop
+    _loop = asyncio.get_running_loop()
+
+
+def _schedule(coroutine) -> None:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if loop is not None:
+        task = loop.create_task(coroutine)
+        _PENDING_PUSHES.add(task)
+        task.add_done_callback(_PENDING_PUSHES.discard)
+    elif _loop is not None and not _loop.is_closed():
+        asyncio.run_coroutine_threadsafe(coroutine, _loop)
+    else:  # no server running (a command-line tool): nobody is connected to tell
+        coroutine.close()
+
+
+def queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> None:
     """Schedule :func:`push_queue_changed` to run after the calling event handler.
 
     The push must not run inside the handler: the handler holds the lock on its
     own client's state, linked feed included, and writing that feed through the
     state manager would wait for the lock it holds.
     """
-    task = asyncio.get_running_loop().create_task(push_queue_changed(set(org_ids),
-                                                                     also_user_ids=list(also_user_ids)))
-    _PENDING_PUSHES.add(task)
-    task.add_done_callback(_PENDING_PUSHES.discard)
-    return task
+    _schedule(push_queue_changed(set(org_ids), also_user_ids=list(also_user_ids)))
+
+
+async def clear_feeds(session_ids: Iterable[int]) -> None:
+    """Ended sessions: empty their feeds, so every tab still linked to one shows nothing."""
+    for session_id in session_ids:
+        try:
+            await _write_feed(session_id, lambda _current: [])
+        except Exception:
+            log.exception("could not clear the live queue of session %s", session_id)
+
+
+sessions.on_sessions_ended(lambda ids: _schedule(clear_feeds(ids)))
 
 
 async def push_queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> None:
@@ -96,18 +134,38 @@ async def push_queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[
         for org in org_ids:
             for uid in decider_ids(session, org):
                 targets.setdefault(uid, set()).add(org)
+        live = sessions.live_session_ids(session, [*targets, *also_user_ids])
         rebuild = list(session.exec(select(User).where(col(User.id).in_(set(also_user_ids)))))
+    pushed = 0
     for uid, orgs in targets.items():
         def patch(current, orgs=orgs, uid=uid):
             return merge_rows(current, {org: [r for r in org_rows[org] if r["user_id"] != str(uid)] for org in orgs})
-        try:
-            await _write_feed(uid, patch)
-        except Exception:  # a live push must never undo a committed change
-            log.exception("could not update the live queue of user %s", uid)
-    log.info("live queue pushed to %d officials in %.1f ms", len(targets), (time.perf_counter() - started) * 1000)
+        for session_id in live.get(uid, []):
+            try:
+                await _write_feed(session_id, patch)
+                pushed += 1
+            except Exception:  # a live push must never undo a committed change
+                log.exception("could not update the live queue of session %s", session_id)
+    log.info("live queue pushed to %d sessions in %.1f ms", pushed, (time.perf_counter() - started) * 1000)
     for user in rebuild:
         fresh = rows_for(user)
-        try:
-            await _write_feed(user.id, lambda _current, fresh=fresh: fresh)
-        except Exception:
-            log.exception("could not rebuild the live queue of user %s", user.id)
+        for session_id in live.get(user.id, []):
+            try:
+                await _write_feed(session_id, lambda _current, fresh=fresh: fresh)
+            except Exception:
+                log.exception("could not rebuild the live queue of session %s", session_id)
+
+
+async def link_feed(state: rx.State, session_id: int, user: User) -> None:
+    """Link this tab to its session's feed and fill it. Call only after the server checked who this is."""
+    feed = await state.get_state(QueueFeed)
+    feed = await feed._link_to(feed_token(session_id))
+    feed.rows = rows_for(user)
+
+
+async def unlink_feed(state: rx.State) -> None:
+    """Detach this tab from whatever feed it is linked to (signing out)."""
+    feed = await state.get_state(QueueFeed)
+    if feed._reflex_internal_links and feed.get_full_name() in feed._reflex_internal_links:
+        await feed._unlink()
+    feed.rows = []

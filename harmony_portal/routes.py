@@ -1,6 +1,7 @@
 """Route constants and builders: the only place a path is spelled out."""
 
-from urllib.parse import quote, urlencode
+import re
+from urllib.parse import quote, urlencode, urlsplit
 
 HOME = "/"
 LOGIN = "/login"
@@ -16,8 +17,15 @@ USER_LOOKUP = "/security-official/users"
 ROLE_REQUESTS = "/security-official/requests"
 USER_ROLES = "/security-official/users/[user_id]"
 ADMIN = "/admin"
+# HTTP routes (not pages): they set and clear the HttpOnly session cookie.
+SESSION_HANDOFF = "/auth/session"
+SIGN_OUT = "/auth/signout"
 
 PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS})
+_PAGES = frozenset({HOME, LOGIN, SIGNUP, TWO_FACTOR_SETUP, FORGOT, PROFILE, HELP, TERMS, ROLE_REQUEST,
+                    SECURITY_OFFICIAL, USER_LOOKUP, ROLE_REQUESTS, ADMIN})
+_DYNAMIC_PAGES = (re.compile(r"/security-official/users/[0-9]{1,12}"),)
+_NOT_AFTER_SIGN_IN = frozenset({LOGIN, SIGNUP, FORGOT})
 
 
 def user_roles_url(user_id: int) -> str:
@@ -33,10 +41,32 @@ def login_url(next_path: str | None = None, reason: str | None = None) -> str:
     return LOGIN + ("?" + urlencode(params, quote_via=quote) if params else "")
 
 
+def is_page(path: str) -> bool:
+    """True when ``path`` (no query) is one of the portal's pages."""
+    return path in _PAGES or any(p.fullmatch(path) for p in _DYNAMIC_PAGES)
+
+
 def safe_next(path: str | None) -> str:
-    """Where to go after sign-in: only a local path (never another site)."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+    """Where to go after sign-in: one of the portal's own pages, or Home.
+
+    Only a path that names a page passes. Browsers drop tabs and newlines inside
+    URLs and read backslashes as slashes, so "/\t/evil.example" would leave the
+    site: any control character, space or backslash sends the user Home.
+    """
+    if not path or any(ord(ch) <= 0x20 or ch in "\\\x7f" for ch in path):
         return HOME
-    if path.split("?")[0] in {LOGIN, SIGNUP, FORGOT}:
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc or parts.fragment or not parts.path.startswith("/"):
         return HOME
-    return path
+    page = parts.path.rstrip("/") or HOME
+    if page in _NOT_AFTER_SIGN_IN or not is_page(page):
+        return HOME
+    return page + (f"?{parts.query}" if parts.query else "")
+
+
+def session_handoff_url(code: str, next_path: str) -> str:
+    return SESSION_HANDOFF + "?" + urlencode({"code": code, "next": safe_next(next_path)}, quote_via=quote)
+
+
+def sign_out_url(reason: str = "signed-out") -> str:
+    return SIGN_OUT + "?" + urlencode({"reason": reason})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -39,6 +40,25 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.harmony_env.lower() in {"production", "prod"}
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """Origins whose pages may open the websocket or call the HTTP routes.
+
+        The portal's own (from HARMONY_BASE_URL); outside production also the
+        local server on PORT under both loopback names, where tests and
+        `make run` are reached.
+        """
+        parts = urlsplit(self.harmony_base_url)
+        origins = [f"{parts.scheme}://{parts.netloc}"]
+        if not self.is_production:
+            origins += [f"http://{host}:{self.port}" for host in ("localhost", "127.0.0.1")]
+        return list(dict.fromkeys(origins))
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Session cookies go over TLS only, except on a plain-HTTP development machine."""
+        return self.is_production or self.harmony_base_url.startswith("https://")
 
     @property
     def timezone(self) -> ZoneInfo:

@@ -4,6 +4,7 @@ from harmony_portal.models._base import utc_now
 from harmony_portal.models.accounts import (
     PasswordReset,
     RecoveryCode,
+    SessionHandoff,
     TotpDevice,
     User,
     UserSession,
@@ -31,6 +32,7 @@ __all__ = [
     "RoleRequest",
     "TotpDevice",
     "User",
+    "SessionHandoff",
     "UserSession",
     "utc_now",
 ]

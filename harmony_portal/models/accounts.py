@@ -73,6 +73,24 @@ class UserSession(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utc_now)
     ended_at: datetime | None = None
     ip: str = Field(default="", max_length=64)
+    # When this browser proved the second factor. None: opened with the password alone
+    # (no authenticator yet), good for enrolling one and nothing else, whatever the
+    # account does elsewhere later.
+    second_factor_at: datetime | None = None
+
+
+class SessionHandoff(SQLModel, table=True):
+    """A single-use code that turns into the HttpOnly session cookie on a full page load.
+
+    The websocket can't set an HttpOnly cookie; an HTTP route can, and any worker
+    may answer it, so the code lives (briefly) in the database.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="usersession.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True, index=True)
+    expires_at: datetime
+    used_at: datetime | None = None
 
 
 class PasswordReset(SQLModel, table=True):

@@ -133,3 +133,13 @@ def recovery_code_digest(code: str) -> str:
     """Recovery codes have 50 bits of entropy; a keyed hash is enough and fast."""
     key = get_settings().secret_key().encode()
     return hmac.new(key, normalise_recovery_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+def keyed_name(purpose: str, value: object) -> str:
+    """An unguessable, stable name for ``value`` (hex HMAC under the secret key).
+
+    Shared live-update channels are named this way: knowing a user or session id
+    is not enough to join one.
+    """
+    key = get_settings().secret_key().encode()
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()

@@ -1,4 +1,10 @@
-"""The base of every signed-in state: who is asking, checked on the server each time."""
+"""The base of every signed-in state: who is asking, checked on the server each time.
+
+The session token is never in the state: it is an HttpOnly cookie that the
+websocket handshake carried (``router.headers.cookie`` stays on the server).
+Every event resolves it again, so a session ended anywhere (another tab, the
+help desk, a password change) stops working here at once.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +14,24 @@ from collections.abc import Callable
 import reflex as rx
 from sqlmodel import Session, select
 
-from harmony_portal import routes
+from harmony_portal import routes, web
 from harmony_portal.db import get_engine, session_scope
+from harmony_portal.live import unlink_feed
 from harmony_portal.models import OrgRole, User
 from harmony_portal.services import roles
 from harmony_portal.services.authentication import confirmed_devices
 from harmony_portal.services.errors import DomainError, NotAllowed
 from harmony_portal.services.notify import deliver_outbox
-from harmony_portal.services.sessions import (
-    IDLE_WARNING,
-    ActiveSession,
-    end_session,
-    resolve_session,
-)
+from harmony_portal.services.sessions import IDLE_WARNING, ActiveSession, end_session, resolve_session
 from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
 
+_BACKGROUND: set[asyncio.Task] = set()
+
 
 class AuthState(rx.State):
-    """Holds the browser's session token; every handler re-resolves it."""
+    """Who is signed in, for the page shell; every handler re-resolves the session."""
 
-    # Random token; the database keeps only its hash. SameSite=strict: not sent cross-site.
-    session_token: str = rx.Cookie("", name="harmony_session", same_site="strict")
     signed_in: bool = False
     display_name: str = ""
     is_admin: bool = False
@@ -37,25 +39,35 @@ class AuthState(rx.State):
     idle_warning: bool = False
     pending_count: int = 0  # requests waiting for this Security Official (navigation badge)
 
+    def _session_token(self) -> str:
+        return web.session_token_from(self.router.headers.cookie)
+
     def _active(self, *, touch: bool = True) -> ActiveSession | None:
         with session_scope() as session:
-            return resolve_session(session, self.session_token, touch=touch)
+            return resolve_session(session, self._session_token(), touch=touch)
 
-    def _require_user(self, *, enrolling: bool = False) -> User:
-        """The signed-in user, or NotAllowed. Handlers call this before anything else.
+    def _require_session(self, *, enrolling: bool = False) -> ActiveSession:
+        """The signed-in session, or NotAllowed. Handlers call this before anything else.
 
-        A session opened with a password alone (no authenticator yet) may only enrol
-        one (``enrolling``): a forged event can't use it for anything else.
+        A session that has not passed the second factor (opened with the password
+        alone, while the account had no authenticator) may only enrol one
+        (``enrolling``), and only while the account still has none: a forged event
+        can't use it for anything else, and enrolling elsewhere doesn't promote it.
         """
         active = self._active()
         if active is None:
             self._clear_identity()
             raise NotAllowed("Your session has ended. Sign in again.")
-        if not enrolling:
+        if active.second_factor:
+            return active
+        if enrolling:
             with session_scope() as session:
                 if not confirmed_devices(session, active.user.id):
-                    raise NotAllowed("Set up two-factor sign-in first.")
-        return active.user
+                    return active
+        raise NotAllowed("Sign in again with your security code to continue.")
+
+    def _require_user(self, *, enrolling: bool = False) -> User:
+        return self._require_session(enrolling=enrolling).user
 
     def _attempt(self, action: Callable[[Session, User], object]) -> DomainError | None:
         """Run ``action(session, user)`` in one transaction for the signed-in user.
@@ -90,57 +102,81 @@ class AuthState(rx.State):
         self.pending_count = 0
         self.idle_warning = False
 
+    async def _forget_tab(self) -> None:
+        """Signed out: drop everything this tab holds (page data, the live feed link)."""
+        await unlink_feed(self)
+        pending = list(AuthState.class_subclasses)
+        while pending:
+            cls = pending.pop()
+            pending.extend(cls.class_subclasses)
+            (await self.get_state(cls)).reset()
+        self._clear_identity()
+
     async def _send_emails(self) -> None:
-        """Deliver what the committed change queued (a no-op without SMTP_URL)."""
-        await asyncio.to_thread(deliver_outbox, get_engine(), get_settings().smtp_url)
+        """Deliver what the committed change queued, after the handler (a no-op without SMTP_URL).
+
+        Never awaited by the handler: SMTP must not hold this tab's state lock.
+        """
+        task = asyncio.get_running_loop().create_task(
+            asyncio.to_thread(deliver_outbox, get_engine(), get_settings().smtp_url))
+        _BACKGROUND.add(task)
+        task.add_done_callback(_BACKGROUND.discard)
 
     def _current_path(self) -> str:
         url = self.router.url
         path = url.path.rstrip("/") or "/"  # the static build serves /profile as /profile/
         return path + (f"?{url.query}" if url.query else "")
 
+    def _load_page(self, url: str):
+        """A full page load (not client-side navigation): the next handshake carries the new cookie."""
+        return rx.call_script(web.load_page_script(url))
+
+    async def _signed_out(self, reason: str):
+        await self._forget_tab()
+        return self._load_page(routes.sign_out_url(reason))
+
     @rx.event
-    def require_login(self):
-        """on_load of every protected page: signed in, with a second factor set up."""
+    async def require_login(self):
+        """on_load of every protected page: signed in, with the second factor passed."""
         active = self._active()
         if active is None:
-            self._clear_identity()
+            await self._forget_tab()
             return rx.redirect(routes.login_url(self._current_path()))
-        self._set_identity(active)
-        if not self._current_path().startswith(routes.TWO_FACTOR_SETUP):
+        if not active.second_factor:
             with session_scope() as session:
-                if not confirmed_devices(session, active.user.id):
-                    return rx.redirect(routes.TWO_FACTOR_SETUP)
+                enrolling = not confirmed_devices(session, active.user.id)
+            if not enrolling:  # an authenticator was enrolled elsewhere: this browser must prove it
+                return await self._signed_out("signed-out")
+            if not self._current_path().startswith(routes.TWO_FACTOR_SETUP):
+                return rx.redirect(routes.TWO_FACTOR_SETUP)
+        self._set_identity(active)
         return None
 
     @rx.event
-    def check_idle(self, _tick: str = ""):
+    async def check_idle(self, _tick: str = ""):
         """Periodic check from an open page; does not count as activity."""
         if not self.signed_in:
             return None
         active = self._active(touch=False)
         if active is None:
-            self._clear_identity()
-            return rx.redirect(routes.login_url(self._current_path(), reason="idle"))
+            return await self._signed_out("idle")
         self.idle_warning = active.idle_seconds_left <= IDLE_WARNING.total_seconds()
         return None
 
     @rx.event
-    def stay_signed_in(self):
+    async def stay_signed_in(self):
         """The idle warning's button: counts as activity."""
         if self._active() is None:
-            self._clear_identity()
-            return rx.redirect(routes.login_url(self._current_path(), reason="idle"))
+            return await self._signed_out("idle")
         self.idle_warning = False
         return None
 
     @rx.event
-    def logout(self):
+    async def logout(self):
+        """Revoke the session in the database first, then clear the cookie on a full page load."""
         with session_scope() as session:
-            end_session(session, self.session_token)
-        self.session_token = ""
-        self._clear_identity()
-        return rx.redirect(routes.login_url(reason="signed-out"))
+            end_session(session, self._session_token())
+        return await self._signed_out("signed-out")
 
     @rx.var
     def idle_check_ms(self) -> int:

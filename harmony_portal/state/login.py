@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services import authentication
+from harmony_portal.services import authentication, sessions
 from harmony_portal.services.errors import DomainError, Invalid
-from harmony_portal.services.sessions import start_session
 from harmony_portal.state.base import AuthState
 
 # The second step must follow the first promptly (wall clock: another worker may handle it).
@@ -19,7 +19,24 @@ REASONS = {
     "idle": "You were signed out after 15 minutes without activity. Sign in again to continue.",
     "signed-out": "You are signed out.",
     "reset": "Your password was changed. Sign in with the new one.",
+    "expired": "That sign-in did not finish in time. Sign in again.",
 }
+
+
+def _first_step(user_id: str, password: str, ip: str) -> tuple[int, str | None]:
+    """Check the password (argon2: run off the event loop). Returns the user's id and, for an
+    account with no authenticator yet, the hand-off code of an enrol-only session."""
+    with session_scope() as session:
+        user = authentication.check_password(session, user_id, password, ip=ip)
+        if authentication.confirmed_devices(session, user.id):
+            return user.id, None
+        return user.id, sessions.sign_in(session, user, ip=ip, second_factor=False)
+
+
+def _second_step(check, user_id: int, code: str, ip: str) -> str:
+    with session_scope() as session:
+        user = check(session, user_id, code, ip=ip)
+        return sessions.sign_in(session, user, ip=ip, second_factor=True)
 
 
 class LoginState(AuthState):
@@ -39,7 +56,8 @@ class LoginState(AuthState):
         self.error = self.terms_error = ""
         self._pending_user_id = 0
         self.notice = REASONS.get(self.router.url.query_parameters.get("reason", ""), "")
-        if self._active(touch=False) is not None:
+        active = self._active(touch=False)
+        if active is not None and active.second_factor:
             return rx.redirect(self._next())
         return None
 
@@ -47,39 +65,32 @@ class LoginState(AuthState):
         return routes.safe_next(self.router.url.query_parameters.get("next"))
 
     @rx.event
-    def submit_password(self, form: dict):
+    async def submit_password(self, form: dict):
         self.error = self.terms_error = ""
         if not form.get("agree_terms"):
             self.terms_error = "You must agree to the Terms & Conditions to log in."
             return None
         try:
-            with session_scope() as session:
-                user = authentication.check_password(session, str(form.get("user_id", "")),
-                                                     str(form.get("password", "")), ip=self._ip())
-                has_device = bool(authentication.confirmed_devices(session, user.id))
-                if not has_device:
-                    # No second factor yet: sign in to enrolment only (the guard sends them there).
-                    self.session_token = start_session(session, user, ip=self._ip())
+            user_id, enrol_only = await asyncio.to_thread(
+                _first_step, str(form.get("user_id", "")), str(form.get("password", "")), self._ip())
         except DomainError as exc:
             self.error = str(exc)
             return None
-        if not has_device:
-            return rx.redirect(routes.TWO_FACTOR_SETUP)
-        self._pending_user_id = user.id
+        if enrol_only:  # no second factor yet: a session good for enrolling one, nothing else
+            return self._load_page(routes.session_handoff_url(enrol_only, routes.TWO_FACTOR_SETUP))
+        self._pending_user_id = user_id
         self._pending_since = time.time()
         self.step = "code"
         return None
 
-    def _second_step(self, check, code: str):
+    async def _second_step(self, check, code: str):
         self.error = ""
         if not self._pending_user_id or time.time() - self._pending_since > _PENDING_SECONDS:
             self.step = "password"
             self.error = "Your sign-in took too long. Enter your User ID and Password again."
             return None
         try:
-            with session_scope() as session:
-                user = check(session, self._pending_user_id, code, ip=self._ip())
-                self.session_token = start_session(session, user, ip=self._ip())
+            handoff = await asyncio.to_thread(_second_step, check, self._pending_user_id, code, self._ip())
         except Invalid as exc:
             self.error = str(exc)
             return None
@@ -90,15 +101,15 @@ class LoginState(AuthState):
             return None
         self._pending_user_id = 0
         self.step = "password"
-        return rx.redirect(self._next())
+        return self._load_page(routes.session_handoff_url(handoff, self._next()))
 
     @rx.event
-    def submit_code(self, form: dict):
-        return self._second_step(authentication.check_security_code, str(form.get("security_code", "")))
+    async def submit_code(self, form: dict):
+        return await self._second_step(authentication.check_security_code, str(form.get("security_code", "")))
 
     @rx.event
-    def submit_recovery_code(self, form: dict):
-        return self._second_step(authentication.use_recovery_code, str(form.get("recovery_code", "")))
+    async def submit_recovery_code(self, form: dict):
+        return await self._second_step(authentication.use_recovery_code, str(form.get("recovery_code", "")))
 
     @rx.event
     def show_recovery(self):

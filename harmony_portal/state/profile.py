@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict, fields
 
 import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services import accounts, two_factor
+from harmony_portal.services import accounts, sessions, two_factor
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.state.base import AuthState
 
 _PROFILE_FIELDS = {f.name for f in fields(accounts.ProfileForm)}
+
+
+def _change_password(active: sessions.ActiveSession, current: str, new: str, confirm: str) -> str:
+    """Change it (argon2: run off the event loop), sign out every other session and retire this
+    one's token; returns the hand-off code for the new one."""
+    with session_scope() as session:
+        accounts.change_password(session, active.user, current, new, confirm, keep_session_id=active.record.id)
+        return sessions.rotate_session(session, active.record)
 
 
 class ProfileState(AuthState):
@@ -39,6 +48,8 @@ class ProfileState(AuthState):
             self._reload()
         except DomainError:
             return
+        if self.router.url.query_parameters.get("changed") == "password":
+            self.messages = {"password_ok": "Password changed. Your other sessions were signed out."}
 
     @rx.event
     def edit(self):
@@ -76,13 +87,22 @@ class ProfileState(AuthState):
             self.editing = False
 
     @rx.event
-    def change_password(self, form: dict):
-        active = self._active()
-        keep = active.record.id if active else None
-        self._run("password", lambda s, u: accounts.change_password(
-            s, u, str(form.get("current_password", "")), str(form.get("new_password", "")),
-            str(form.get("confirm_new_password", "")), keep_session_id=keep),
-            "Password changed. Your other sessions were signed out.")
+    async def change_password(self, form: dict):
+        self.errors, self.messages = {}, {}
+        try:
+            active = self._require_session()
+            handoff = await asyncio.to_thread(
+                _change_password, active, str(form.get("current_password", "")),
+                str(form.get("new_password", "")), str(form.get("confirm_new_password", "")))
+        except Invalid as exc:
+            self.errors = exc.errors
+            self.messages = {"password": "Please correct the fields marked below."}
+            return None
+        except DomainError as exc:
+            self.messages = {"password": str(exc)}
+            return None
+        # The old session token is already retired: a full page load sets the new cookie.
+        return self._load_page(routes.session_handoff_url(handoff, routes.PROFILE + "?changed=password"))
 
     @rx.event
     def change_challenge(self, form: dict):

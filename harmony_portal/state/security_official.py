@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.live import QueueFeed, feed_token, queue_changed, rows_for
+from harmony_portal.live import QueueFeed, link_feed, queue_changed, rows_for
 from harmony_portal.services import role_queries, roles
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.state.base import AuthState
@@ -31,15 +31,14 @@ class RoleRequestsState(AuthState):
         self.reject_open = False
         self.message = self.error = ""
         try:
-            user = self._require_user()
-        except DomainError:
+            active = self._require_session()
+        except DomainError as exc:
+            self.error = str(exc)
             return
-        # Link only after the server has established who this is: the token is theirs alone.
+        # Link only after the server has established who this is: the feed is this session's alone.
         with session_scope() as session:
-            self.sole_official_of = role_queries.sole_official_orgs(session, user)
-        feed = await self.get_state(QueueFeed)
-        feed = await feed._link_to(feed_token(user.id))
-        feed.rows = rows_for(user)
+            self.sole_official_of = role_queries.sole_official_orgs(session, active.user)
+        await link_feed(self, active.record.id, active.user)
 
     @rx.event
     def toggle(self, request_id: str, checked: bool):
@@ -51,14 +50,14 @@ class RoleRequestsState(AuthState):
     @rx.event
     async def toggle_all(self, checked: bool):
         feed = await self.get_state(QueueFeed)
-        self.selected = feed.row_ids() if checked else []
+        self.selected = feed._row_ids() if checked else []
         self.all_selected = bool(checked)
         self.selection_epoch += 1
 
     async def _live_selection(self) -> list[int]:
         """The selected ids still in the queue (rows decided elsewhere drop out)."""
         feed = await self.get_state(QueueFeed)
-        present = set(feed.row_ids())
+        present = set(feed._row_ids())
         return [int(i) for i in self.selected if i in present]
 
     @rx.event

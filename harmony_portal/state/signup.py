@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import fields
 
 import reflex as rx
@@ -10,10 +11,17 @@ from harmony_portal import routes
 from harmony_portal.db import session_scope
 from harmony_portal.services.accounts import SignUpForm, sign_up
 from harmony_portal.services.errors import Invalid
-from harmony_portal.services.sessions import start_session
+from harmony_portal.services.sessions import sign_in
 from harmony_portal.state.base import AuthState
 
 _FORM_FIELDS = {f.name for f in fields(SignUpForm)}
+
+
+def _create_account(data: SignUpForm, ip: str) -> str:
+    """The account and an enrol-only session (argon2: run off the event loop); the hand-off code."""
+    with session_scope() as session:
+        user = sign_up(session, data, ip=ip)
+        return sign_in(session, user, ip=ip, second_factor=False)
 
 
 class SignUpState(AuthState):
@@ -26,18 +34,16 @@ class SignUpState(AuthState):
         self.error = ""
 
     @rx.event
-    def submit(self, form: dict):
+    async def submit(self, form: dict):
         values = {k: str(v) for k, v in form.items() if k in _FORM_FIELDS and k != "agree_terms"}
         data = SignUpForm(**values, agree_terms=bool(form.get("agree_terms")))
         ip = self.router.session.client_ip or ""
         try:
-            with session_scope() as session:
-                user = sign_up(session, data, ip=ip)
-                self.session_token = start_session(session, user, ip=ip)
+            handoff = await asyncio.to_thread(_create_account, data, ip)
         except Invalid as exc:
             self.errors = exc.errors
             self.error = "Please correct the fields marked below."
             return None
         self.errors = {}
         self.error = ""
-        return rx.redirect(routes.TWO_FACTOR_SETUP)
+        return self._load_page(routes.session_handoff_url(handoff, routes.TWO_FACTOR_SETUP))

@@ -8,7 +8,7 @@ from sqlmodel import select
 from harmony_portal import routes
 from harmony_portal.db import session_scope
 from harmony_portal.models import TotpDevice
-from harmony_portal.services import two_factor
+from harmony_portal.services import sessions, two_factor
 from harmony_portal.services.errors import DomainError
 from harmony_portal.services.security import provisioning_uri, qr_data_uri
 from harmony_portal.state.base import AuthState
@@ -47,12 +47,15 @@ class TwoFactorSetupState(AuthState):
     def confirm(self, form: dict):
         self.error = ""
         try:
-            user = self._require_user(enrolling=True)
+            active = self._require_session(enrolling=True)
+            user = active.user
             with session_scope() as session:
                 name = str(form.get("device_name", "")).strip() or "Authenticator app"
                 two_factor.rename_device(session, user, self._device_id, name)
                 codes = two_factor.confirm_device(session, user, self._device_id,
                                                   str(form.get("security_code", "")))
+                # A valid code from the new device: this browser has now passed the second factor.
+                sessions.record_second_factor(session, active.record)
         except DomainError as exc:
             self.error = str(exc)
             return None

@@ -3,6 +3,7 @@
 import asyncio
 import concurrent.futures
 import contextvars
+import uuid
 
 import pytest
 from reflex.state import State
@@ -10,22 +11,34 @@ from reflex.state import State
 import harmony_portal.harmony_portal  # noqa: F401  (registers every state class)
 from harmony_portal.db import session_scope
 from harmony_portal.services.sessions import start_session
+from harmony_portal.web import SESSION_COOKIE
+
+
+def connect(root: State, cookie: str = "", path: str = "/", ip: str = "127.0.0.1") -> None:
+    """Give ``root`` the router data of a websocket whose handshake carried ``cookie``."""
+    root.router_data = root._update_router_vars(
+        {"headers": {"cookie": cookie, "origin": "http://localhost:3000"}, "token": str(uuid.uuid4()),
+         "sid": uuid.uuid4().hex, "ip": ip, "pathname": path, "asPath": path}, {})
+
+
+async def state_with_cookie(cls, cookie: str = "", path: str = "/"):
+    root = State()
+    connect(root, cookie, path)
+    return await root.get_state(cls)
 
 
 @pytest.fixture
 def signed_in(app_db):
-    """signed_in(user) -> an async factory of that user's state instances."""
+    """signed_in(user, second_factor=True) -> an async factory of that user's state instances."""
 
-    def for_user(user):
+    def for_user(user, *, second_factor: bool = True, path: str = "/"):
         with session_scope() as session:
-            token = start_session(session, user)
+            token = start_session(session, user, second_factor=second_factor)
 
         async def state_of(cls):
-            root = State()
-            state = await root.get_state(cls)
-            state.session_token = token
-            return state
+            return await state_with_cookie(cls, f"{SESSION_COOKIE}={token}", path)
 
+        state_of.token = token
         return state_of
 
     return for_user

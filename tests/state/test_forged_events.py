@@ -8,9 +8,11 @@ from sqlmodel import select
 
 from harmony_portal.db import session_scope
 from harmony_portal.models import OrgRole, RoleRequest, TotpDevice, User
+from harmony_portal.live import QueueFeed
 from harmony_portal.state.admin import AdminState
 from harmony_portal.state.home import HomeState
 from harmony_portal.state.profile import ProfileState
+from harmony_portal.state.two_factor import TwoFactorSetupState
 from harmony_portal.state.security_official import (
     RoleRequestsState,
     UserLookupState,
@@ -138,7 +140,7 @@ def test_a_password_only_session_can_do_nothing_but_enrol(app_db, make, signed_i
         req = make.request(s, make.user(s, "asker"), org)
         req_id = req.id
 
-    state_of = signed_in(newcomer)
+    state_of = signed_in(newcomer, second_factor=False)
 
     async def scenario():
         state = await state_of(RoleRequestsState)
@@ -146,6 +148,37 @@ def test_a_password_only_session_can_do_nothing_but_enrol(app_db, make, signed_i
         await RoleRequestsState.approve.fn(state)
         return state.error
 
-    assert "two-factor" in run_async(scenario())
+    assert "security code" in run_async(scenario())
     with session_scope() as s:
         assert s.get(RoleRequest, req_id).status == "pending"
+
+
+def test_enrolling_elsewhere_does_not_promote_a_password_only_session(app_db, make, signed_in):
+    """The second factor belongs to the session: the owner enrolling a device on their own
+    browser must not turn an attacker's password-only session into a full one."""
+    with session_scope() as s:
+        org = make.org(s, "C2")
+        official = make.user(s, "late.enrol")
+        make.grant(s, official, org)
+        req_id = make.request(s, make.user(s, "asker2"), org).id
+    attacker = signed_in(official, second_factor=False)
+    with session_scope() as s:
+        make.enrol(s, s.get(User, official.id))  # the owner, elsewhere
+
+    async def scenario():
+        state = await attacker(RoleRequestsState)
+        await RoleRequestsState.load.fn(state)
+        feed = await state.get_state(QueueFeed)
+        state.selected = [str(req_id)]
+        await RoleRequestsState.approve.fn(state)
+        setup = await attacker(TwoFactorSetupState)
+        TwoFactorSetupState.load.fn(setup)  # a second device for the attacker: refused too
+        return state.error, list(feed.rows), setup.setup_key
+
+    error, rows, setup_key = run_async(scenario())
+    assert "security code" in error
+    assert rows == []
+    assert setup_key == ""
+    with session_scope() as s:
+        assert s.get(RoleRequest, req_id).status == "pending"
+        assert len(s.exec(select(TotpDevice).where(TotpDevice.user_id == official.id)).all()) == 1
