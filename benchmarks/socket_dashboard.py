@@ -1,9 +1,11 @@
 """A Role Requests dashboard without a browser: Reflex's own websocket protocol, nothing else.
 
-It connects to /_event (engine.io v4 over a websocket), sends the same hydrate-and-load
-event a browser sends for /security-official/requests with the session cookie's value,
-answers pings, and records when a delta naming a given requester arrives. A hundred of
-these cost the machine almost nothing, so the server's share of the latency shows alone.
+``ReflexSocket`` connects to /_event (engine.io v4 over a websocket) with whatever
+client token, cookie and origin it is given, sends events as a browser would,
+answers pings and keeps every message it receives. The security tests use it to
+try what a hostile client would; ``SocketDashboard`` is one official's Role
+Requests page for the live benchmark. A hundred of these cost the machine almost
+nothing, so the server's share of the latency shows alone.
 """
 
 from __future__ import annotations
@@ -15,44 +17,77 @@ import uuid
 
 from simple_websocket import Client, ConnectionClosed
 
-from harmony_portal.state.base import AuthState
+from harmony_portal.web import SESSION_COOKIE
 
 PAGE = "/security-official/requests/"
+HYDRATE = "reflex___state____state.hydrate_and_load"
 
 
-class SocketDashboard:
-    def __init__(self, base_url: str, session_token: str):
-        self.seen: dict[str, float] = {}  # text -> epoch ms it first arrived
-        self.ready = threading.Event()
-        self._watch: set[str] = set()
-        url = base_url.replace("http://", "ws://") + f"/_event/?token={uuid.uuid4()}&EIO=4&transport=websocket"
-        self._ws = Client.connect(url, subprotocols=["0.10.1"])
+class ReflexSocket:
+    """One tab's websocket. Raises simple_websocket's ConnectionError when the server refuses the handshake."""
+
+    def __init__(self, base_url: str, *, token: str | None = None, session_token: str = "",
+                 origin: str | None = None):
+        self.messages: list[tuple[float, str]] = []  # (epoch ms, text) in arrival order
+        self._changed = threading.Condition()
+        url = base_url.replace("http://", "ws://") + f"/_event/?token={token or uuid.uuid4()}&EIO=4&transport=websocket"
+        headers = {"Origin": origin or base_url}
+        if session_token:
+            headers["Cookie"] = f"{SESSION_COOKIE}={session_token}"
+        self._ws = Client.connect(url, subprotocols=["0.10.1"], headers=headers)
         self._ws.receive(timeout=10)  # engine.io open packet
-        hydrate = {"name": "reflex___state____state.hydrate_and_load",
-                   "payload": {"vars": {f"{AuthState.get_full_name()}.session_token_rx_state_": session_token}},
-                   "router_data": {"pathname": PAGE, "asPath": PAGE}}
-        self._ws.send("40/_event," + json.dumps({"event": hydrate}))
+        self._ws.send("40/_event,")  # socket.io connect to Reflex's namespace
         self._thread = threading.Thread(target=self._listen, daemon=True)
         self._thread.start()
 
-    def watch(self, text: str) -> None:
-        self._watch.add(text)
+    def send(self, name: str, payload: dict | None = None, page: str = PAGE) -> None:
+        event = {"name": name, "payload": payload or {}, "router_data": {"pathname": page, "asPath": page}}
+        self._ws.send("42/_event," + json.dumps(["event", event]))
+
+    def open_page(self, page: str = PAGE) -> None:
+        """What a browser sends when a page opens: hydrate, then the page's on-load events."""
+        self.send(HYDRATE, {}, page)
 
     def _listen(self) -> None:
         try:
             while True:
                 message = self._ws.receive()
-                now = time.time() * 1000
                 if message == "2":  # engine.io ping
                     self._ws.send("3")
                     continue
-                if "selection_epoch_rx_state_" in message:  # the page's on-load ran: feed linked
-                    self.ready.set()
-                for text in list(self._watch):
-                    if text in message and text not in self.seen:
-                        self.seen[text] = now
+                with self._changed:
+                    self.messages.append((time.time() * 1000, message))
+                    self._changed.notify_all()
         except ConnectionClosed:
             return
 
+    def first_seen(self, text: str) -> float | None:
+        """When ``text`` first arrived (epoch ms), or None."""
+        return next((at for at, message in self.messages if text in message), None)
+
+    def wait_for(self, text: str, timeout: float = 10) -> float | None:
+        """When ``text`` first arrived (epoch ms), waiting up to ``timeout`` s; None if it never did."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                if (at := self.first_seen(text)) is not None:
+                    return at
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._changed.wait(left)
+
     def close(self) -> None:
         self._ws.close()
+
+
+class SocketDashboard(ReflexSocket):
+    """One official's Role Requests page (the live benchmark's dashboard)."""
+
+    def __init__(self, base_url: str, session_token: str):
+        super().__init__(base_url, session_token=session_token)
+        self.open_page(PAGE)
+
+    def wait_ready(self, timeout: float = 30) -> bool:
+        """The page's on-load ran (its feed is linked)."""
+        return self.wait_for("selection_epoch_rx_state_", timeout) is not None

@@ -30,8 +30,9 @@ from harmony_portal.services.sessions import end_session, redeem_handoff
 from harmony_portal.settings import get_settings
 
 SESSION_COOKIE = "harmony_session"
-# The shape of the client tokens Reflex's frontend makes (a version-4 UUID).
-_CLIENT_TOKEN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+# The shape of the client tokens Reflex's frontend makes ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
+# its "y" is not always a proper RFC 4122 variant, so any hex digit there).
+_CLIENT_TOKEN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}")
 _EVENT_PATH = "/_event"
 _SIGN_OUT_REASONS = frozenset({"signed-out", "idle", "reset", "expired"})
 

@@ -105,10 +105,10 @@ class AuthState(rx.State):
     async def _forget_tab(self) -> None:
         """Signed out: drop everything this tab holds (page data, the live feed link)."""
         await unlink_feed(self)
-        pending = list(AuthState.class_subclasses)
+        pending = list(AuthState.get_substates())
         while pending:
             cls = pending.pop()
-            pending.extend(cls.class_subclasses)
+            pending.extend(cls.get_substates())
             (await self.get_state(cls)).reset()
         self._clear_identity()
 

@@ -72,6 +72,7 @@ def test_sign_up_enrol_sign_out_and_sign_in_again(page, portal):
 
     # The same code, replayed from another browser, is refused.
     page.get_by_role("button", name="Logout").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
     login(page, portal, user_id, "Fireweed blooms in July")
     page.get_by_label("Security code").fill(code)
     page.get_by_role("button", name="Verify").click()

@@ -49,3 +49,4 @@ def run_async(coroutine):
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         # Context variables (Reflex's app registration) do not cross threads by themselves.
         return pool.submit(contextvars.copy_context().run, asyncio.run, coroutine).result()
+

@@ -7,17 +7,17 @@ from reflex.state import State
 from sqlmodel import select
 
 from harmony_portal.db import session_scope
-from harmony_portal.models import OrgRole, RoleRequest, TotpDevice, User
 from harmony_portal.live import QueueFeed
+from harmony_portal.models import OrgRole, RoleRequest, TotpDevice, User
 from harmony_portal.state.admin import AdminState
 from harmony_portal.state.home import HomeState
 from harmony_portal.state.profile import ProfileState
-from harmony_portal.state.two_factor import TwoFactorSetupState
 from harmony_portal.state.security_official import (
     RoleRequestsState,
     UserLookupState,
     UserRolesState,
 )
+from harmony_portal.state.two_factor import TwoFactorSetupState
 from tests.state.conftest import run_async
 
 

@@ -1,0 +1,22 @@
+"""Blocking work (argon2, SMTP) never runs on the event loop: other clients don't wait for it."""
+
+import pytest
+
+from benchmarks.stall import measure_stall
+from harmony_portal.db import session_scope
+from tests.factories import PASSWORD
+from tests.state.conftest import run_async
+
+# The heartbeat asks to wake every 5 ms. On the loop, ten argon2 sign-ins held it for
+# ~300 ms at a stretch; off the loop the worst wake-up is scheduling noise on a busy
+# two-core machine. 60 ms keeps the test steady there and still fails the old way by 5x.
+WORST_ALLOWED_MS = 60
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_a_burst_of_sign_ins_does_not_stall_other_clients(app_db, make):
+    with session_scope() as s:
+        user = make.user(s, "burst.user")
+        make.enrol(s, user)
+    result = run_async(measure_stall("burst.user", PASSWORD, burst=10))
+    assert result["worst_stall_ms"] < WORST_ALLOWED_MS, result
