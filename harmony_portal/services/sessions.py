@@ -32,7 +32,7 @@ def start_session(session: Session, user: User, *, ip: str = "", now: datetime |
     now = now or utc_now()
     token = new_token()
     session.add(UserSession(user_id=user.id, token_hash=token_digest(token), created_at=now,
-                            last_seen_at=now, ip=ip))
+                            last_seen_at=now, ip=ip[:64]))  # the column's length
     return token
 
 

@@ -10,8 +10,9 @@ import pytest
 from sqlmodel import select
 
 from harmony_portal.models import Organization, OrgRole, OutboxEmail, RoleRequest, TotpDevice, User
-from harmony_portal.services import accounts, organizations, roles, two_factor, validation
+from harmony_portal.services import accounts, audit, organizations, roles, two_factor, validation
 from harmony_portal.services.errors import Invalid
+from harmony_portal.services.sessions import start_session
 from tests.services.test_accounts import GOOD
 
 # Each limited field and the column that stores it: the two must agree.
@@ -180,3 +181,10 @@ def test_device_name_refuses_control_characters(session, world):
     with pytest.raises(Invalid) as caught:
         two_factor.rename_device(session, world["official"], device.id, "Phone\x00")
     assert "device_name" in caught.value.errors
+
+
+def test_an_over_long_ip_or_target_never_fails_the_audited_change(session, make):
+    user = make.user(session, "pat")
+    start_session(session, user, ip="1" * 300)
+    audit.record(session, "test.event", target="t" * 300, ip="1" * 300)
+    session.flush()
