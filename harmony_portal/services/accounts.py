@@ -69,7 +69,9 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 
 def _profile_problems(session: Session, form: ProfileForm, today: date, *, self_id: int | None) -> dict[str, str]:
     # Length and control-character problems first: the format checks below assume sane text.
-    problems = validation.text_problems({name: getattr(form, name) for name in PROFILE_FIELDS})
+    # (Date of Birth is parsed as a date, which bounds it.)
+    problems = validation.text_problems({name: getattr(form, name) for name in PROFILE_FIELDS
+                                         if name != "date_of_birth"})
     for name, label in (("first_name", "First Name"), ("last_name", "Last Name")):
         if not getattr(form, name).strip():
             problems.setdefault(name, f"{label} is required.")

@@ -90,7 +90,6 @@ MAX_LENGTHS: dict[str, int] = {
     "first_name": 80,
     "middle_name": 80,
     "last_name": 80,
-    "date_of_birth": 10,
     "phone": 32,
     "address_line1": 120,
     "address_line2": 120,
@@ -113,7 +112,7 @@ MAX_LENGTHS: dict[str, int] = {
 
 LABELS: dict[str, str] = {
     "user_id": "User ID", "email": "Email Address", "first_name": "First Name", "middle_name": "Middle Name",
-    "last_name": "Last Name", "date_of_birth": "Date of Birth", "phone": "Phone Number",
+    "last_name": "Last Name", "phone": "Phone Number",
     "address_line1": "Address Line 1", "address_line2": "Address Line 2", "city": "City", "state": "State",
     "zip_code": "ZIP Code", "zip_extension": "ZIP Code Extension", "country": "Country",
     "challenge_question": "Challenge Question", "challenge_answer": "Challenge Answer",
