@@ -112,6 +112,8 @@ def _cmd_serve(_args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "seed-demo":
+            demo.refuse_in_production()  # before touching the database at all
         if args.command not in {"migrate", "serve"}:
             upgrade()
         return args.func(args)

@@ -70,6 +70,10 @@ def serve() -> int:
     from harmony_portal.services import demo
 
     settings = get_settings()
+    if settings.harmony_demo and settings.is_production:
+        print(f"error: HARMONY_DEMO=1 would seed demo accounts with a published password, and "
+              f"HARMONY_ENV={settings.harmony_env!r} counts as production: set HARMONY_DEMO=0.", file=sys.stderr)
+        return 2
     try:
         settings.secret_key()
     except ConfigurationError as exc:

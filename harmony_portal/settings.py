@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "default"}
+# Every other HARMONY_ENV value, "staging" and typos included, is treated as production.
+NON_PRODUCTION_ENVS = frozenset({"development", "dev", "test"})
 
 
 class ConfigurationError(RuntimeError):
@@ -39,7 +41,8 @@ class Settings(BaseSettings):
 
     @property
     def is_production(self) -> bool:
-        return self.harmony_env.lower() in {"production", "prod"}
+        """Fail closed: only a known non-production name ("staging", a typo) turns the checks off."""
+        return self.harmony_env.strip().lower() not in NON_PRODUCTION_ENVS
 
     @property
     def allowed_origins(self) -> list[str]:

@@ -7,17 +7,23 @@ from pathlib import Path
 
 import pytest
 
-from harmony_portal.settings import ConfigurationError, Settings
+from harmony_portal import launcher, migrations
+from harmony_portal.services import demo
+from harmony_portal.services.errors import NotAllowed
+from harmony_portal.settings import PROJECT_ROOT, ConfigurationError, Settings
 
 CLI = str(Path(sys.executable).with_name("harmony-portal"))
 
 
 @pytest.fixture
 def cli(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    # PYTHONPATH: the command runs this checkout's code even when the virtualenv's editable
+    # install points at another checkout of the project.
+    base = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "PYTHONPATH": str(PROJECT_ROOT)}
 
-    def run(*args):
-        return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=120)
+    def run(*args, env: dict | None = None):
+        return subprocess.run([CLI, *args], env={**base, **(env or {})}, capture_output=True, text=True,
+                              timeout=120)
 
     return run
 
@@ -67,3 +73,42 @@ def test_production_refuses_a_missing_or_placeholder_secret_key():
 def test_relative_sqlite_urls_are_anchored_at_the_project():
     url = Settings(database_url="sqlite:///data/harmony.db").sqlalchemy_url
     assert url.startswith("sqlite:////") and url.endswith("/data/harmony.db")
+
+
+@pytest.mark.parametrize(("env", "production"), [
+    ("development", False), ("dev", False), ("test", False), (" Development ", False),
+    ("production", True), ("prod", True), ("staging", True), ("live", True), ("prodution", True), ("", True),
+])
+def test_any_unknown_environment_counts_as_production(env, production):
+    assert Settings(harmony_env=env).is_production is production
+
+
+@pytest.mark.parametrize("env", ["production", "staging"])
+def test_seed_demo_refuses_production_with_one_line(cli, env, tmp_path):
+    refused = cli("seed-demo", env={"HARMONY_ENV": env})
+    assert refused.returncode != 0 and refused.stdout == ""
+    assert len(refused.stderr.strip().splitlines()) == 1 and "production" in refused.stderr
+    # Refused before touching the database: not even migrated.
+    assert not (tmp_path / "cli.db").exists() or (tmp_path / "cli.db").stat().st_size == 0
+
+
+def test_the_demo_service_refuses_production_too(monkeypatch):
+    monkeypatch.setattr(demo, "get_settings", lambda: Settings(harmony_env="production"))
+    with pytest.raises(NotAllowed, match="production"):
+        demo.seed_demo(session=None)
+
+
+def test_serve_with_demo_in_production_refuses_before_starting(monkeypatch, tmp_path, capsys):
+    settings = Settings(harmony_env="production", harmony_demo=True, harmony_secret_key="k" * 48)
+    monkeypatch.setattr(launcher, "get_settings", lambda: settings)
+    monkeypatch.chdir(tmp_path)
+
+    def started(*_args, **_kwargs):
+        raise AssertionError("serve went on to migrate, seed, build or serve")
+
+    monkeypatch.setattr(migrations, "upgrade", started)
+    for name in ("frontend_is_current", "build_frontend", "serve_backend"):
+        monkeypatch.setattr(launcher, name, started)
+    assert launcher.serve() != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "HARMONY_DEMO=0" in err

@@ -68,18 +68,23 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 
 
 def _profile_problems(session: Session, form: ProfileForm, today: date, *, self_id: int | None) -> dict[str, str]:
-    problems: dict[str, str] = {}
+    # Length and control-character problems first: the format checks below assume sane text.
+    # (Date of Birth is parsed as a date, which bounds it.)
+    problems = validation.text_problems({name: getattr(form, name) for name in PROFILE_FIELDS
+                                         if name != "date_of_birth"})
     for name, label in (("first_name", "First Name"), ("last_name", "Last Name")):
         if not getattr(form, name).strip():
-            problems[name] = f"{label} is required."
+            problems.setdefault(name, f"{label} is required.")
     for name, check in (
         ("email", validation.email_problem(form.email)),
         ("date_of_birth", validation.date_of_birth_problem(form.date_of_birth, today)),
         ("phone", validation.phone_problem(form.phone)),
     ):
         if check:
-            problems[name] = check
-    problems.update(validation.address_problems(form.state, form.zip_code, form.zip_extension, form.country))
+            problems.setdefault(name, check)
+    for name, check in validation.address_problems(form.state, form.zip_code, form.zip_extension,
+                                                   form.country).items():
+        problems.setdefault(name, check)
     if "email" not in problems:
         other = find_user_by_email(session, form.email)
         if other is not None and other.id != self_id:
@@ -115,6 +120,10 @@ def sign_up(session: Session, form: SignUpForm, *, ip: str = "", now: datetime |
         problems["challenge_question"] = "Choose a Challenge Question."
     if len(form.challenge_answer.strip()) < 2:
         problems["challenge_answer"] = "Challenge Answer is required."
+    for name, problem in validation.text_problems({"user_id": form.user_id,
+                                                   "challenge_question": form.challenge_question,
+                                                   "challenge_answer": form.challenge_answer}).items():
+        problems.setdefault(name, problem)
     if not form.agree_terms:
         problems["agree_terms"] = "You must agree to the Terms & Conditions."
     if problems:
@@ -195,6 +204,7 @@ def update_challenge(session: Session, actor: User, question: str, answer: str, 
         raise Invalid("challenge_question", "Choose a Challenge Question.")
     if len(answer.strip()) < 2:
         raise Invalid("challenge_answer", "Challenge Answer is required.")
+    validation.check_text({"challenge_question": question, "challenge_answer": answer})
     user.challenge_question = question.strip()
     user.challenge_answer_hash = hash_password(normalise_answer(answer))
     session.add(user)
@@ -216,6 +226,8 @@ def create_admin(session: Session, user_id: str, email: str, password: str, *, f
         problems["email"] = f"Email {email!r} is already registered."
     if problem := password_problem(password, user_id=user_id, email=email):
         problems["password"] = problem
+    for name, problem in validation.text_problems({"first_name": first_name, "last_name": last_name}).items():
+        problems.setdefault(name, problem)
     if problems:
         raise Invalid(problems)
     user = User(user_id=user_id, user_id_key=user_id.lower(), email=email, email_key=email.lower(),

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from sqlmodel import Session, col, or_, select
 
 from harmony_portal.models import AuditEvent, OutboxEmail, User
 from harmony_portal.services.clock import format_local
+from harmony_portal.services.csv_export import to_csv
 from harmony_portal.services.errors import NotAllowed
 
 
@@ -48,11 +46,8 @@ def outbox(session: Session, actor: User, limit: int = 50) -> list[dict]:
 
 def audit_csv(session: Session, actor: User) -> str:
     require_admin(session, actor)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", "at_utc", "action", "actor_id", "subject_user_id", "organization_id", "target", "ip",
-                     "detail", "hash"])
-    for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)):
-        writer.writerow([e.id, e.at.isoformat(), e.action, e.actor_id, e.subject_user_id, e.organization_id,
-                         e.target, e.ip, e.detail, e.hash])
-    return out.getvalue()
+    events = session.exec(select(AuditEvent).order_by(AuditEvent.id))
+    return to_csv(["id", "at_utc", "action", "actor_id", "subject_user_id", "organization_id", "target", "ip",
+                   "detail", "hash"],
+                  ([e.id, e.at.isoformat(), e.action, e.actor_id, e.subject_user_id, e.organization_id,
+                    e.target, e.ip, e.detail, e.hash] for e in events))

@@ -69,8 +69,9 @@ def record(
         actor_id=actor_id,
         subject_user_id=subject_user_id,
         organization_id=organization_id,
-        target=target,
-        ip=ip,
+        # Cut to the columns: an audit row must never be what makes a change fail.
+        target=target[:120],
+        ip=ip[:64],
         detail=json.dumps(detail, sort_keys=True, default=str),
         prev_hash=last,
     )

@@ -9,8 +9,10 @@ from sqlmodel import Session, func, select
 
 from harmony_portal.models import OrgRole, RoleRequest, User, utc_now
 from harmony_portal.services import accounts, two_factor
+from harmony_portal.services.errors import NotAllowed
 from harmony_portal.services.organizations import add_organization
 from harmony_portal.services.security import hash_password
+from harmony_portal.settings import get_settings
 
 DEMO_PASSWORD = "Northern-Lights-Demo-2026"  # noqa: S105 - the published demo password
 
@@ -59,8 +61,20 @@ def _enrol(session: Session, user: User, now: datetime) -> None:
     session.add(device)
 
 
+def refuse_in_production() -> None:
+    """Demo accounts share a published password: production never gets them.
+
+    Raises:
+        NotAllowed: the settings count as production (see Settings.is_production).
+    """
+    if get_settings().is_production:
+        raise NotAllowed(f"refusing to seed demo accounts (their password is published) where "
+                         f"HARMONY_ENV={get_settings().harmony_env!r} counts as production.")
+
+
 def seed_demo(session: Session, *, now: datetime | None = None) -> list[DemoLogin]:
-    """Seed the demo data. Refuses a database that already has accounts."""
+    """Seed the demo data. Refuses production and a database that already has accounts."""
+    refuse_in_production()
     now = now or utc_now()
     if not is_empty(session):
         raise RuntimeError("the database already has accounts; demo data goes into an empty one only")

@@ -16,9 +16,23 @@ log = logging.getLogger(__name__)
 FROM_ADDRESS = "Harmony Portal <no-reply@harmony-portal.local>"
 
 
+SUBJECT_MAX = 200  # OutboxEmail.subject's column length
+
+
+def header_safe_subject(subject: str) -> str:
+    """One line that fits the subject column.
+
+    Subjects are built from names people typed (an organization's name, a role): a line
+    break would make the message unsendable (or inject a header), and a long name would
+    overflow the column.
+    """
+    line = " ".join("".join(c if c.isprintable() else " " for c in subject).split())
+    return line if len(line) <= SUBJECT_MAX else line[:SUBJECT_MAX - 1] + "\u2026"
+
+
 def queue_email(session: Session, to: str, subject: str, body: str) -> OutboxEmail:
     """Add an email to the outbox; it leaves only if the transaction commits."""
-    email = OutboxEmail(to_address=to, subject=subject, body=body)
+    email = OutboxEmail(to_address=to, subject=header_safe_subject(subject), body=body)
     session.add(email)
     return email
 

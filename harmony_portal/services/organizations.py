@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from harmony_portal.models import Organization, User
-from harmony_portal.services import audit
+from harmony_portal.services import audit, validation
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.vocabulary import PROVIDER_TYPES
 
-_ORG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+_ORG_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
 
 
 def add_organization(session: Session, org_id: str, name: str, provider_type: str, *,
@@ -22,12 +22,14 @@ def add_organization(session: Session, org_id: str, name: str, provider_type: st
         raise NotAllowed("Only administrators add organizations.")
     problems: dict[str, str] = {}
     org_id = org_id.strip()
-    if not _ORG_ID.match(org_id):
+    if not _ORG_ID.fullmatch(org_id):
         problems["id"] = "Organization ID must be 1-32 letters, digits or dashes."
     elif session.get(Organization, org_id):
         problems["id"] = f"Organization {org_id} already exists."
     if not name.strip():
         problems["name"] = "Organization name is required."
+    elif problem := validation.text_problem("organization_name", name):
+        problems["name"] = problem
     if provider_type not in PROVIDER_TYPES:
         problems["provider_type"] = "Provider type must be one of: " + "; ".join(PROVIDER_TYPES) + "."
     if problems:

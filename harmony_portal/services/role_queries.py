@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from sqlmodel import Session, col, func, or_, select
 
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User
 from harmony_portal.services.clock import format_local
+from harmony_portal.services.csv_export import to_csv
 from harmony_portal.services.errors import NotAllowed
 from harmony_portal.services.roles import PENDING, lookup_org_ids, represented_org_ids
 
@@ -65,13 +63,30 @@ def lookup_users(session: Session, actor: User, org_id: str, query: str = "", *,
     return rows, total
 
 
+def _current_ties(session: Session, user_id: int) -> set[str]:
+    """Organizations the user holds a role at or has a pending request with, right now.
+
+    A rejected, cancelled or approved-then-removed past is no tie: once it ends, the
+    organization's officials lose sight of the person's profile.
+    """
+    held = session.exec(select(OrgRole.organization_id).where(OrgRole.user_id == user_id))
+    asked = session.exec(select(RoleRequest.organization_id).where(
+        RoleRequest.user_id == user_id, RoleRequest.status == PENDING))
+    return set(held) | set(asked)
+
+
 def user_roles(session: Session, actor: User, user_id: int) -> tuple[User, list[dict]]:
-    """A user's roles in the organizations ``actor`` may see, and the user (read-only)."""
+    """A user's full profile and their roles in the organizations ``actor`` may see.
+
+    A Security Official sees the profile only while the user holds a role at, or has a
+    pending request with, one of the official's organizations; administrators see everyone.
+
+    Raises:
+        NotAllowed: the user does not exist or is not (or no longer) tied to the actor's organizations.
+    """
     user = session.get(User, user_id)
     visible = set(lookup_org_ids(session, actor))
-    related = set(session.exec(select(OrgRole.organization_id).where(OrgRole.user_id == user_id))) | set(
-        session.exec(select(RoleRequest.organization_id).where(RoleRequest.user_id == user_id)))
-    if user is None or not (visible & related):
+    if user is None or not (actor.is_admin or visible & _current_ties(session, user_id)):
         raise NotAllowed("You can only view users of organizations you represent.")
     grants = session.exec(select(OrgRole, Organization).join(Organization).where(
         OrgRole.user_id == user_id, col(OrgRole.organization_id).in_(visible))
@@ -84,15 +99,11 @@ def user_roles(session: Session, actor: User, user_id: int) -> tuple[User, list[
 def export_csv(session: Session, actor: User, org_id: str) -> str:
     """The organization's users and roles, for its own access review."""
     _check_org(session, actor, org_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Organization", "User ID", "First Name", "Last Name", "Email", "Role", "Granted (UTC)"])
     rows = session.exec(select(OrgRole, User).join(User, User.id == OrgRole.user_id)
                         .where(OrgRole.organization_id == org_id).order_by(User.last_name, OrgRole.role))
-    for grant, user in rows:
-        writer.writerow([org_id, user.user_id, user.first_name, user.last_name, user.email, grant.role,
-                         grant.granted_at.isoformat()])
-    return out.getvalue()
+    return to_csv(["Organization", "User ID", "First Name", "Last Name", "Email", "Role", "Granted (UTC)"],
+                  ([org_id, user.user_id, user.first_name, user.last_name, user.email, grant.role,
+                    grant.granted_at.isoformat()] for grant, user in rows))
 
 
 def my_roles(session: Session, user: User) -> list[dict]:

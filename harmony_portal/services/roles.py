@@ -15,13 +15,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
-from harmony_portal.services import audit
+from harmony_portal.services import audit, validation
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 from harmony_portal.services.notify import queue_email
 from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import ORGANIZATION_ROLES, SECURITY_OFFICIAL
 
-JUSTIFICATION_MIN, JUSTIFICATION_MAX = 10, 1000
+JUSTIFICATION_MIN, JUSTIFICATION_MAX = 10, validation.MAX_LENGTHS["justification"]
 PENDING, APPROVED, REJECTED, CANCELLED = "pending", "approved", "rejected", "cancelled"
 
 
@@ -74,6 +74,8 @@ def request_role(session: Session, actor: User, org_id: str, role: str, justific
     if not JUSTIFICATION_MIN <= len(text) <= JUSTIFICATION_MAX:
         problems["justification"] = (f"Justification must be {JUSTIFICATION_MIN} to {JUSTIFICATION_MAX} "
                                      f"characters (it is {len(text)}).")
+    elif problem := validation.text_problem("justification", text):
+        problems["justification"] = problem
     if problems:
         raise Invalid(problems)
     held = session.exec(select(OrgRole.id).where(OrgRole.user_id == actor.id, OrgRole.organization_id == org_id,
@@ -144,8 +146,7 @@ def decide(session: Session, actor: User, request_ids: Iterable[int], *, approve
     reason = reason.strip()
     if not approve and not reason:
         raise Invalid("rejection_reason", "A Rejection Reason is required to reject a request.")
-    if len(reason) > 1000:
-        raise Invalid("rejection_reason", "Rejection Reason must be at most 1000 characters.")
+    validation.check_text({"rejection_reason": reason})
     requests = {r.id: r for r in session.exec(select(RoleRequest).where(col(RoleRequest.id).in_(ids)))}
     allowed = set(represented_org_ids(session, actor))
     if len(requests) != len(ids) or any(r.organization_id not in allowed for r in requests.values()):
@@ -219,6 +220,7 @@ def remove_role(session: Session, actor: User, org_role_id: int, *, reason: str 
     """Take a role away. Officials may not remove an organization's last Security Official;
     the help desk may."""
     now = now or utc_now()
+    validation.check_text({"removal_reason": reason}, {"removal_reason": "reason"})
     grant = session.get(OrgRole, org_role_id)
     if grant is None or grant.organization_id not in lookup_org_ids(session, actor):
         raise NotAllowed("You can only remove roles in organizations you represent.")

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from harmony_portal.models import RecoveryCode, TotpDevice, User, utc_now
-from harmony_portal.services import audit
+from harmony_portal.services import audit, validation
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.security import (
     current_totp,
@@ -31,8 +31,8 @@ def _clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
         raise Invalid("device_name", "Device name is required.")
-    if len(name) > 60:
-        raise Invalid("device_name", "Device name must be at most 60 characters.")
+    if problem := validation.text_problem("device_name", name):
+        raise Invalid("device_name", problem)
     return name
 
 

@@ -251,7 +251,7 @@ class UserRolesState(AuthState):
         self.message = f"Removed the {grant.role} role at {grant.organization_id}."
         try:
             self._reload()
-        except DomainError:  # no roles left in your organizations: nothing more to show
-            self.grants = []
+        except DomainError:  # no tie left to your organizations: the profile is out of sight too
+            self.grants, self.profile = [], {}
         queue_changed({grant.organization_id}, also_user_ids=[grant.user_id])
         await self._send_emails()

@@ -1,0 +1,35 @@
+"""CSV files people open in a spreadsheet: every export goes through ``to_csv``.
+
+A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula
+(and skips a leading tab or carriage return before deciding). Names and other text in
+exports were typed by users, so a provider called ``=HYPERLINK(...)`` would otherwise
+become a live link, or worse, on an official's desktop.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """The value as CSV text, neutralised with a leading ``'`` if it could start a formula."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """The header and rows as CSV text, every cell passed through ``safe_cell``."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return out.getvalue()

