@@ -14,6 +14,8 @@ config = rx.Config(
     # manager, pickles every change into .states/ and re-scans that folder, which cost a
     # third of the server's time under load.)
     state_manager_mode="redis" if _settings.redis_url else "memory",
+    # The client IP (rate limits, audit) comes from X-Forwarded-For only through this many proxies.
+    trusted_proxy_hops=_settings.harmony_trusted_proxy_hops,
     show_built_with_reflex=False,
     # Reflex allows any origin by default, for the websocket and every HTTP route.
     cors_allowed_origins=_settings.allowed_origins,

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from harmony_portal.services.errors import DomainError
-from harmony_portal.settings import get_settings
+from harmony_portal.settings import get_settings, write_private_file
 
 log = logging.getLogger(__name__)
 _AFTER_COMMIT = "harmony_after_commit"
@@ -43,6 +43,9 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # The file holds password hashes and sealed secrets: owner-only from creation
+            # (SQLite gives its -wal and -shm files the same mode).
+            write_private_file(Path(path))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

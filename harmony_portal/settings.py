@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
     harmony_base_url: str = "http://localhost:3000"
     # How often an open page asks whether its session is about to idle out.
     harmony_idle_check_seconds: int = 30
+    # Reverse proxies in front of the portal that append to X-Forwarded-For. 0 trusts
+    # no header (the socket's address is the client); set it to the exact count, or a
+    # client can forge its IP and slip past the per-IP rate limits.
+    harmony_trusted_proxy_hops: int = Field(default=0, ge=0)
 
     @property
     def is_production(self) -> bool:
@@ -102,9 +107,23 @@ class Settings(BaseSettings):
         key_file = self.data_dir / "secret_key"
         if not key_file.exists():
             key_file.parent.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(secrets.token_urlsafe(48))
-            key_file.chmod(0o600)
+            write_private_file(key_file, secrets.token_urlsafe(48))
         return key_file.read_text().strip()
+
+
+def write_private_file(path: Path, text: str = "") -> bool:
+    """Create ``path`` readable by its owner only (0600) and write ``text``.
+
+    Opened with that mode rather than chmod'ed afterwards, so no other user can open
+    it in between. Returns False, writing nothing, when the file already exists.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    return True
 
 
 @lru_cache

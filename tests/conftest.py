@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 import harmony_portal.models  # noqa: E402,F401
 from harmony_portal import db as db_module  # noqa: E402
 from harmony_portal.db import make_engine  # noqa: E402
+from harmony_portal.services import rate_limits  # noqa: E402
 from tests import factories  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -98,6 +99,13 @@ def pg_database_url():
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counts live outside the database: every test starts from zero."""
+    rate_limits.reset()
+    yield
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

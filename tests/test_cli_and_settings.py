@@ -112,3 +112,52 @@ def test_serve_with_demo_in_production_refuses_before_starting(monkeypatch, tmp_
     assert launcher.serve() != 0
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "HARMONY_DEMO=0" in err
+
+
+@pytest.fixture
+def loose_umask():
+    """The umask most systems ship with: files come out world-readable unless asked otherwise."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_generated_secret_key_is_owner_only_from_creation(tmp_path, monkeypatch, loose_umask):
+    monkeypatch.setattr(Settings, "data_dir", property(lambda self: tmp_path))
+    # No fixing up afterwards: the file must be created 0600.
+    monkeypatch.setattr(Path, "chmod", lambda self, mode: None)
+    key = Settings(harmony_env="development", harmony_secret_key="").secret_key()
+    assert len(key) > 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert Settings(harmony_env="development", harmony_secret_key="").secret_key() == key
+
+
+def test_sqlite_database_file_is_owner_only(tmp_path, loose_umask):
+    from sqlalchemy import text
+
+    from harmony_portal.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path}/private/harmony.db")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    engine.dispose()
+    for path in (tmp_path / "private").iterdir():
+        assert path.stat().st_mode & 0o777 == 0o600, path.name
+
+
+def test_trusted_proxy_hops_reach_the_reflex_config(monkeypatch):
+    import importlib
+
+    import rxconfig
+    from harmony_portal.settings import get_settings
+
+    monkeypatch.setenv("HARMONY_TRUSTED_PROXY_HOPS", "2")
+    get_settings.cache_clear()
+    try:
+        assert importlib.reload(rxconfig).config.trusted_proxy_hops == 2
+    finally:
+        monkeypatch.delenv("HARMONY_TRUSTED_PROXY_HOPS")
+        get_settings.cache_clear()
+        importlib.reload(rxconfig)
+    assert Settings().harmony_trusted_proxy_hops == 0

@@ -8,7 +8,12 @@ from harmony_portal.models._base import utc_now
 
 
 class OutboxEmail(SQLModel, table=True):
-    """One email; ``sent_at`` is set once an SMTP server accepted it."""
+    """One email; ``sent_at`` is set once an SMTP server accepted it, ``failed_at`` once it
+    was given up on (refused, or too many attempts).
+
+    ``sealed`` holds values too sensitive to sit in ``body`` (a reset link), encrypted;
+    they are filled in at send time and erased once sent.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     to_address: str = Field(max_length=254, index=True)
@@ -18,3 +23,5 @@ class OutboxEmail(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, index=True)
     attempts: int = 0
     last_error: str = Field(default="", max_length=500)
+    failed_at: datetime | None = Field(default=None, index=True)
+    sealed: str = ""

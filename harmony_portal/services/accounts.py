@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from harmony_portal.models import User, utc_now
-from harmony_portal.services import audit, validation
+from harmony_portal.services import audit, rate_limits, validation
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.passwords import password_problem
 from harmony_portal.services.security import hash_password, normalise_answer, verify_password
@@ -105,8 +105,13 @@ def _apply_profile(user: User, form: ProfileForm) -> None:
 
 
 def sign_up(session: Session, form: SignUpForm, *, ip: str = "", now: datetime | None = None) -> User:
-    """Create an account; raises Invalid with every problem found, keyed by field."""
+    """Create an account; raises Invalid with every problem found, keyed by field.
+
+    Every attempt counts towards the per-IP limit, refused ones too: "That User ID
+    is taken" would otherwise let a script list the accounts.
+    """
     now = now or utc_now()
+    rate_limits.check(session, "sign_up", ip=ip, now=now)
     problems = _profile_problems(session, form, now.date(), self_id=None)
     if problem := validation.user_id_problem(form.user_id):
         problems["user_id"] = problem

@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, func, select
 
 from harmony_portal.models import AuditEvent, RecoveryCode, TotpDevice, User, utc_now
-from harmony_portal.services import audit
+from harmony_portal.services import audit, rate_limits
 from harmony_portal.services.accounts import find_user
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import Invalid, Locked, NotAllowed
+from harmony_portal.services.notify import queue_email
 from harmony_portal.services.security import (
     matching_totp_step,
     recovery_code_digest,
+    short_digest,
     unseal,
     verify_password,
 )
@@ -31,18 +33,37 @@ def _locked_message(until: datetime) -> str:
             "Try again then, or ask the Harmony Help Desk to unlock it.")
 
 
-def _check_not_locked(user: User, now: datetime) -> None:
-    if user.locked_until and user.locked_until > now:
+def _is_locked(user: User, now: datetime) -> bool:
+    return bool(user.locked_until and user.locked_until > now)
+
+
+def check_not_locked(user: User, now: datetime) -> None:
+    """Raise Locked (keeping the caller's changes) while the account is locked."""
+    if _is_locked(user, now):
         raise Locked(_locked_message(user.locked_until), user.locked_until).keeping_changes()
 
 
-def _register_failure(session: Session, user: User, kind: str, now: datetime, ip: str) -> None:
-    """Count a failed password or code; the fifth in the window locks the account."""
+def _tell_owner_of_lock(session: Session, user: User) -> None:
+    """The password step no longer says an account is locked, so its owner hears it by email."""
+    queue_email(
+        session, user.email, "Your Harmony Portal account is locked",
+        f"Hello {user.first_name},\n\nAfter repeated failed attempts to sign in to User ID {user.user_id}, "
+        f"the account is locked until {format_local(user.locked_until)}.\n\n"
+        "If this was not you, someone may know your password: change it once you can sign in, "
+        "or ask the Harmony Help Desk for help.\n",
+    )
+
+
+def register_failure(session: Session, user: User, kind: str, now: datetime, ip: str) -> None:
+    """Count a failed password, challenge answer or code; the fifth in the window locks the account.
+
+    A wrong challenge answer counts with the passwords: both are things the person knows.
+    """
     if user.failure_window_start is None or now - user.failure_window_start > FAILURE_WINDOW:
         user.failure_window_start = now
         user.failed_password_count = 0
         user.failed_code_count = 0
-    if kind == "password":
+    if kind in ("password", "challenge"):
         user.failed_password_count += 1
         count = user.failed_password_count
     else:
@@ -55,6 +76,7 @@ def _register_failure(session: Session, user: User, kind: str, now: datetime, ip
         user.failed_password_count = user.failed_code_count = 0
         audit.record(session, "account.locked", subject_user_id=user.id, ip=ip, now=now,
                      until=user.locked_until.isoformat())
+        _tell_owner_of_lock(session, user)
         recent_locks = session.exec(
             select(func.count()).select_from(AuditEvent).where(
                 AuditEvent.action == "account.locked", AuditEvent.subject_user_id == user.id,
@@ -66,24 +88,43 @@ def _register_failure(session: Session, user: User, kind: str, now: datetime, ip
     session.add(user)
 
 
+def typed_user_id_label(user_id: str) -> str:
+    """What the audit log keeps of a User ID that matched no account.
+
+    People type passwords into the User ID box, so only a short keyed digest is kept:
+    repeated attempts with the same text still line up.
+    """
+    return f"unknown#{short_digest(user_id.strip().lower(), 'user-id')}"
+
+
 def check_password(session: Session, user_id: str, password: str, *, ip: str = "",
                    now: datetime | None = None) -> User:
-    """First step of sign-in. Returns the user, or raises Invalid/Locked.
+    """First step of sign-in. Returns the user, or raises Invalid (or RateLimited).
 
-    An unknown User ID costs the same hash time as a wrong password, and both get
-    the same message.
+    An unknown User ID, a wrong password and a locked account all get the same
+    message and cost the same hash time. With the right password a locked account
+    goes on to the second step, which explains the lock (or at once, when there is no
+    second factor yet to ask for).
     """
     now = now or utc_now()
+    rate_limits.check(session, "sign_in", ip=ip, account=user_id, now=now)
     user = find_user(session, user_id) if user_id.strip() else None
     matches = verify_password(user.password_hash if user else None, password)
     if user is None or not user.is_active:
-        audit.record(session, "auth.password_failed", target=user_id.strip()[:120], ip=ip, now=now,
+        audit.record(session, "auth.password_failed", target=typed_user_id_label(user_id), ip=ip, now=now,
                      reason="unknown user")
         raise Invalid("password", BAD_CREDENTIALS).keeping_changes()
-    _check_not_locked(user, now)
+    if _is_locked(user, now):
+        if not matches:
+            # Not counted: failures while locked must not stretch the lock for the owner.
+            audit.record(session, "auth.password_failed", subject_user_id=user.id, ip=ip, now=now,
+                         reason="locked")
+            raise Invalid("password", BAD_CREDENTIALS).keeping_changes()
+        if not confirmed_devices(session, user.id):
+            check_not_locked(user, now)
+        return user
     if not matches:
-        _register_failure(session, user, "password", now, ip)
-        _check_not_locked(user, now)
+        register_failure(session, user, "password", now, ip)
         raise Invalid("password", BAD_CREDENTIALS).keeping_changes()
     return user
 
@@ -111,7 +152,8 @@ def check_security_code(session: Session, user_id: int, code: str, *, ip: str = 
     user = session.get(User, user_id)
     if user is None:
         raise NotAllowed()
-    _check_not_locked(user, now)
+    rate_limits.check(session, "code", ip=ip, account=str(user.id), now=now)
+    check_not_locked(user, now)
     for device in confirmed_devices(session, user.id):
         step = matching_totp_step(unseal(device.secret), code, now, device.last_used_step)
         if step is not None:
@@ -126,8 +168,8 @@ def check_security_code(session: Session, user_id: int, code: str, *, ip: str = 
             session.add(won)
             _finish_sign_in(session, user, now, ip, "totp")
             return user
-    _register_failure(session, user, "code", now, ip)
-    _check_not_locked(user, now)
+    register_failure(session, user, "code", now, ip)
+    check_not_locked(user, now)
     raise Invalid("security_code", BAD_CODE).keeping_changes()
 
 
@@ -138,15 +180,16 @@ def use_recovery_code(session: Session, user_id: int, code: str, *, ip: str = ""
     user = session.get(User, user_id)
     if user is None:
         raise NotAllowed()
-    _check_not_locked(user, now)
+    rate_limits.check(session, "code", ip=ip, account=str(user.id), now=now)
+    check_not_locked(user, now)
     digest = recovery_code_digest(code)
     record = session.exec(
         select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == digest,
                                    RecoveryCode.used_at.is_(None))
     ).first()
     if record is None:
-        _register_failure(session, user, "code", now, ip)
-        _check_not_locked(user, now)
+        register_failure(session, user, "code", now, ip)
+        check_not_locked(user, now)
         raise Invalid("recovery_code", "That recovery code is not correct or has already been used.").keeping_changes()
     record.used_at = now
     session.add(record)

@@ -46,3 +46,11 @@ class Locked(DomainError):
 
 class Maintenance(DomainError):
     """The system is in a maintenance window; saving is refused."""
+
+
+class RateLimited(DomainError):
+    """Too many attempts from one client or at one account; ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, retry_after: int = 0):
+        self.retry_after = retry_after
+        super().__init__(message)

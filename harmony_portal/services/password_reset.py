@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select, update
 
 from harmony_portal.models import PasswordReset, User, utc_now
-from harmony_portal.services import audit
+from harmony_portal.services import audit, rate_limits
 from harmony_portal.services.accounts import find_user_by_email
-from harmony_portal.services.authentication import check_security_code, use_recovery_code
+from harmony_portal.services.authentication import (
+    check_not_locked,
+    check_security_code,
+    register_failure,
+    use_recovery_code,
+)
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.notify import queue_email
 from harmony_portal.services.passwords import password_problem
@@ -26,12 +31,19 @@ RESET_LIFETIME = timedelta(minutes=30)
 SENT_MESSAGE = ("If that Email Address belongs to an account, a reset link is on its way. "
                 "It works once, for 30 minutes.")
 EXPIRED = "This reset link is not valid: it has expired or was already used. Ask for a new one."
+# One message for a wrong answer and a wrong code: which one was wrong is not said.
+WRONG_ANSWER_OR_CODE = "The Challenge Answer or the security code is not correct."
 
 
 def request_reset(session: Session, email: str, *, base_url: str, ip: str = "",
                   now: datetime | None = None) -> str:
-    """Email a reset link if the address is known. The answer is the same either way."""
+    """Queue a reset link if the address is known. The answer is the same either way.
+
+    The email is only queued: sending it here would make a known address answer
+    more slowly than an unknown one.
+    """
     now = now or utc_now()
+    rate_limits.check(session, "reset", ip=ip, account=email, now=now)
     user = find_user_by_email(session, email) if email.strip() else None
     if user is None:
         audit.record(session, "account.reset_requested", ip=ip, now=now, known=False)
@@ -42,9 +54,11 @@ def request_reset(session: Session, email: str, *, base_url: str, ip: str = "",
     queue_email(
         session, user.email, "Reset your Harmony Portal password",
         f"Hello {user.first_name},\n\nSomeone asked to reset the password of User ID {user.user_id}.\n"
-        f"To choose a new password, open this link within 30 minutes:\n\n"
-        f"{base_url.rstrip('/')}/forgot?token={token}\n\n"
+        "To choose a new password, open this link within 30 minutes:\n\n"
+        "{{reset_link}}\n\n"
         "If this was not you, ignore this email; your password stays as it is.\n",
+        # The link is a key to the account: the outbox keeps it sealed, and only until it is sent.
+        sealed={"reset_link": f"{base_url.rstrip('/')}/forgot?token={token}"},
     )
     audit.record(session, "account.reset_requested", subject_user_id=user.id, ip=ip, now=now, known=True)
     return SENT_MESSAGE
@@ -63,26 +77,56 @@ def reset_user(session: Session, token: str, *, now: datetime | None = None) -> 
     return session.get(User, reset.user_id)
 
 
+def _check_answer(session: Session, user: User, answer: str, ip: str, now: datetime) -> None:
+    """A wrong challenge answer counts towards the lockout, like a wrong password."""
+    if verify_password(user.challenge_answer_hash, normalise_answer(answer)):
+        return
+    register_failure(session, user, "challenge", now, ip)
+    check_not_locked(user, now)
+    raise Invalid("challenge_answer", WRONG_ANSWER_OR_CODE).keeping_changes()
+
+
+def _check_second_factor(session: Session, user: User, code: str, ip: str, now: datetime) -> None:
+    """A security or recovery code; a wrong one gets the same message as a wrong answer."""
+    check = use_recovery_code if "-" in code or len(code.strip()) > 8 else check_security_code
+    try:
+        check(session, user.id, code, ip=ip, now=now)
+    except Invalid as wrong:
+        raise Invalid("challenge_answer", WRONG_ANSWER_OR_CODE).keeping_changes() from wrong
+
+
+def _use_up_resets(session: Session, reset: PasswordReset, now: datetime) -> None:
+    """Mark this link used, or Invalid when a racing request used it first; then every
+    other outstanding link of the account, so an older email can't reset it again."""
+    this = session.execute(
+        update(PasswordReset).where(col(PasswordReset.id) == reset.id, col(PasswordReset.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if this.rowcount != 1:
+        raise Invalid("token", EXPIRED)
+    session.execute(
+        update(PasswordReset)
+        .where(col(PasswordReset.user_id) == reset.user_id, col(PasswordReset.used_at).is_(None))
+        .values(used_at=now)
+    )
+
+
 def complete_reset(session: Session, token: str, *, answer: str, code: str, new_password: str,
                    confirm_password: str, ip: str = "", now: datetime | None = None) -> User:
     """Set a new password: the link, the challenge answer and a second factor all needed."""
     now = now or utc_now()
     reset = _live_reset(session, token, now)
     user = session.get(User, reset.user_id)
-    if not verify_password(user.challenge_answer_hash, normalise_answer(answer)):
-        audit.record(session, "account.reset_failed", subject_user_id=user.id, ip=ip, now=now,
-                     reason="challenge answer")
-        raise Invalid("challenge_answer", "The Challenge Answer is not correct.").keeping_changes()
+    # The new password is checked first: its rules are no secret, and a typo there
+    # should not cost the person one of their five attempts.
     if problem := password_problem(new_password, user_id=user.user_id, email=user.email):
         raise Invalid("new_password", problem)
     if new_password != confirm_password:
         raise Invalid("confirm_new_password", "Confirm New Password does not match New Password.")
-    if "-" in code or len(code.strip()) > 8:
-        use_recovery_code(session, user.id, code, ip=ip, now=now)
-    else:
-        check_security_code(session, user.id, code, ip=ip, now=now)
-    reset.used_at = now
-    session.add(reset)
+    check_not_locked(user, now)
+    _check_answer(session, user, answer, ip, now)
+    _check_second_factor(session, user, code, ip, now)
+    _use_up_resets(session, reset, now)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = now
     session.add(user)

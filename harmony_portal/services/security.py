@@ -129,6 +129,13 @@ def normalise_recovery_code(code: str) -> str:
     return "".join(ch for ch in code.lower() if ch.isalnum())
 
 
+def short_digest(value: str, purpose: str = "label") -> str:
+    """A short keyed digest of ``value``: lets log rows about the same input be matched
+    up without storing the input (an unknown User ID may be a password typed in the wrong box)."""
+    key = get_settings().secret_key().encode()
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:12]
+
+
 def recovery_code_digest(code: str) -> str:
     """Recovery codes have 50 bits of entropy; a keyed hash is enough and fast."""
     key = get_settings().secret_key().encode()

@@ -10,7 +10,7 @@ import reflex as rx
 from harmony_portal import routes
 from harmony_portal.db import session_scope
 from harmony_portal.services.accounts import SignUpForm, sign_up
-from harmony_portal.services.errors import Invalid
+from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.sessions import sign_in
 from harmony_portal.state.base import AuthState
 
@@ -43,6 +43,10 @@ class SignUpState(AuthState):
         except Invalid as exc:
             self.errors = exc.errors
             self.error = "Please correct the fields marked below."
+            return None
+        except DomainError as exc:  # too many sign-ups from this address
+            self.errors = {}
+            self.error = str(exc)
             return None
         self.errors = {}
         self.error = ""

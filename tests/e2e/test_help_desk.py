@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from harmony_portal.models import OutboxEmail, User
+from harmony_portal.services.notify import rendered_body
 from tests.e2e.helpers import CHALLENGE_ANSWER, assert_accessible, fresh_code, make_account, sign_in
 
 
@@ -50,7 +51,7 @@ def test_emailed_reset_link_sets_a_new_password(page, portal):
     page.get_by_role("button", name="Send reset link").click()
     expect(page.get_by_role("status").filter(has_text="reset link is on its way")).to_be_visible()
     with portal.session() as s:
-        body = s.exec(select(OutboxEmail).where(OutboxEmail.to_address == user.email)).one().body
+        body = rendered_body(s.exec(select(OutboxEmail).where(OutboxEmail.to_address == user.email)).one())
     link = re.search(r"http://\S+/forgot\?token=\S+", body).group(0)
     page.goto(link)
     expect(page.get_by_text("What city were you born in?")).to_be_visible()
@@ -60,7 +61,8 @@ def test_emailed_reset_link_sets_a_new_password(page, portal):
     page.get_by_label("New Password", exact=True).fill("Salmonberry season again")
     page.get_by_label("Confirm New Password").fill("Salmonberry season again")
     page.get_by_role("button", name="Reset password").click()
-    expect(page.get_by_label("Challenge Answer")).to_have_accessible_description("The Challenge Answer is not correct.")
+    expect(page.get_by_label("Challenge Answer")).to_have_accessible_description(
+        "The Challenge Answer or the security code is not correct.")
     expect(page.get_by_label("New Password", exact=True)).to_have_value("Salmonberry season again")
     page.get_by_label("Challenge Answer").fill(CHALLENGE_ANSWER)
     page.get_by_role("button", name="Reset password").click()

@@ -72,10 +72,10 @@ def test_guessed_feed_tokens_are_refused_and_an_anonymous_tab_gets_no_row(portal
 def test_the_handshake_from_another_origin_is_refused(portal):
     assert _refused(portal.url, origin="https://evil.example")
     assert not _refused(portal.url)  # the portal's own origin is fine
-    request = urllib.request.Request(portal.url + "/_event/?EIO=4&transport=polling&token=" + str(uuid.uuid4()),
-                                     headers={"Origin": "https://evil.example"})
+    polling = f"{portal.url}/_event/?EIO=4&transport=polling&token={uuid.uuid4()}"
+    request = urllib.request.Request(polling, headers={"Origin": "https://evil.example"})  # noqa: S310
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=5)  # noqa: S310 - the local test server
+        urllib.request.urlopen(request, timeout=5)  # noqa: S310
     assert refused.value.code in (400, 403)
 
 
@@ -90,7 +90,7 @@ def test_a_signed_out_session_stops_receiving_the_queue(portal):
         assert dashboard.wait_ready()
         assert dashboard.wait_for('"Cameron"') is not None
         # Signing out through the cookie route (as another tab of this browser would).
-        signout = urllib.request.Request(portal.url + "/auth/signout",
+        signout = urllib.request.Request(portal.url + "/auth/signout",  # noqa: S310 - the local test server
                                          headers={"Cookie": f"harmony_session={token}"})
         with urllib.request.urlopen(signout, timeout=10) as response:  # noqa: S310 - the local test server
             assert response.status == 200

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from harmony_portal.db import session_scope
-from harmony_portal.models import AuditEvent, RecoveryCode, TotpDevice, User
+from harmony_portal.models import AuditEvent, OutboxEmail, RecoveryCode, TotpDevice, User
 from harmony_portal.services import authentication as auth
 from harmony_portal.services import two_factor
 from harmony_portal.services.errors import Invalid, Locked, NotAllowed
@@ -59,12 +59,14 @@ def test_five_wrong_passwords_lock_for_fifteen_minutes(session, clock, make):
     for _ in range(4):
         with pytest.raises(Invalid):
             auth.check_password(session, "locky", "wrong password", now=clock.now())
-    with pytest.raises(Locked) as locked:
+    # The fifth gets the same answer as the others: the password step never says "locked".
+    with pytest.raises(Invalid) as fifth:
         auth.check_password(session, "locky", "wrong password", now=clock.now())
-    assert "locked until" in str(locked.value) and "Help Desk" in str(locked.value)
-    # Even the right password is refused while locked...
-    with pytest.raises(Locked):
+    assert str(fifth.value) == auth.BAD_CREDENTIALS and not isinstance(fifth.value, Locked)
+    # The right password is refused while locked (no second factor yet: the lock is explained)...
+    with pytest.raises(Locked) as locked:
         auth.check_password(session, "locky", make.PASSWORD, now=clock.advance(minutes=14))
+    assert "locked until" in str(locked.value) and "Help Desk" in str(locked.value)
     # ...and the lock expires by itself.
     assert auth.check_password(session, "locky", make.PASSWORD, now=clock.advance(minutes=2)).id == user.id
     actions = _actions(session)
@@ -183,3 +185,43 @@ def test_no_secret_ever_reaches_the_audit_log(session, clock, make):
     blob = " ".join(f"{e.target} {e.detail}" for e in session.exec(select(AuditEvent)))
     for secret_text in ("my secret guess", make.PASSWORD, code, secret):
         assert secret_text not in blob
+
+
+def test_locked_account_looks_like_a_wrong_password_until_the_second_factor(session, clock, make):
+    user = make.user(session, "locked.out", email="owner@example.org")
+    secret = make.enrol(session, user)
+    for _ in range(5):
+        with pytest.raises(Invalid):
+            auth.check_password(session, "locked.out", "attacker guess", now=clock.now())
+    assert session.get(User, user.id).locked_until is not None
+    with pytest.raises(Invalid) as wrong:
+        auth.check_password(session, "locked.out", "another guess", now=clock.now())
+    assert str(wrong.value) == auth.BAD_CREDENTIALS and not isinstance(wrong.value, Locked)
+    # The right password goes on to the second step, which explains the lock.
+    assert auth.check_password(session, "locked.out", make.PASSWORD, now=clock.now()).id == user.id
+    with pytest.raises(Locked):
+        auth.check_security_code(session, user.id, current_totp(secret, clock.now()), now=clock.now())
+    # Failures while locked do not stretch the lock.
+    assert _actions(session).count("account.locked") == 1
+
+
+def test_the_owner_is_told_by_email_when_the_account_locks(session, clock, make):
+    make.user(session, "told", email="told@example.org")
+    for _ in range(5):
+        with pytest.raises(Invalid):
+            auth.check_password(session, "told", "attacker guess", now=clock.now())
+    emails = session.exec(select(OutboxEmail)).all()
+    assert [(e.to_address, e.subject) for e in emails] == [
+        ("told@example.org", "Your Harmony Portal account is locked")]
+    assert "locked until" in emails[0].body
+
+
+def test_an_unknown_user_id_is_not_kept_as_typed_in_the_audit_log(session, clock, make):
+    typed = "Glacier-Bay-Kayak-Morning-typed-in-the-wrong-box"
+    for _ in range(2):
+        with pytest.raises(Invalid):
+            auth.check_password(session, typed, "whatever", now=clock.now())
+    rows = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.password_failed")).all()
+    assert all(typed[:6].lower() not in f"{e.target} {e.detail}".lower() for e in rows)
+    # A short keyed digest: the same text typed twice still lines up.
+    assert rows[0].target == rows[1].target and 8 <= len(rows[0].target) <= 24
