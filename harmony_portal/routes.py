@@ -8,6 +8,7 @@ SIGNUP = "/signup"
 TWO_FACTOR_SETUP = "/two-factor/setup"
 FORGOT = "/forgot"
 PROFILE = "/profile"
+CONFIRM_EMAIL = "/profile/confirm-email"
 HELP = "/help"
 TERMS = "/terms"
 ROLE_REQUEST = "/roles/request"
@@ -17,7 +18,12 @@ ROLE_REQUESTS = "/security-official/requests"
 USER_ROLES = "/security-official/users/[user_id]"
 ADMIN = "/admin"
 
-PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS})
+PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS, CONFIRM_EMAIL})
+
+
+def confirm_email_url(token: str) -> str:
+    """The page that applies a new email address (the link emailed to that address)."""
+    return CONFIRM_EMAIL + "?" + urlencode({"token": token}, quote_via=quote)
 
 
 def user_roles_url(user_id: int) -> str:

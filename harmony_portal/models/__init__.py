@@ -2,6 +2,7 @@
 
 from harmony_portal.models._base import utc_now
 from harmony_portal.models.accounts import (
+    EmailChange,
     PasswordReset,
     RecoveryCode,
     TotpDevice,
@@ -21,6 +22,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Draft",
+    "EmailChange",
     "MaintenanceWindow",
     "OrgRole",
     "Organization",
