@@ -4,6 +4,7 @@ import reflex as rx
 
 from harmony_portal import live, routes, web
 from harmony_portal.pages.admin import admin_page
+from harmony_portal.pages.confirm_email import confirm_email_page
 from harmony_portal.pages.forgot import forgot_page
 from harmony_portal.pages.help import help_page
 from harmony_portal.pages.home import home_page
@@ -21,6 +22,7 @@ from harmony_portal.pages.terms import terms_page
 from harmony_portal.pages.two_factor import two_factor_setup_page
 from harmony_portal.state.admin import AdminState
 from harmony_portal.state.base import AuthState
+from harmony_portal.state.email_confirm import EmailConfirmState
 from harmony_portal.state.forgot import ForgotState
 from harmony_portal.state.home import HomeState
 from harmony_portal.state.login import LoginState
@@ -55,6 +57,8 @@ _add(terms_page, routes.TERMS, "Terms & Conditions", protected=False)
 _add(two_factor_setup_page, routes.TWO_FACTOR_SETUP, "Set up two-factor sign-in", TwoFactorSetupState.load)
 _add(home_page, routes.HOME, "Home", HomeState.load)
 _add(profile_page, routes.PROFILE, "User Profile", ProfileState.load)
+_add(confirm_email_page, routes.CONFIRM_EMAIL, "Confirm your new email address", EmailConfirmState.load,
+     protected=False)
 _add(role_request_page, routes.ROLE_REQUEST, "Request a role", RoleRequestState.load)
 _add(security_official_page, routes.SECURITY_OFFICIAL, "Security Official")
 _add(role_requests_page, routes.ROLE_REQUESTS, "Role Requests", RoleRequestsState.load)

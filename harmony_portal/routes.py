@@ -9,6 +9,7 @@ SIGNUP = "/signup"
 TWO_FACTOR_SETUP = "/two-factor/setup"
 FORGOT = "/forgot"
 PROFILE = "/profile"
+CONFIRM_EMAIL = "/profile/confirm-email"
 HELP = "/help"
 TERMS = "/terms"
 ROLE_REQUEST = "/roles/request"
@@ -21,11 +22,16 @@ ADMIN = "/admin"
 SESSION_HANDOFF = "/auth/session"
 SIGN_OUT = "/auth/signout"
 
-PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS})
+PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS, CONFIRM_EMAIL})
 _PAGES = frozenset({HOME, LOGIN, SIGNUP, TWO_FACTOR_SETUP, FORGOT, PROFILE, HELP, TERMS, ROLE_REQUEST,
-                    SECURITY_OFFICIAL, USER_LOOKUP, ROLE_REQUESTS, ADMIN})
+                    SECURITY_OFFICIAL, USER_LOOKUP, ROLE_REQUESTS, ADMIN, CONFIRM_EMAIL})
 _DYNAMIC_PAGES = (re.compile(r"/security-official/users/[0-9]{1,12}"),)
 _NOT_AFTER_SIGN_IN = frozenset({LOGIN, SIGNUP, FORGOT})
+
+
+def confirm_email_url(token: str) -> str:
+    """The page that applies a new email address (the link emailed to that address)."""
+    return CONFIRM_EMAIL + "?" + urlencode({"token": token}, quote_via=quote)
 
 
 def user_roles_url(user_id: int) -> str:

@@ -2,6 +2,7 @@
 
 from harmony_portal.models._base import utc_now
 from harmony_portal.models.accounts import (
+    EmailChange,
     PasswordReset,
     RecoveryCode,
     SessionHandoff,
@@ -22,6 +23,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Draft",
+    "EmailChange",
     "MaintenanceWindow",
     "OrgRole",
     "Organization",

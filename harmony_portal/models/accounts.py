@@ -102,3 +102,18 @@ class PasswordReset(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now)
     expires_at: datetime
     used_at: datetime | None = None
+
+
+class EmailChange(SQLModel, table=True):
+    """A requested new email address, applied only when its emailed link is opened.
+
+    Only the link token's hash is stored; the link works once, until ``expires_at``.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    new_email: str = Field(max_length=254)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utc_now)
+    expires_at: datetime
+    used_at: datetime | None = None

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from harmony_portal.components import message, select_field, submit_button, text_field
+from harmony_portal.components.dialog import confirm_form, dialog
 from harmony_portal.layouts import protected_page
 from harmony_portal.state.profile import ProfileState as P
 from harmony_portal.vocabulary import CHALLENGE_QUESTIONS
@@ -24,10 +25,27 @@ def _ok(section: str) -> rx.Component:
                        message(P.messages.get(section + "_ok", ""), "ok"))
 
 
+STEP_UP_LABEL = "Current Password or Security Code"
+
+
+def step_up_field(hint: str, *, required: bool = True) -> rx.Component:
+    """The step-up question: the current password, or a 6-digit code from a device already set up."""
+    return text_field(STEP_UP_LABEL, "step_up", type="password", required=required, error=_err("step_up"),
+                      autocomplete="current-password", hint=hint)
+
+
+def _pending_email() -> rx.Component:
+    return rx.cond(P.pending_email != "", rx.el.p(
+        "New email address ", rx.el.strong(P.pending_email),
+        ": pending confirmation. Open the link we sent to it (valid for 24 hours); until then, "
+        "emails go to the address above.", class_name="field-hint"))
+
+
 def _profile_view() -> rx.Component:
     return rx.el.div(
         rx.el.dl(*[rx.el.div(rx.el.dt(label), rx.el.dd(P.profile.get(name, ""))) for label, name in _PROFILE],
                  class_name="grid-2"),
+        _pending_email(),
         rx.el.div(rx.el.button("Edit", type="button", class_name="btn", on_click=P.edit), class_name="actions"),
     )
 
@@ -39,6 +57,10 @@ def _profile_form() -> rx.Component:
                                default_value=P.profile.get(name, ""),
                                required=name in {"first_name", "last_name", "date_of_birth", "email", "country"})
                     for label, name in _PROFILE], class_name="grid-2"),
+        _pending_email(),
+        step_up_field("Needed only to change your Email Address: your password, or the 6-digit code your "
+                      "authenticator app shows now. The new address must then be confirmed from its inbox.",
+                      required=False),
         rx.el.div(submit_button("Save"), rx.el.button("Cancel", type="button", class_name="btn",
                                                       on_click=P.cancel_edit), class_name="actions"),
         on_submit=P.save_profile, key=P.form_key,
@@ -53,10 +75,18 @@ def _device_row(d) -> rx.Component:
             rx.el.input(id="device-" + d["id"].to(str), name="device_name", default_value=d["name"]),
             rx.el.button("Rename", type="submit", class_name="btn", aria_label="Rename " + d["name"].to(str)),
             rx.el.button("Remove", type="button", class_name="btn", aria_label="Remove " + d["name"].to(str),
-                         on_click=P.remove_device(d["id"])),
+                         on_click=P.ask_remove(d["id"])),
             on_submit=P.rename_device, class_name="actions",
         ),
     )
+
+
+def _remove_dialog() -> rx.Component:
+    return dialog(P.removing_id != "", "Remove device", "remove-device",
+                  rx.el.p("Remove ", rx.el.strong(P.removing_name), "? It will no longer sign you in."),
+                  confirm_form(P.remove_device, "Remove", P.cancel_remove,
+                               step_up_field("To confirm it is you: your password, or the 6-digit code one of "
+                                             "your authenticator apps shows now.")))
 
 
 def profile_page() -> rx.Component:
@@ -99,6 +129,7 @@ def profile_page() -> rx.Component:
             rx.el.ul(rx.foreach(P.devices, _device_row)),
             rx.el.div(rx.el.button("Add device", type="button", class_name="btn btn-primary", on_click=P.add_device),
                       class_name="actions"),
+            _remove_dialog(),
             class_name="card",
         ),
     )

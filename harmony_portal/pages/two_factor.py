@@ -21,6 +21,12 @@ def _scan() -> rx.Component:
                        hint="So you can tell your devices apart later."),
             text_field("Security code", "security_code", required=True, autocomplete="one-time-code",
                        input_mode="numeric", hint="The 6-digit code your app shows now."),
+            # Only when adding a further device (absent from the DOM otherwise).
+            rx.cond(S.needs_step_up, text_field(
+                "Current Password or Security Code", "step_up", type="password", required=True,
+                error=S.step_up_error, autocomplete="current-password",
+                hint="To confirm it is you: your password, or the 6-digit code a device you already have "
+                     "shows now (not the new one).")),
             message(S.error),
             rx.el.div(submit_button("Verify"), class_name="actions"),
             on_submit=S.confirm,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 
 from sqlmodel import Session, select
 
 from harmony_portal.models import User, utc_now
 from harmony_portal.services import audit, rate_limits, validation
+from harmony_portal.services.email_change import request_email_change
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.passwords import password_problem
 from harmony_portal.services.security import hash_password, normalise_answer, verify_password
@@ -153,8 +154,14 @@ def sign_up(session: Session, form: SignUpForm, *, ip: str = "", now: datetime |
     return user
 
 
-def update_profile(session: Session, actor: User, form: ProfileForm, *, now: datetime | None = None) -> User:
-    """Save Profile Information for the acting user (nobody edits someone else's)."""
+def update_profile(session: Session, actor: User, form: ProfileForm, *, step_up: str = "", ip: str = "",
+                   now: datetime | None = None) -> User:
+    """Save Profile Information for the acting user (nobody edits someone else's).
+
+    Every field but the email address is saved at once. A new email address needs
+    the step-up (current password or a fresh security code) and then waits for
+    the link emailed to it (services/email_change); the old address is told.
+    """
     now = now or utc_now()
     user = session.get(User, actor.id)
     if user is None:
@@ -162,9 +169,19 @@ def update_profile(session: Session, actor: User, form: ProfileForm, *, now: dat
     problems = _profile_problems(session, form, now.date(), self_id=user.id)
     if problems:
         raise Invalid(problems)
-    _apply_profile(user, form)
+    new_email = form.email.strip()
+    changing_email = new_email.lower() != user.email_key
+    proved = None
+    if changing_email:
+        from harmony_portal.services.step_up import verify_step_up  # authentication imports this module
+
+        proved = verify_step_up(session, user, step_up, purpose="email_change", ip=ip, now=now)
+    _apply_profile(user, replace(form, email=user.email if changing_email else new_email))
     session.add(user)
-    audit.record(session, "account.profile_updated", actor_id=user.id, subject_user_id=user.id, now=now)
+    audit.record(session, "account.profile_updated", actor_id=user.id, subject_user_id=user.id, ip=ip, now=now,
+                 **({"step_up": proved} if proved else {}))
+    if changing_email:
+        request_email_change(session, user, new_email, ip=ip, now=now)
     return user
 
 

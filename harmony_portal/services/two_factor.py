@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from harmony_portal.models import RecoveryCode, TotpDevice, User, utc_now
 from harmony_portal.services import audit, validation
+from harmony_portal.services.authentication import confirmed_devices
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.security import (
     current_totp,
@@ -18,6 +19,7 @@ from harmony_portal.services.security import (
     seal,
     unseal,
 )
+from harmony_portal.services.step_up import verify_step_up
 
 
 def _own_device(session: Session, actor: User, device_id: int) -> TotpDevice:
@@ -46,9 +48,13 @@ def begin_device(session: Session, actor: User, name: str = "Authenticator app",
     return device, secret
 
 
-def confirm_device(session: Session, actor: User, device_id: int, code: str, *,
-                   now: datetime | None = None) -> list[str]:
+def confirm_device(session: Session, actor: User, device_id: int, code: str, *, step_up: str = "",
+                   name: str | None = None, ip: str = "", now: datetime | None = None) -> list[str]:
     """Confirm a device with a code from it.
+
+    A user who already has a confirmed device must also pass the step-up
+    (current password or a fresh code from a device they have): a stolen
+    session alone can't add an authenticator of its own.
 
     Returns fresh recovery codes (to show once) when this is the user's first
     device, else an empty list.
@@ -57,17 +63,19 @@ def confirm_device(session: Session, actor: User, device_id: int, code: str, *,
     device = _own_device(session, actor, device_id)
     if device.confirmed_at is not None:
         raise Invalid("security_code", "This device is already set up.")
+    first = not confirmed_devices(session, actor.id)
+    proved = None if first else verify_step_up(session, actor, step_up, purpose="device_added", ip=ip, now=now)
     step = matching_totp_step(unseal(device.secret), code, now, 0)
     if step is None:
         raise Invalid("security_code", "That security code is not correct. Check the time on your phone "
                       "and enter the 6-digit code your app shows now.")
-    first = not session.exec(select(TotpDevice).where(
-        TotpDevice.user_id == actor.id, TotpDevice.confirmed_at.is_not(None))).first()
+    if name is not None:
+        device.name = _clean_name(name)
     device.confirmed_at = now
     device.last_used_step = step
     session.add(device)
-    audit.record(session, "account.device_added", actor_id=actor.id, subject_user_id=actor.id, now=now,
-                 device=device.name)
+    audit.record(session, "account.device_added", actor_id=actor.id, subject_user_id=actor.id, ip=ip, now=now,
+                 device=device.name, **({"step_up": proved} if proved else {}))
     return replace_recovery_codes(session, actor, now=now) if first else []
 
 
@@ -92,17 +100,17 @@ def rename_device(session: Session, actor: User, device_id: int, name: str, *,
                  device=device.name)
 
 
-def remove_device(session: Session, actor: User, device_id: int, *, now: datetime | None = None) -> None:
-    """Remove a device; the last confirmed one stays (an account always has a second factor)."""
+def remove_device(session: Session, actor: User, device_id: int, *, step_up: str = "", ip: str = "",
+                  now: datetime | None = None) -> None:
+    """Remove a device after the step-up; the last confirmed one stays (an account always has a second factor)."""
+    now = now or utc_now()
     device = _own_device(session, actor, device_id)
-    if device.confirmed_at is not None:
-        confirmed = session.exec(select(TotpDevice).where(
-            TotpDevice.user_id == actor.id, TotpDevice.confirmed_at.is_not(None))).all()
-        if len(confirmed) <= 1:
-            raise Invalid("devices", "You can't remove your only device. Add another one first.")
+    if device.confirmed_at is not None and len(confirmed_devices(session, actor.id)) <= 1:
+        raise Invalid("devices", "You can't remove your only device. Add another one first.")
+    proved = verify_step_up(session, actor, step_up, purpose="device_removed", ip=ip, now=now)
     session.delete(device)
-    audit.record(session, "account.device_removed", actor_id=actor.id, subject_user_id=actor.id, now=now,
-                 device=device.name)
+    audit.record(session, "account.device_removed", actor_id=actor.id, subject_user_id=actor.id, ip=ip, now=now,
+                 device=device.name, step_up=proved)
 
 
 def list_devices(session: Session, actor: User) -> list[TotpDevice]:

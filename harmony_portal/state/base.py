@@ -24,6 +24,7 @@ from harmony_portal.services.errors import DomainError, NotAllowed
 from harmony_portal.services.notify import deliver_outbox
 from harmony_portal.services.sessions import IDLE_WARNING, ActiveSession, end_session, resolve_session
 from harmony_portal.settings import get_settings
+from harmony_portal.state.off_loop import off_loop
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
 
 _BACKGROUND: set[asyncio.Task] = set()
@@ -118,7 +119,7 @@ class AuthState(rx.State):
         Never awaited by the handler: SMTP must not hold this tab's state lock.
         """
         task = asyncio.get_running_loop().create_task(
-            asyncio.to_thread(deliver_outbox, get_engine(), get_settings().smtp_url))
+            off_loop(deliver_outbox, get_engine(), get_settings().smtp_url, mail=True))
         _BACKGROUND.add(task)
         task.add_done_callback(_BACKGROUND.discard)
 

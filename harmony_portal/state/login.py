@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import reflex as rx
@@ -12,6 +11,7 @@ from harmony_portal.db import session_scope
 from harmony_portal.services import authentication, sessions
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.state.base import AuthState
+from harmony_portal.state.off_loop import off_loop
 
 # The second step must follow the first promptly (wall clock: another worker may handle it).
 _PENDING_SECONDS = 300
@@ -71,7 +71,7 @@ class LoginState(AuthState):
             self.terms_error = "You must agree to the Terms & Conditions to log in."
             return None
         try:
-            user_id, enrol_only = await asyncio.to_thread(
+            user_id, enrol_only = await off_loop(
                 _first_step, str(form.get("user_id", "")), str(form.get("password", "")), self._ip())
         except DomainError as exc:
             self.error = str(exc)
@@ -90,7 +90,7 @@ class LoginState(AuthState):
             self.error = "Your sign-in took too long. Enter your User ID and Password again."
             return None
         try:
-            handoff = await asyncio.to_thread(_second_step, check, self._pending_user_id, code, self._ip())
+            handoff = await off_loop(_second_step, check, self._pending_user_id, code, self._ip())
         except Invalid as exc:
             self.error = str(exc)
             return None

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import asdict, fields
 
 import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services import accounts, sessions, two_factor
+from harmony_portal.services import accounts, email_change, sessions, two_factor
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.state.base import AuthState
+from harmony_portal.state.off_loop import off_loop
 
 _PROFILE_FIELDS = {f.name for f in fields(accounts.ProfileForm)}
 
@@ -24,10 +24,19 @@ def _change_password(active: sessions.ActiveSession, current: str, new: str, con
         return sessions.rotate_session(session, active.record)
 
 
+def _in_transaction(user, action) -> None:
+    """Run ``action(session, user)`` in one transaction (on a worker thread: argon2 is slow)."""
+    with session_scope() as session:
+        action(session, user)
+
+
 class ProfileState(AuthState):
     profile: dict[str, str] = {}
     challenge_question: str = ""
     devices: list[dict[str, str]] = []
+    pending_email: str = ""
+    removing_id: str = ""  # the device the Remove dialog is about
+    removing_name: str = ""
     editing: bool = False
     errors: dict[str, str] = {}
     messages: dict[str, str] = {}
@@ -40,6 +49,7 @@ class ProfileState(AuthState):
             self.profile = asdict(accounts.ProfileForm.of(fresh))
             self.challenge_question = fresh.challenge_question
             self.devices = [{"id": str(d.id), "name": d.name} for d in two_factor.list_devices(session, fresh)]
+            self.pending_email = email_change.pending_email(session, fresh.id)
 
     @rx.event
     def load(self):
@@ -54,6 +64,8 @@ class ProfileState(AuthState):
     @rx.event
     def edit(self):
         self.editing = True
+        # One step-up field on the page at a time (the Remove dialog has one too).
+        self.removing_id = self.removing_name = ""
         self.messages = {}
         self.form_key += 1
 
@@ -64,7 +76,22 @@ class ProfileState(AuthState):
 
     def _run(self, section: str, action, success: str) -> bool:
         self.errors, self.messages = {}, {}
-        refused = self._attempt(action)
+        return self._report(section, self._attempt(action), success)
+
+    async def _run_verifying(self, section: str, action, success: str) -> bool:
+        """Like ``_run``, for actions that verify a password: the service runs off the event loop."""
+        self.errors, self.messages = {}, {}
+        try:
+            user = self._require_user()
+            await off_loop(_in_transaction, user, action)
+        except DomainError as exc:
+            return self._report(section, exc, success)
+        return self._report(section, None, success)
+
+    def _ip(self) -> str:
+        return self.router.session.client_ip or ""
+
+    def _report(self, section: str, refused: DomainError | None, success: str) -> bool:
         if isinstance(refused, Invalid):
             self.errors = refused.errors
             # Device errors have no field of their own to sit under.
@@ -79,19 +106,25 @@ class ProfileState(AuthState):
         return True
 
     @rx.event
-    def save_profile(self, form: dict):
+    async def save_profile(self, form: dict):
         data = accounts.ProfileForm(**{k: str(v) for k, v in form.items() if k in _PROFILE_FIELDS})
+        proof, ip = str(form.get("step_up", "")), self._ip()
         # Keep what was typed if it is refused.
         self.profile = asdict(data)
-        if self._run("profile", lambda s, u: accounts.update_profile(s, u, data), "Profile saved."):
+        if await self._run_verifying("profile", lambda s, u: accounts.update_profile(s, u, data, step_up=proof, ip=ip),
+                                     "Profile saved."):
             self.editing = False
+            if self.pending_email and self.pending_email.lower() == data.email.strip().lower():
+                self.messages = {"profile_ok": f"Profile saved. We sent a confirmation link to {self.pending_email}: "
+                                               "your email address changes when you open it (within 24 hours)."}
+            await self._send_emails()
 
     @rx.event
     async def change_password(self, form: dict):
         self.errors, self.messages = {}, {}
         try:
             active = self._require_session()
-            handoff = await asyncio.to_thread(
+            handoff = await off_loop(
                 _change_password, active, str(form.get("current_password", "")),
                 str(form.get("new_password", "")), str(form.get("confirm_new_password", "")))
         except Invalid as exc:
@@ -121,11 +154,36 @@ class ProfileState(AuthState):
             s, u, device_id, str(form.get("device_name", ""))), "Device renamed.")
 
     @rx.event
-    def remove_device(self, device_id: str):
-        if not str(device_id).isdigit():
+    def ask_remove(self, device_id: str):
+        """Open the Remove dialog (it asks for the step-up) for one of the listed devices."""
+        self.errors, self.messages = {}, {}
+        names = {d["id"]: d["name"] for d in self.devices}
+        if str(device_id) not in names:
             self.messages = {"devices": "Unknown device."}
             return
-        self._run("devices", lambda s, u: two_factor.remove_device(s, u, int(device_id)), "Device removed.")
+        if len(self.devices) <= 1:
+            # No point asking for a password first; the service refuses this too.
+            self.messages = {"devices": "You can't remove your only device. Add another one first."}
+            return
+        self.editing = False
+        self.removing_id, self.removing_name = str(device_id), names[str(device_id)]
+
+    @rx.event
+    def cancel_remove(self):
+        self.removing_id = self.removing_name = ""
+        self.errors = {}
+
+    @rx.event
+    async def remove_device(self, form: dict):
+        device_id, proof, ip = str(self.removing_id), str(form.get("step_up", "")), self._ip()
+        if not device_id.isdigit():
+            self.messages = {"devices": "Unknown device."}
+            return
+        removed = await self._run_verifying(
+            "devices", lambda s, u: two_factor.remove_device(s, u, int(device_id), step_up=proof, ip=ip),
+            "Device removed.")
+        if removed or "step_up" not in self.errors:
+            self.removing_id = self.removing_name = ""
 
     @rx.event
     def add_device(self):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import fields
 
 import reflex as rx
@@ -13,6 +12,7 @@ from harmony_portal.services.accounts import SignUpForm, sign_up
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.sessions import sign_in
 from harmony_portal.state.base import AuthState
+from harmony_portal.state.off_loop import off_loop
 
 _FORM_FIELDS = {f.name for f in fields(SignUpForm)}
 
@@ -39,7 +39,7 @@ class SignUpState(AuthState):
         data = SignUpForm(**values, agree_terms=bool(form.get("agree_terms")))
         ip = self.router.session.client_ip or ""
         try:
-            handoff = await asyncio.to_thread(_create_account, data, ip)
+            handoff = await off_loop(_create_account, data, ip)
         except Invalid as exc:
             self.errors = exc.errors
             self.error = "Please correct the fields marked below."

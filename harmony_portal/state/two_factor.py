@@ -9,9 +9,11 @@ from harmony_portal import routes
 from harmony_portal.db import session_scope
 from harmony_portal.models import TotpDevice
 from harmony_portal.services import sessions, two_factor
-from harmony_portal.services.errors import DomainError
+from harmony_portal.services.authentication import confirmed_devices
+from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.security import provisioning_uri, qr_data_uri
 from harmony_portal.state.base import AuthState
+from harmony_portal.state.off_loop import off_loop
 
 
 class TwoFactorSetupState(AuthState):
@@ -19,13 +21,16 @@ class TwoFactorSetupState(AuthState):
     setup_key: str = ""
     qr_code: str = ""
     error: str = ""
+    step_up_error: str = ""
+    # Adding a further device: the current password or a code from a device they have.
+    needs_step_up: bool = False
     recovery_codes: list[str] = []
     _device_id: int = 0
 
     @rx.event
     def load(self):
         """Start a new (unconfirmed) device for the signed-in user."""
-        self.error = ""
+        self.error = self.step_up_error = ""
         self.step = "scan"
         self.recovery_codes = []
         try:
@@ -38,24 +43,35 @@ class TwoFactorSetupState(AuthState):
                     TotpDevice.user_id == user.id, TotpDevice.confirmed_at.is_(None))):
                 session.delete(stale)
             device, secret = two_factor.begin_device(session, user)
+            self.needs_step_up = bool(confirmed_devices(session, user.id))
         self._device_id = device.id
         self.setup_key = secret
         self.qr_code = qr_data_uri(provisioning_uri(secret, user.user_id))
         return None
 
     @rx.event
-    def confirm(self, form: dict):
-        self.error = ""
-        try:
-            active = self._require_session(enrolling=True)
-            user = active.user
+    async def confirm(self, form: dict):
+        self.error = self.step_up_error = ""
+        name = str(form.get("device_name", "")).strip() or "Authenticator app"
+        code, proof = str(form.get("security_code", "")), str(form.get("step_up", ""))
+        device_id, ip = self._device_id, self.router.session.client_ip or ""
+
+        def confirm_in_transaction(active):
             with session_scope() as session:
-                name = str(form.get("device_name", "")).strip() or "Authenticator app"
-                two_factor.rename_device(session, user, self._device_id, name)
-                codes = two_factor.confirm_device(session, user, self._device_id,
-                                                  str(form.get("security_code", "")))
+                codes = two_factor.confirm_device(session, active.user, device_id, code, step_up=proof, name=name,
+                                                  ip=ip)
                 # A valid code from the new device: this browser has now passed the second factor.
                 sessions.record_second_factor(session, active.record)
+                return codes
+
+        try:
+            active = self._require_session(enrolling=True)
+            # The step-up may verify a password (argon2): keep it off the event loop.
+            codes = await off_loop(confirm_in_transaction, active)
+        except Invalid as exc:
+            self.step_up_error = exc.errors.get("step_up", "")
+            self.error = "" if self.step_up_error else str(exc)
+            return None
         except DomainError as exc:
             self.error = str(exc)
             return None

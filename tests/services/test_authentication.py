@@ -142,9 +142,9 @@ def test_last_device_cannot_be_removed_but_others_can(session, clock, make):
         two_factor.remove_device(session, user, first.id)
     device, secret = two_factor.begin_device(session, user, "Tablet")
     assert two_factor.confirm_device(session, user, device.id, current_totp(secret, clock.now()),
-                                     now=clock.now()) == []
+                                     step_up=make.PASSWORD, now=clock.now()) == []
     two_factor.rename_device(session, user, device.id, "Work tablet")
-    two_factor.remove_device(session, user, first.id)
+    two_factor.remove_device(session, user, first.id, step_up=make.PASSWORD, now=clock.now())
     assert [d.name for d in two_factor.list_devices(session, user)] == ["Work tablet"]
 
 

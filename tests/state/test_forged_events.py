@@ -18,6 +18,7 @@ from harmony_portal.state.security_official import (
     UserRolesState,
 )
 from harmony_portal.state.two_factor import TwoFactorSetupState
+from tests.factories import PASSWORD
 from tests.state.conftest import run_async
 
 
@@ -106,7 +107,9 @@ def test_someone_elses_device_and_admin_tools_are_refused(world, signed_in):
 
     async def scenario():
         profile = await state_of(ProfileState)
-        ProfileState.remove_device.fn(profile, str(device_id))
+        # Forged: the dialog is never opened for a device that is not listed; the event says it anyway.
+        profile.removing_id = str(device_id)
+        await ProfileState.remove_device.fn(profile, {"step_up": PASSWORD})
         admin = await state_of(AdminState)
         AdminState.unlock.fn(admin, str(ids["staff_a"]))
         return dict(profile.messages), admin.error

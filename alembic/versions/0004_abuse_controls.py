@@ -1,7 +1,7 @@
 """abuse controls: outbox failures and sealed values
 
-Revision ID: 0005
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 """
 from collections.abc import Sequence
 
@@ -10,8 +10,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0005'
-down_revision: str | None = '0001'
+revision: str = '0004'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,33 @@
+"""Blocking work (argon2, SMTP, slow queries) runs here, never on the event loop.
+
+A synchronous call inside a handler stops every other socket of the worker
+until it returns. Threads fix that, but only if there are few of them: each
+thread that wakes from argon2 or a database call takes Python's global lock,
+and with ten of them queued the event loop waits its turn behind all ten. Two
+threads (this machine class has two cores) keep sign-ins flowing and the loop
+answering within a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="harmony-blocking")
+# Mail waits on the network, not the CPU: its own thread, so a slow SMTP server never holds up a
+# sign-in, and one at a time, so this worker never runs two deliveries at once.
+_mail = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harmony-mail")
+
+
+async def off_loop(fn: Callable[..., T], *args, mail: bool = False, **kwargs) -> T:
+    """``fn(*args, **kwargs)`` on the blocking pool (or the mail thread), awaited.
+
+    Context variables go along, as ``asyncio.to_thread`` would carry them.
+    """
+    call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_mail if mail else _pool, call)
