@@ -10,9 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError
 from sqlmodel import Session, create_engine
 
-from harmony_portal.services.errors import DomainError
+from harmony_portal.services.errors import DomainError, Refused
 from harmony_portal.settings import get_settings, write_private_file
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,14 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         try:
             yield session
             session.commit()
+        except DataError as error:
+            # The services check every length and format first; should a value still slip
+            # through, the user gets a sentence, not a stack trace.
+            session.info.pop(_AFTER_COMMIT, None)
+            session.rollback()
+            log.warning("database refused a value: %s", type(error.orig).__name__)
+            raise Refused("Something you entered is too long or not in the right form. "
+                          "Check it and try again.") from error
         except DomainError as error:
             # A refusal that must still leave a trace (a failed sign-in counts
             # towards lockout and is audited) keeps its changes.

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from harmony_portal import live, routes, web
+from harmony_portal import live, mailer, routes, web  # noqa: F401  (mailer: sends after commits)
 from harmony_portal.pages.admin import admin_page
 from harmony_portal.pages.confirm_email import confirm_email_page
 from harmony_portal.pages.forgot import forgot_page

@@ -20,6 +20,14 @@ def _user_actions(r) -> rx.Component:
                      on_click=A.unlock(r["id"])),
         rx.el.button("Reset two-factor", type="button", class_name="btn",
                      aria_label="Reset two-factor for " + r["user_id"].to(str), on_click=A.reset_two_factor(r["id"])),
+        rx.el.span(r["disabled"]),
+        rx.cond(r["disabled"] == "",
+                rx.el.button("Disable account", type="button", class_name="btn",
+                             aria_label="Disable account " + r["user_id"].to(str),
+                             on_click=A.set_active(r["id"], False)),
+                rx.el.button("Enable account", type="button", class_name="btn",
+                             aria_label="Enable account " + r["user_id"].to(str),
+                             on_click=A.set_active(r["id"], True))),
         class_name="actions",
     )
 

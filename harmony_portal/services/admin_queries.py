@@ -26,7 +26,7 @@ def find_users(session: Session, actor: User, text: str, now) -> list[dict]:
                                                 col(User.email_key).startswith(key))).limit(25))
     return [{"id": str(u.id), "user_id": u.user_id, "name": f"{u.first_name} {u.last_name}", "email": u.email,
              "locked": "Locked until " + format_local(u.locked_until) if u.locked_until and u.locked_until > now
-             else ""} for u in users]
+             else "", "disabled": "" if u.is_active else "Disabled"} for u in users]
 
 
 def recent_audit(session: Session, actor: User, limit: int = 50) -> list[dict]:

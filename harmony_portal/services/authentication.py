@@ -19,6 +19,7 @@ from harmony_portal.services.security import (
     unseal,
     verify_password,
 )
+from harmony_portal.services.sessions import end_other_sessions
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -230,4 +231,22 @@ def reset_two_factor(session: Session, actor: User, user_id: int, *, now: dateti
         session.delete(device)
     for code in session.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
         session.delete(code)
-    audit.record(session, "account.two_factor_reset", actor_id=actor.id, subject_user_id=user.id, now=now)
+    ended = end_other_sessions(session, user.id, now=now)  # whoever holds them must prove it again
+    audit.record(session, "account.two_factor_reset", actor_id=actor.id, subject_user_id=user.id, now=now,
+                 sessions_ended=ended)
+
+
+def set_account_active(session: Session, actor: User, user_id: int, active: bool, *,
+                       now: datetime | None = None) -> None:
+    """Help desk: disable an account (every session ends at once) or enable it again."""
+    _require_admin(session, actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise Invalid("user", "No such user.")
+    if user.id == actor.id and not active:
+        raise Invalid("user", "You can't disable your own account.")
+    user.is_active = active
+    session.add(user)
+    ended = 0 if active else end_other_sessions(session, user.id, now=now)
+    audit.record(session, "account.enabled" if active else "account.disabled", actor_id=actor.id,
+                 subject_user_id=user.id, now=now, sessions_ended=ended)

@@ -32,6 +32,10 @@ class Invalid(DomainError):
         super().__init__(" ".join(errors.values()))
 
 
+class Refused(DomainError):
+    """The database refused a value the services did not catch first (a last line of defence)."""
+
+
 class Conflict(DomainError):
     """Someone else changed the thing first (or it already exists)."""
 

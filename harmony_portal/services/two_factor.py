@@ -19,6 +19,7 @@ from harmony_portal.services.security import (
     seal,
     unseal,
 )
+from harmony_portal.services.sessions import end_other_sessions
 from harmony_portal.services.step_up import verify_step_up
 
 
@@ -101,16 +102,20 @@ def rename_device(session: Session, actor: User, device_id: int, name: str, *,
 
 
 def remove_device(session: Session, actor: User, device_id: int, *, step_up: str = "", ip: str = "",
-                  now: datetime | None = None) -> None:
-    """Remove a device after the step-up; the last confirmed one stays (an account always has a second factor)."""
+                  keep_session_id: int | None = None, now: datetime | None = None) -> None:
+    """Remove a device after the step-up; the last confirmed one stays (an account always has a second factor).
+
+    Every other session ends: one signed in with the removed device must not outlive it.
+    """
     now = now or utc_now()
     device = _own_device(session, actor, device_id)
     if device.confirmed_at is not None and len(confirmed_devices(session, actor.id)) <= 1:
         raise Invalid("devices", "You can't remove your only device. Add another one first.")
     proved = verify_step_up(session, actor, step_up, purpose="device_removed", ip=ip, now=now)
     session.delete(device)
+    ended = end_other_sessions(session, actor.id, keep_id=keep_session_id, now=now)
     audit.record(session, "account.device_removed", actor_id=actor.id, subject_user_id=actor.id, ip=ip, now=now,
-                 device=device.name, step_up=proved)
+                 device=device.name, step_up=proved, other_sessions_ended=ended)
 
 
 def list_devices(session: Session, actor: User) -> list[TotpDevice]:

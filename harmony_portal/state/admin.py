@@ -71,6 +71,15 @@ class AdminState(AuthState):
                   "Two-factor devices reset: the user sets up a new one at next sign-in.")
 
     @rx.event
+    def set_active(self, user_id: str, active: bool):
+        if not str(user_id).isdigit():
+            self.error = "Unknown user."
+            return
+        self._act(lambda s, u: authentication.set_account_active(s, u, int(user_id), bool(active)),
+                  "Account enabled." if active else "Account disabled: its sessions have ended.")
+        self.users = []
+
+    @rx.event
     def export_audit(self):
         try:
             user = self._require_user()

@@ -8,26 +8,21 @@ help desk, a password change) stops working here at once.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 import reflex as rx
 from sqlmodel import Session, select
 
 from harmony_portal import routes, web
-from harmony_portal.db import get_engine, session_scope
+from harmony_portal.db import session_scope
 from harmony_portal.live import unlink_feed
 from harmony_portal.models import OrgRole, User
 from harmony_portal.services import roles
 from harmony_portal.services.authentication import confirmed_devices
 from harmony_portal.services.errors import DomainError, NotAllowed
-from harmony_portal.services.notify import deliver_outbox
 from harmony_portal.services.sessions import IDLE_WARNING, ActiveSession, end_session, resolve_session
 from harmony_portal.settings import get_settings
-from harmony_portal.state.off_loop import off_loop
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
-
-_BACKGROUND: set[asyncio.Task] = set()
 
 
 class AuthState(rx.State):
@@ -112,16 +107,6 @@ class AuthState(rx.State):
             pending.extend(cls.get_substates())
             (await self.get_state(cls)).reset()
         self._clear_identity()
-
-    async def _send_emails(self) -> None:
-        """Deliver what the committed change queued, after the handler (a no-op without SMTP_URL).
-
-        Never awaited by the handler: SMTP must not hold this tab's state lock.
-        """
-        task = asyncio.get_running_loop().create_task(
-            off_loop(deliver_outbox, get_engine(), get_settings().smtp_url, mail=True))
-        _BACKGROUND.add(task)
-        task.add_done_callback(_BACKGROUND.discard)
 
     def _current_path(self) -> str:
         url = self.router.url

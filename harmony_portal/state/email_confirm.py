@@ -47,4 +47,3 @@ class EmailConfirmState(AuthState):
             self.status, self.error = "refused", str(exc)
             return
         self.status, self.error = "done", ""
-        await self._send_emails()

@@ -9,7 +9,7 @@ import reflex as rx
 from harmony_portal import routes
 from harmony_portal.db import session_scope
 from harmony_portal.services import authentication, sessions
-from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.errors import DomainError, Invalid, RateLimited
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.off_loop import off_loop
 
@@ -91,7 +91,7 @@ class LoginState(AuthState):
             return None
         try:
             handoff = await off_loop(_second_step, check, self._pending_user_id, code, self._ip())
-        except Invalid as exc:
+        except (Invalid, RateLimited) as exc:  # a wrong code, or too many: try again here
             self.error = str(exc)
             return None
         except DomainError as exc:  # locked: back to the start

@@ -19,15 +19,12 @@ from typing import TypeVar
 
 T = TypeVar("T")
 _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="harmony-blocking")
-# Mail waits on the network, not the CPU: its own thread, so a slow SMTP server never holds up a
-# sign-in, and one at a time, so this worker never runs two deliveries at once.
-_mail = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harmony-mail")
 
 
-async def off_loop(fn: Callable[..., T], *args, mail: bool = False, **kwargs) -> T:
-    """``fn(*args, **kwargs)`` on the blocking pool (or the mail thread), awaited.
+async def off_loop(fn: Callable[..., T], *args, **kwargs) -> T:
+    """``fn(*args, **kwargs)`` on the blocking pool, awaited.
 
     Context variables go along, as ``asyncio.to_thread`` would carry them.
     """
     call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(_mail if mail else _pool, call)
+    return await asyncio.get_running_loop().run_in_executor(_pool, call)

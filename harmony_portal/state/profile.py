@@ -117,7 +117,6 @@ class ProfileState(AuthState):
             if self.pending_email and self.pending_email.lower() == data.email.strip().lower():
                 self.messages = {"profile_ok": f"Profile saved. We sent a confirmation link to {self.pending_email}: "
                                                "your email address changes when you open it (within 24 hours)."}
-            await self._send_emails()
 
     @rx.event
     async def change_password(self, form: dict):
@@ -179,9 +178,12 @@ class ProfileState(AuthState):
         if not device_id.isdigit():
             self.messages = {"devices": "Unknown device."}
             return
+        active = self._active(touch=False)
+        keep = active.record.id if active else None
         removed = await self._run_verifying(
-            "devices", lambda s, u: two_factor.remove_device(s, u, int(device_id), step_up=proof, ip=ip),
-            "Device removed.")
+            "devices", lambda s, u: two_factor.remove_device(s, u, int(device_id), step_up=proof, ip=ip,
+                                                             keep_session_id=keep),
+            "Device removed. Your other sessions were signed out.")
         if removed or "step_up" not in self.errors:
             self.removing_id = self.removing_name = ""
 

@@ -61,5 +61,4 @@ class RoleRequestState(AuthState):
             self.error = str(exc)
             return
         queue_changed({request.organization_id})
-        await self._send_emails()
         yield rx.redirect(routes.HOME)

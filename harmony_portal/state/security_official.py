@@ -110,7 +110,6 @@ class RoleRequestsState(AuthState):
         feed = await self.get_state(QueueFeed)  # this page at once; other officials via live
         feed.rows = rows_for(user)
         queue_changed(result.org_ids, also_user_ids=grantees)
-        await self._send_emails()
 
 
 class UserLookupState(AuthState):
@@ -254,4 +253,3 @@ class UserRolesState(AuthState):
         except DomainError:  # no tie left to your organizations: the profile is out of sight too
             self.grants, self.profile = [], {}
         queue_changed({grant.organization_id}, also_user_ids=[grant.user_id])
-        await self._send_emails()

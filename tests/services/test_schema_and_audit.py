@@ -51,3 +51,16 @@ def test_audit_chain_detects_an_edited_row(session):
 def test_audit_refuses_secret_fields(session):
     with pytest.raises(ValueError):
         audit.record(session, "bad", password="hunter2")
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)  # SQLite enforces no lengths or types
+def test_a_value_the_database_refuses_becomes_a_sentence(engine, monkeypatch):
+    """A DataError never reaches a user: session_scope turns it into a refusal and rolls back."""
+    from sqlalchemy import text
+
+    from harmony_portal import db as db_module
+    from harmony_portal.services.errors import Refused
+
+    monkeypatch.setattr(db_module, "get_engine", lambda: engine)
+    with pytest.raises(Refused, match="too long"), db_module.session_scope() as session:
+        session.execute(text("SELECT CAST('not a number' AS integer)"))

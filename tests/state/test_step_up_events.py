@@ -132,7 +132,7 @@ def test_forged_remove_without_the_step_up_is_refused(ada, signed_in):
     missing, wrong, still_open, messages, closed = run_async(scenario())
     assert "step_up" in missing and "step_up" in wrong
     assert still_open == str(second_id)
-    assert messages == {"devices_ok": "Device removed."} and closed == ""
+    assert messages == {"devices_ok": "Device removed. Your other sessions were signed out."} and closed == ""
     with session_scope() as s:
         assert s.get(TotpDevice, second_id) is None
         assert s.get(User, user.id).failed_code_count == 1
