@@ -74,6 +74,10 @@ def serve() -> int:
         print(f"error: HARMONY_DEMO=1 would seed demo accounts with a published password, and "
               f"HARMONY_ENV={settings.harmony_env!r} counts as production: set HARMONY_DEMO=0.", file=sys.stderr)
         return 2
+    if not settings.harmony_rate_limits and settings.is_production:
+        print("error: HARMONY_RATE_LIMITS=0 turns off the sign-in rate limits, which production needs: "
+              "unset it.", file=sys.stderr)
+        return 2
     try:
         settings.secret_key()
     except ConfigurationError as exc:

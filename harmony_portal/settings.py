@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # no header (the socket's address is the client); set it to the exact count, or a
     # client can forge its IP and slip past the per-IP rate limits.
     harmony_trusted_proxy_hops: int = Field(default=0, ge=0)
+    # Off only for the browser-test server, where one address signs in dozens of times a
+    # minute; production refuses to start with it off.
+    harmony_rate_limits: bool = True
 
     @property
     def is_production(self) -> bool:

@@ -114,6 +114,20 @@ def test_serve_with_demo_in_production_refuses_before_starting(monkeypatch, tmp_
     assert len(err.splitlines()) == 1 and "HARMONY_DEMO=0" in err
 
 
+def test_serve_in_production_refuses_rate_limits_off(monkeypatch, tmp_path, capsys):
+    settings = Settings(harmony_env="production", harmony_demo=False, harmony_rate_limits=False,
+                        harmony_secret_key="k" * 48)
+    monkeypatch.setattr(launcher, "get_settings", lambda: settings)
+    monkeypatch.chdir(tmp_path)
+
+    def started(*_args, **_kwargs):
+        raise AssertionError("serve went on to migrate, seed, build or serve")
+
+    monkeypatch.setattr(migrations, "upgrade", started)
+    assert launcher.serve() != 0
+    assert "HARMONY_RATE_LIMITS" in capsys.readouterr().err
+
+
 @pytest.fixture
 def loose_umask():
     """The umask most systems ship with: files come out world-readable unless asked otherwise."""

@@ -66,7 +66,9 @@ def portal():
     # HARMONY_E2E_REDIS_URL runs the same tests against Redis-backed state and two workers.
     redis = os.environ.get("HARMONY_E2E_REDIS_URL")
     extra = {"REDIS_URL": redis, "GRANIAN_WORKERS": "2"} if redis else {}
-    server = devserver.start(PREFERRED_PORT, HARMONY_IDLE_CHECK_SECONDS="2", **extra)
+    # One address signs in dozens of times a minute here: the limits themselves are tested in
+    # tests/services/test_rate_limits.py.
+    server = devserver.start(PREFERRED_PORT, HARMONY_IDLE_CHECK_SECONDS="2", HARMONY_RATE_LIMITS="0", **extra)
     try:
         yield Portal(url=server.url, engine=make_engine(server.database_url))
     finally:

@@ -22,7 +22,7 @@ def _limited_rows(session):
 
 def test_password_spraying_from_one_ip_is_stopped(session, clock, make):
     make.user(session, "sprayed")
-    for n in range(10):
+    for n in range(30):
         with pytest.raises(Invalid):
             auth.check_password(session, f"victim{n}", "Winter2026!", ip=IP, now=clock.now())
     with pytest.raises(RateLimited) as limited:
@@ -100,3 +100,17 @@ def test_counts_are_shared_through_redis_when_it_is_configured(session, clock, m
         monkeypatch.delenv("REDIS_URL")
         get_settings.cache_clear()
         rate_limits.reset()
+
+
+def test_the_limits_can_be_off_only_outside_production(session, clock, make, monkeypatch):
+    from harmony_portal.settings import get_settings
+
+    monkeypatch.setenv("HARMONY_RATE_LIMITS", "0")
+    get_settings.cache_clear()
+    try:
+        make.user(session, "browser.tests")
+        for n in range(40):  # the browser-test server signs in this often from one address
+            with pytest.raises(Invalid):
+                auth.check_password(session, f"nobody{n}", "Winter2026!", ip=IP, now=clock.now())
+    finally:
+        get_settings.cache_clear()
