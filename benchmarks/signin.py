@@ -9,7 +9,7 @@ from sqlmodel import Session
 from benchmarks.common import postgres_database, summary, time_ms, write_results
 from harmony_portal.db import make_engine
 from harmony_portal.models import User
-from harmony_portal.services import authentication, two_factor
+from harmony_portal.services import authentication, rate_limits, two_factor
 from harmony_portal.services.security import _hasher, current_totp, hash_password, verify_password
 from harmony_portal.services.sessions import redeem_handoff, sign_in
 
@@ -47,6 +47,7 @@ def run() -> dict:
                     assert redeem_handoff(s, code, now=moment)
                     s.commit()
 
+            rate_limits.reset()  # 30 sign-ins of one account in seconds: over its limits, by design
             samples.append(time_ms(signing_in))
         results["sign_in_server_time_postgresql"] = summary(samples)
         engine.dispose()
