@@ -11,15 +11,13 @@ from harmony_portal.pages.home import home_page
 from harmony_portal.pages.login import login_page
 from harmony_portal.pages.profile import profile_page
 from harmony_portal.pages.role_request import role_request_page
-from harmony_portal.pages.security_official import (
-    role_requests_page,
-    security_official_page,
-    user_lookup_page,
-    user_roles_page,
-)
+from harmony_portal.pages.role_requests import role_requests_page
+from harmony_portal.pages.security_official import security_official_page
 from harmony_portal.pages.signup import signup_page
 from harmony_portal.pages.terms import terms_page
 from harmony_portal.pages.two_factor import two_factor_setup_page
+from harmony_portal.pages.user_lookup import user_lookup_page
+from harmony_portal.pages.user_roles import user_roles_page
 from harmony_portal.state.admin import AdminState
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.email_confirm import EmailConfirmState

@@ -20,3 +20,11 @@ def security_official_layout(*children: rx.Component) -> rx.Component:
         rx.el.div(*children),
         class_name="sidebar-layout",
     )
+
+
+def sole_official_notices(names) -> rx.Component:
+    """HARP's helpful hint, for each organization where the viewer is the only Security Official."""
+    return rx.foreach(names, lambda name: rx.el.div(
+        "You are the only Security Official of ", name, ". Consider asking another person in the "
+        "organization to request the Security Official role, so someone is always available to "
+        "approve requests.", role="status", class_name="message message-info"))

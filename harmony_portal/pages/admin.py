@@ -3,14 +3,14 @@
 import reflex as rx
 
 from harmony_portal.components import message, select_field, submit_button, text_field
+from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
 from harmony_portal.state.admin import AdminState as A
 from harmony_portal.vocabulary import PROVIDER_TYPES
 
 
-def _table(headers: list[str], rows, cells) -> rx.Component:
-    return rx.el.table(rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in headers])),
-                       rx.el.tbody(rx.foreach(rows, lambda r: rx.el.tr(*[rx.el.td(c(r)) for c in cells]))))
+def _table(label: str, headers: list[str], rows, cells) -> rx.Component:
+    return data_table(label, headers, rows, lambda r: [c(r) for c in cells])
 
 
 def _user_actions(r) -> rx.Component:
@@ -49,7 +49,7 @@ def admin_page() -> rx.Component:
                 rx.el.div(submit_button("Add organization"), class_name="actions"),
                 on_submit=A.add_organization, key=A.form_key,
             ),
-            _table(["ID", "Name", "Provider type"], A.organizations,
+            _table("Organizations", ["ID", "Name", "Provider type"], A.organizations,
                    [lambda r: r["id"], lambda r: r["name"], lambda r: r["type"]]),
             class_name="card",
         ),
@@ -57,7 +57,7 @@ def admin_page() -> rx.Component:
             rx.el.h2("Users"),
             rx.el.form(text_field("User ID or Email", "account", hint="The start of a User ID or email."),
                        rx.el.div(submit_button("Find"), class_name="actions"), on_submit=A.find_users),
-            _table(["User ID", "Name", "Email", "Help"], A.users,
+            _table("Users found", ["User ID", "Name", "Email", "Help"], A.users,
                    [lambda r: r["user_id"], lambda r: r["name"], lambda r: r["email"], _user_actions]),
             class_name="card",
         ),
@@ -65,14 +65,14 @@ def admin_page() -> rx.Component:
             rx.el.h2("Audit Log"),
             rx.el.div(rx.el.button("Export CSV", type="button", class_name="btn", on_click=A.export_audit),
                       class_name="actions"),
-            _table(["When", "Action", "Actor", "Subject", "Organization", "Detail"], A.audit,
+            _table("Audit log", ["When", "Action", "Actor", "Subject", "Organization", "Detail"], A.audit,
                    [lambda r: r["at"], lambda r: r["action"], lambda r: r["actor"], lambda r: r["subject"],
                     lambda r: r["organization"], lambda r: r["detail"]]),
             class_name="card",
         ),
         rx.el.section(
             rx.el.h2("Outbox"),
-            _table(["To", "Subject", "Queued", "Sent"], A.emails,
+            _table("Outbox", ["To", "Subject", "Queued", "Sent"], A.emails,
                    [lambda r: r["to"], lambda r: r["subject"], lambda r: r["created"], lambda r: r["sent"]]),
             class_name="card",
         ),

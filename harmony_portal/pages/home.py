@@ -4,6 +4,7 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.components import message
+from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
 from harmony_portal.state.home import HomeState
 
@@ -34,12 +35,8 @@ def home_page() -> rx.Component:
             rx.el.h2("My roles"),
             rx.cond(
                 HomeState.my_roles.length() > 0,
-                rx.el.table(
-                    rx.el.thead(rx.el.tr(rx.el.th("Organization", scope="col"), rx.el.th("Role", scope="col"),
-                                         rx.el.th("Granted", scope="col"))),
-                    rx.el.tbody(rx.foreach(HomeState.my_roles, lambda r: rx.el.tr(
-                        rx.el.td(r["organization_name"]), rx.el.td(r["role"]), rx.el.td(r["granted"])))),
-                ),
+                data_table("My roles", ["Organization", "Role", "Granted"], HomeState.my_roles,
+                           lambda r: [r["organization_name"], r["role"], r["granted"]]),
                 rx.el.p("You have no roles yet."),
             ),
             rx.el.p(rx.el.a("Request a role", href=routes.ROLE_REQUEST)),
@@ -49,11 +46,8 @@ def home_page() -> rx.Component:
             rx.el.h2("My role requests"),
             rx.cond(
                 HomeState.my_requests.length() > 0,
-                rx.el.table(
-                    rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in
-                                           ("Organization", "Role", "Requested", "Status", "Actions")])),
-                    rx.el.tbody(rx.foreach(HomeState.my_requests, _request_row)),
-                ),
+                data_table("My role requests", ["Organization", "Role", "Requested", "Status", "Actions"],
+                           HomeState.my_requests, cells=None, row=_request_row),
                 rx.el.p("You have not requested any roles."),
             ),
             class_name="card",

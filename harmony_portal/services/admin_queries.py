@@ -29,11 +29,20 @@ def find_users(session: Session, actor: User, text: str, now) -> list[dict]:
              else "", "disabled": "" if u.is_active else "Disabled"} for u in users]
 
 
+def _people(session: Session, ids: set[int]) -> dict[int, str]:
+    """How the audit log names people: "User ID (First Last)"."""
+    if not ids:
+        return {}
+    return {u.id: f"{u.user_id} ({u.first_name} {u.last_name})"
+            for u in session.exec(select(User).where(col(User.id).in_(ids)))}
+
+
 def recent_audit(session: Session, actor: User, limit: int = 50) -> list[dict]:
     require_admin(session, actor)
-    events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit))
-    return [{"at": format_local(e.at), "action": e.action, "actor": str(e.actor_id or ""),
-             "subject": str(e.subject_user_id or ""), "organization": e.organization_id or "",
+    events = list(session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit)))
+    people = _people(session, {i for e in events for i in (e.actor_id, e.subject_user_id) if i})
+    return [{"at": format_local(e.at), "action": e.action, "actor": people.get(e.actor_id, ""),
+             "subject": people.get(e.subject_user_id, ""), "organization": e.organization_id or "",
              "detail": e.detail} for e in events]
 
 
@@ -46,8 +55,10 @@ def outbox(session: Session, actor: User, limit: int = 50) -> list[dict]:
 
 def audit_csv(session: Session, actor: User) -> str:
     require_admin(session, actor)
-    events = session.exec(select(AuditEvent).order_by(AuditEvent.id))
-    return to_csv(["id", "at_utc", "action", "actor_id", "subject_user_id", "organization_id", "target", "ip",
-                   "detail", "hash"],
-                  ([e.id, e.at.isoformat(), e.action, e.actor_id, e.subject_user_id, e.organization_id,
-                    e.target, e.ip, e.detail, e.hash] for e in events))
+    events = list(session.exec(select(AuditEvent).order_by(AuditEvent.id)))
+    people = _people(session, {i for e in events for i in (e.actor_id, e.subject_user_id) if i})
+    return to_csv(["id", "at_utc", "action", "actor_id", "actor", "subject_user_id", "subject", "organization_id",
+                   "target", "ip", "detail", "hash"],
+                  ([e.id, e.at.isoformat(), e.action, e.actor_id, people.get(e.actor_id, ""), e.subject_user_id,
+                    people.get(e.subject_user_id, ""), e.organization_id, e.target, e.ip, e.detail, e.hash]
+                   for e in events))

@@ -44,3 +44,11 @@ def add_organization(session: Session, org_id: str, name: str, provider_type: st
 
 def list_organizations(session: Session) -> list[Organization]:
     return list(session.exec(select(Organization).order_by(Organization.name)))
+
+
+def organization_choices(session: Session, org_ids: list[str] | None = None) -> list[dict[str, str]]:
+    """Pickers show an organization as "Name (ID)" everywhere; ``None`` means every organization."""
+    query = select(Organization).order_by(Organization.name)
+    if org_ids is not None:
+        query = query.where(Organization.id.in_(org_ids))
+    return [{"id": o.id, "label": f"{o.name} ({o.id})"} for o in session.exec(query)]

@@ -8,6 +8,7 @@ from harmony_portal.db import session_scope
 from harmony_portal.live import QueueFeed, link_feed, queue_changed, rows_for
 from harmony_portal.services import role_queries, roles
 from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.organizations import organization_choices
 from harmony_portal.state.base import AuthState
 
 
@@ -113,7 +114,7 @@ class RoleRequestsState(AuthState):
 
 
 class UserLookupState(AuthState):
-    organizations: list[str] = []
+    organizations: list[dict[str, str]] = []  # {"id", "label": "Name (ID)"}
     organization: str = ""
     query: str = ""
     rows: list[dict[str, str]] = []
@@ -131,10 +132,10 @@ class UserLookupState(AuthState):
         except DomainError:
             return
         with session_scope() as session:
-            self.organizations = roles.lookup_org_ids(session, user)
+            self.organizations = organization_choices(session, roles.lookup_org_ids(session, user))
             self.sole_official_of = role_queries.sole_official_orgs(session, user)
-        if self.organization not in self.organizations:
-            self.organization = self.organizations[0] if self.organizations else ""
+        if self.organization not in {o["id"] for o in self.organizations}:
+            self.organization = self.organizations[0]["id"] if self.organizations else ""
         self.query, self.page = "", 1
         self._search()
 
