@@ -76,7 +76,7 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except DataError as error:
             # The services check every length and format first; should a value still slip
             # through, the user gets a sentence, not a stack trace.
-            session.info.pop(_AFTER_COMMIT, None)
+            session.info.clear()  # a rolled-back change tells nobody
             session.rollback()
             log.warning("database refused a value: %s", type(error.orig).__name__)
             raise Refused("Something you entered is too long or not in the right form. "
@@ -88,11 +88,11 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
                 session.commit()
                 _run_after_commit(session)
             else:
-                session.info.pop(_AFTER_COMMIT, None)
+                session.info.clear()  # a rolled-back change tells nobody
                 session.rollback()
             raise
         except BaseException:
-            session.info.pop(_AFTER_COMMIT, None)
+            session.info.clear()  # a rolled-back change tells nobody
             session.rollback()
             raise
         _run_after_commit(session)

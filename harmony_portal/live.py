@@ -26,7 +26,7 @@ from sqlmodel import col, select
 
 from harmony_portal.db import session_scope
 from harmony_portal.models import User
-from harmony_portal.services import sessions
+from harmony_portal.services import changes, sessions
 from harmony_portal.services.role_queries import pending_rows
 from harmony_portal.services.roles import decider_ids, represented_org_ids
 from harmony_portal.services.security import keyed_name
@@ -117,7 +117,14 @@ async def clear_feeds(session_ids: Iterable[int]) -> None:
             log.exception("could not clear the live queue of session %s", session_id)
 
 
-sessions.on_sessions_ended(lambda ids: _schedule(clear_feeds(ids)))
+def _on_commit(committed: changes.Changes) -> None:
+    if committed.ended_sessions:
+        _schedule(clear_feeds(committed.ended_sessions))
+    if committed.request_orgs or committed.deciders:
+        _schedule(push_queue_changed(committed.request_orgs, also_user_ids=committed.deciders))
+
+
+changes.subscribe(_on_commit)
 
 
 async def push_queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> None:

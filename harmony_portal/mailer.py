@@ -13,7 +13,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from harmony_portal.db import get_engine
-from harmony_portal.services import notify
+from harmony_portal.services import changes, notify
 from harmony_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -37,4 +37,4 @@ def wake() -> None:
     _thread.submit(_deliver)
 
 
-notify.on_mail_queued(wake)
+changes.subscribe(lambda committed: wake() if committed.mail_queued else None)

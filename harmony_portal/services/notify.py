@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
-from collections.abc import Callable
 from email.message import EmailMessage
 from urllib.parse import unquote, urlparse
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from harmony_portal.db import on_commit
 from harmony_portal.models import OutboxEmail, utc_now
+from harmony_portal.services import changes
 from harmony_portal.services.security import seal, unseal
 
 log = logging.getLogger(__name__)
@@ -39,19 +38,6 @@ def header_safe_subject(subject: str) -> str:
     return line if len(line) <= SUBJECT_MAX else line[:SUBJECT_MAX - 1] + "\u2026"
 
 
-_queued_listeners: list[Callable[[], None]] = []
-
-
-def on_mail_queued(listener: Callable[[], None]) -> None:
-    """Call ``listener()`` after any transaction that queued email commits (the app wakes its sender)."""
-    _queued_listeners.append(listener)
-
-
-def _wake_senders() -> None:
-    for listener in _queued_listeners:
-        listener()
-
-
 def queue_email(session: Session, to: str, subject: str, body: str, *,
                 sealed: dict[str, str] | None = None) -> OutboxEmail:
     """Add an email to the outbox; it leaves only if the transaction commits.
@@ -62,7 +48,7 @@ def queue_email(session: Session, to: str, subject: str, body: str, *,
     email = OutboxEmail(to_address=to, subject=header_safe_subject(subject), body=body,
                         sealed=seal(json.dumps(sealed)) if sealed else "")
     session.add(email)
-    on_commit(session, _wake_senders)
+    changes.mail_queued(session)  # the sender is woken once this commits
     return email
 
 

@@ -7,21 +7,20 @@ token is chosen at that moment: the one the session started with is never
 revealed, so the hand-off also rotates it.
 
 Ending a session (sign-out, idle expiry, password change, two-factor reset,
-device removal, account disabled) tells the listeners after the transaction
-commits, so every open tab of that session loses its live data at once.
+device removal, account disabled) is recorded in ``changes``; once the
+transaction commits, every open tab of that session loses its live data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from harmony_portal.db import on_commit
 from harmony_portal.models import SessionHandoff, User, UserSession, utc_now
-from harmony_portal.services import audit
+from harmony_portal.services import audit, changes
 from harmony_portal.services.security import new_token, token_digest
 
 IDLE_TIMEOUT = timedelta(minutes=15)
@@ -30,14 +29,6 @@ ABSOLUTE_LIMIT = timedelta(hours=12)
 HANDOFF_LIFETIME = timedelta(seconds=60)
 # Activity closer together than this does not rewrite last_seen_at (fewer writes).
 _TOUCH_GRANULARITY = timedelta(seconds=15)
-
-_end_listeners: list[Callable[[list[int]], None]] = []
-
-
-def on_sessions_ended(listener: Callable[[list[int]], None]) -> None:
-    """Call ``listener(session ids)`` after a transaction that ended sessions commits."""
-    _end_listeners.append(listener)
-
 
 @dataclass(frozen=True)
 class ActiveSession:
@@ -142,9 +133,8 @@ def _find(session: Session, token: str) -> UserSession | None:
 
 
 def _announce_ended(session: Session, ids: Iterable[int]) -> None:
-    ids = list(ids)
-    if ids:
-        on_commit(session, lambda: [listener(ids) for listener in _end_listeners])
+    if ids := list(ids):
+        changes.sessions_ended(session, ids)
 
 
 def resolve_session(
