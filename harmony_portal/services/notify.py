@@ -188,6 +188,11 @@ def deliver_outbox(engine: Engine, smtp_url: str | None, *, worker: str | None =
     refused one is marked failed with the error (or, refused for now, waits its turn to
     be tried again) and the rest go out. Without an SMTP URL the emails stay in the
     outbox (the admin Outbox page shows them).
+
+    Args:
+        worker: who claims (shown on the rows while held); host, process and thread by default.
+        now: the moment of this run: what is due, when a retry falls due, when it was sent.
+        limit: how many emails to claim at once.
     """
     if not smtp_url:
         return 0
