@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from harmony_portal import live, mailer, routes, web  # noqa: F401  (mailer: sends after commits)
+from harmony_portal import live, mailer, routes, web
 from harmony_portal.pages.admin import admin_page
 from harmony_portal.pages.confirm_email import confirm_email_page
 from harmony_portal.pages.forgot import forgot_page
@@ -39,6 +39,7 @@ app = rx.App(stylesheets=["/portal.css"], head_components=[rx.el.meta(name="colo
              # Our HTTP routes first (the session cookie), then the websocket gate around everything.
              api_transformer=[web.http_routes(), web.guard_event_socket])
 app.register_lifespan_task(live.bind_loop)
+app.register_lifespan_task(mailer.run_sender)
 
 
 def _add(component, route: str, title: str, *on_load, protected: bool = True) -> None:

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # Off only for the browser-test server, where one address signs in dozens of times a
     # minute; production refuses to start with it off.
     harmony_rate_limits: bool = True
+    # How often each server process looks for email to send, besides right after a commit
+    # that queued some (which reaches only the process that made it).
+    harmony_mail_poll_seconds: float = Field(default=5, gt=0)
 
     @property
     def is_production(self) -> bool:

@@ -175,3 +175,12 @@ def test_trusted_proxy_hops_reach_the_reflex_config(monkeypatch):
         get_settings.cache_clear()
         importlib.reload(rxconfig)
     assert Settings().harmony_trusted_proxy_hops == 0
+
+
+def test_mail_poll_interval_is_a_setting(monkeypatch):
+    assert Settings().harmony_mail_poll_seconds == 5
+    monkeypatch.setenv("HARMONY_MAIL_POLL_SECONDS", "0.5")
+    assert Settings().harmony_mail_poll_seconds == 0.5
+    monkeypatch.setenv("HARMONY_MAIL_POLL_SECONDS", "0")
+    with pytest.raises(ValueError):
+        Settings()

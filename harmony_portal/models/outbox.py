@@ -13,6 +13,10 @@ class OutboxEmail(SQLModel, table=True):
 
     ``sealed`` holds values too sensitive to sit in ``body`` (a reset link), encrypted;
     they are filled in at send time and erased once sent.
+
+    A sender claims a row (``claimed_at``, ``claimed_by``) before it sends it; the claim
+    lapses after a lease, so a sender that died mid-send leaves nothing stranded. A
+    temporary refusal sets ``next_attempt_at`` further out each time.
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -25,3 +29,6 @@ class OutboxEmail(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
     failed_at: datetime | None = Field(default=None, index=True)
     sealed: str = ""
+    next_attempt_at: datetime | None = None
+    claimed_at: datetime | None = None
+    claimed_by: str = Field(default="", max_length=100)
