@@ -22,13 +22,11 @@ from collections.abc import Iterable
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 from reflex_base.registry import RegistrationContext
-from sqlmodel import col, select
 
 from harmony_portal.db import session_scope
 from harmony_portal.models import User
-from harmony_portal.services import changes, sessions
-from harmony_portal.services.role_queries import pending_rows
-from harmony_portal.services.roles import decider_ids, represented_org_ids
+from harmony_portal.services import changes, queue_feeds, sessions
+from harmony_portal.services.role_queries import pending_for
 from harmony_portal.services.security import keyed_name
 
 log = logging.getLogger(__name__)
@@ -66,7 +64,7 @@ class QueueFeed(rx.SharedState):
 def rows_for(user: User) -> list[dict[str, str]]:
     """Everything ``user`` may decide now."""
     with session_scope() as session:
-        return pending_rows(session, represented_org_ids(session, user), exclude_user_id=user.id)
+        return pending_for(session, user)
 
 
 async def _write_feed(session_id: int, update) -> None:
@@ -127,6 +125,17 @@ def _on_commit(committed: changes.Changes) -> None:
 changes.subscribe(_on_commit)
 
 
+async def _write_each(session_ids: Iterable[int], update) -> int:
+    written = 0
+    for session_id in session_ids:
+        try:
+            await _write_feed(session_id, update)
+            written += 1
+        except Exception:  # a live push must never undo a committed change
+            log.exception("could not update the live queue of session %s", session_id)
+    return written
+
+
 async def push_queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> None:
     """Requests of ``org_ids`` changed: refresh every deciding official's feed.
 
@@ -134,33 +143,17 @@ async def push_queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[
     (a role granted or removed); their feed is rebuilt from scratch.
     """
     started = time.perf_counter()
-    org_ids = set(org_ids)
-    targets: dict[int, set[str]] = {}
     with session_scope() as session:
-        org_rows = {org: pending_rows(session, [org]) for org in org_ids}
-        for org in org_ids:
-            for uid in decider_ids(session, org):
-                targets.setdefault(uid, set()).add(org)
-        live = sessions.live_session_ids(session, [*targets, *also_user_ids])
-        rebuild = list(session.exec(select(User).where(col(User.id).in_(set(also_user_ids)))))
+        patches = queue_feeds.patches_for(session, org_ids)
+        rebuilt = queue_feeds.whole_queues(session, also_user_ids)
+        live = sessions.live_session_ids(session, [*patches, *rebuilt])
     pushed = 0
-    for uid, orgs in targets.items():
-        def patch(current, orgs=orgs, uid=uid):
-            return merge_rows(current, {org: [r for r in org_rows[org] if r["user_id"] != str(uid)] for org in orgs})
-        for session_id in live.get(uid, []):
-            try:
-                await _write_feed(session_id, patch)
-                pushed += 1
-            except Exception:  # a live push must never undo a committed change
-                log.exception("could not update the live queue of session %s", session_id)
+    for uid, by_org in patches.items():
+        if uid not in rebuilt:
+            pushed += await _write_each(live.get(uid, []), lambda current, by_org=by_org: merge_rows(current, by_org))
+    for uid, rows in rebuilt.items():
+        pushed += await _write_each(live.get(uid, []), lambda _current, rows=rows: rows)
     log.info("live queue pushed to %d sessions in %.1f ms", pushed, (time.perf_counter() - started) * 1000)
-    for user in rebuild:
-        fresh = rows_for(user)
-        for session_id in live.get(user.id, []):
-            try:
-                await _write_feed(session_id, lambda _current, fresh=fresh: fresh)
-            except Exception:
-                log.exception("could not rebuild the live queue of session %s", session_id)
 
 
 async def link_feed(state: rx.State, session_id: int, user: User) -> None:

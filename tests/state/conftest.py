@@ -27,6 +27,17 @@ async def state_with_cookie(cls, cookie: str = "", path: str = "/"):
     return await root.get_state(cls)
 
 
+@pytest.fixture(autouse=True)
+def fresh_shared_states():
+    """Each test's database numbers its sessions from 1 again: start with no feeds from an earlier test."""
+    from reflex_base.registry import RegistrationContext
+
+    manager = RegistrationContext.get().app.state_manager
+    manager.states.clear()
+    yield
+    manager.states.clear()
+
+
 @pytest.fixture
 def signed_in(app_db):
     """signed_in(user, second_factor=True) -> an async factory of that user's state instances."""
