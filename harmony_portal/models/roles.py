@@ -6,6 +6,7 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from harmony_portal.models._base import utc_now
+from harmony_portal.vocabulary import PENDING
 
 
 class OrgRole(SQLModel, table=True):
@@ -31,7 +32,7 @@ class RoleRequest(SQLModel, table=True):
     organization_id: str = Field(foreign_key="organization.id")
     role: str = Field(max_length=40)
     justification: str = Field(max_length=1000)
-    status: str = Field(default="pending", max_length=16)
+    status: str = Field(default=PENDING, max_length=16)
     decided_by_id: int | None = Field(default=None, foreign_key="user.id")
     decided_at: datetime | None = None
     reason: str = Field(default="", max_length=1000)

@@ -19,10 +19,9 @@ from harmony_portal.services import audit, validation
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 from harmony_portal.services.notify import queue_email
 from harmony_portal.settings import get_settings
-from harmony_portal.vocabulary import ORGANIZATION_ROLES, SECURITY_OFFICIAL
+from harmony_portal.vocabulary import APPROVED, CANCELLED, ORGANIZATION_ROLES, PENDING, REJECTED, SECURITY_OFFICIAL
 
 JUSTIFICATION_MIN, JUSTIFICATION_MAX = 10, validation.MAX_LENGTHS["justification"]
-PENDING, APPROVED, REJECTED, CANCELLED = "pending", "approved", "rejected", "cancelled"
 
 
 def full_name(user: User) -> str:
