@@ -6,7 +6,7 @@ import itertools
 
 from sqlmodel import Session
 
-from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
+from harmony_portal.models import Organization, OrgRole, RoleRequest, User
 from harmony_portal.services import two_factor
 from harmony_portal.services.security import hash_password
 
@@ -32,11 +32,7 @@ def user(session: Session, user_id: str | None = None, *, first_name: str = "Tes
 
 def enrol(session: Session, owner: User, now=None) -> str:
     """A confirmed authenticator; returns its secret."""
-    device, secret = two_factor.begin_device(session, owner, "Phone")
-    device.confirmed_at = now or utc_now()
-    session.add(device)
-    session.flush()
-    return secret
+    return two_factor.enrol_trusted_device(session, owner, "Phone", reason="test factory", now=now)
 
 
 def org(session: Session, org_id: str | None = None, name: str | None = None,

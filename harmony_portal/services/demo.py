@@ -13,6 +13,7 @@ from harmony_portal.services.errors import NotAllowed
 from harmony_portal.services.organizations import add_organization
 from harmony_portal.services.security import hash_password
 from harmony_portal.settings import get_settings
+from harmony_portal.vocabulary import SECURITY_OFFICIAL, STAFF
 
 DEMO_PASSWORD = "Northern-Lights-Demo-2026"  # noqa: S105 - the published demo password
 
@@ -32,11 +33,11 @@ class DemoLogin:
 
 # user_id, first, last, email, organization roles
 DEMO_PEOPLE = (
-    ("so.constant", "Constant", "Pivinski", "constant.pivinski@example.org", [("123", "Security Official")]),
+    ("so.constant", "Constant", "Pivinski", "constant.pivinski@example.org", [("123", SECURITY_OFFICIAL)]),
     ("so.aditya", "Aditya", "Ayyagari", "aditya.ayyagari@example.org",
-     [("123", "Security Official"), ("AK-PCS-01", "Security Official")]),
+     [("123", SECURITY_OFFICIAL), ("AK-PCS-01", SECURITY_OFFICIAL)]),
     ("pamela.cameron", "Pamela", "Cameron", "pamela.cameron@example.org", []),
-    ("vj.staff", "Vijay", "Twentyfour", "vijay.twentyfour@example.org", [("123", "Staff")]),
+    ("vj.staff", "Vijay", "Twentyfour", "vijay.twentyfour@example.org", [("123", STAFF)]),
 )
 
 
@@ -56,9 +57,7 @@ def _demo_user(session: Session, user_id: str, first: str, last: str, email: str
 
 
 def _enrol(session: Session, user: User, now: datetime) -> None:
-    device, secret = two_factor.begin_device(session, user, "Demo authenticator")
-    device.confirmed_at = now
-    session.add(device)
+    two_factor.enrol_trusted_device(session, user, "Demo authenticator", reason="demo seed", now=now)
 
 
 def refuse_in_production() -> None:
