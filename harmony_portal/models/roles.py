@@ -23,7 +23,7 @@ class OrgRole(SQLModel, table=True):
 
 
 class RoleRequest(SQLModel, table=True):
-    """A request for a role. ``version`` makes concurrent decisions race-safe."""
+    """A request for a role; decisions claim it with a conditional UPDATE on ``status``."""
 
     __table_args__ = (Index("ix_rolerequest_org_status_created", "organization_id", "status", "created_at"),)
 
@@ -37,4 +37,3 @@ class RoleRequest(SQLModel, table=True):
     decided_at: datetime | None = None
     reason: str = Field(default="", max_length=1000)
     created_at: datetime = Field(default_factory=utc_now)
-    version: int = 1

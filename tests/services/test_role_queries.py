@@ -2,7 +2,7 @@
 
 import pytest
 
-from harmony_portal.services import role_queries, roles
+from harmony_portal.services import decisions, role_queries, roles
 from harmony_portal.services.errors import NotAllowed
 
 
@@ -47,7 +47,7 @@ def test_a_user_with_no_tie_at_all_is_refused(session, world):
 def test_after_a_rejection_the_profile_is_out_of_sight(session, world, make):
     request = make.request(session, world["pam"], world["a"])
     role_queries.user_roles(session, world["so_a"], world["pam"].id)
-    roles.decide(session, world["so_a"], [request.id], approve=False, reason="Not our employee")
+    decisions.reject_requests(session, world["so_a"], [request.id], "Not our employee")
     _refused(session, world["so_a"], world["pam"])
 
 
