@@ -43,4 +43,10 @@ def add_organization(session: Session, org_id: str, name: str, provider_type: st
 
 
 def list_organizations(session: Session) -> list[Organization]:
+    """Every organization, by name."""
     return list(session.exec(select(Organization).order_by(Organization.name)))
+
+
+def organization_choices(session: Session) -> list[dict[str, str]]:
+    """Every organization as a select option: ``{"id", "label"}``, label "Name (ID)", by name."""
+    return [{"id": o.id, "label": f"{o.name} ({o.id})"} for o in list_organizations(session)]

@@ -36,8 +36,8 @@ def pending_rows(session: Session, org_ids: list[str], *, exclude_user_id: int |
     return rows
 
 
-def pending_for(session: Session, actor: User) -> list[dict]:
-    """The actor's Role Requests queue."""
+def decidable_rows(session: Session, actor: User) -> list[dict]:
+    """The actor's Role Requests queue: pending requests they may decide (never their own), oldest first."""
     return pending_rows(session, represented_org_ids(session, actor), exclude_user_id=actor.id)
 
 

@@ -7,6 +7,7 @@ that this user may do this to this organization.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
@@ -96,6 +97,27 @@ def request_role(session: Session, actor: User, org_id: str, role: str, justific
                         f"{full_name(actor)} ({actor.user_id}) asks for the {role} role at {org.name}.\n\n"
                         f"Justification: {text}\n\nReview it: {base}/security-official/requests\n")
     return request
+
+
+@dataclass(frozen=True)
+class Resubmission:
+    """What a resubmitted request's form starts with."""
+
+    organization: str
+    role: str
+    justification: str
+
+
+def resubmission_of(session: Session, actor: User, request_id: int) -> Resubmission:
+    """The fields of one of the actor's own earlier requests, to file it again.
+
+    Raises:
+        NotAllowed: no such request, or it is someone else's (their data is never shown).
+    """
+    earlier = session.get(RoleRequest, request_id)
+    if earlier is None or earlier.user_id != actor.id:
+        raise NotAllowed("That request is not yours.")
+    return Resubmission(earlier.organization_id, earlier.role, earlier.justification)
 
 
 def cancel_request(session: Session, actor: User, request_id: int, *, now: datetime | None = None) -> RoleRequest:

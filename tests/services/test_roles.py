@@ -101,7 +101,7 @@ def test_official_of_b_cannot_touch_a(session, world):
         role_queries.user_roles(session, sob, world["so1"].id)
     with pytest.raises(NotAllowed):
         role_queries.export_csv(session, sob, "A1")
-    assert role_queries.pending_for(session, sob) == []
+    assert role_queries.decidable_rows(session, sob) == []
 
 
 def test_a_forged_id_refuses_the_whole_batch(session, world, make):
@@ -114,7 +114,7 @@ def test_a_forged_id_refuses_the_whole_batch(session, world, make):
 
 def test_nobody_decides_their_own_request(session, world, make):
     req = roles.request_role(session, world["so1"], "A1", "Staff", "I want staff too please")
-    assert all(r["id"] != str(req.id) for r in role_queries.pending_for(session, world["so1"]))
+    assert all(r["id"] != str(req.id) for r in role_queries.decidable_rows(session, world["so1"]))
     with pytest.raises(NotAllowed):
         decisions.approve_requests(session, world["so1"], [req.id])
 
@@ -125,7 +125,7 @@ def test_help_desk_decides_while_an_organization_has_no_official(session, make):
     first = make.user(session, "first.so")
     req = roles.request_role(session, first, "C1", "Security Official", "Our first security official")
     assert [e.to_address for e in session.exec(select(OutboxEmail))] == ["desk@example.org"]
-    assert [r["id"] for r in role_queries.pending_for(session, admin)] == [str(req.id)]
+    assert [r["id"] for r in role_queries.decidable_rows(session, admin)] == [str(req.id)]
     decisions.approve_requests(session, admin, [req.id])
     # Once the organization has an official, the help desk no longer decides there.
     later = roles.request_role(session, make.user(session), org.id, "Staff", "A staff member joins")
