@@ -148,6 +148,34 @@ def decide(session: Session, actor: User, request_ids: Iterable[int], *, approve
     return decisions.reject_requests(session, actor, request_ids, reason, now=now)
 
 
+def grant_role(session: Session, holder: User, org_id: str, role: str, *, actor: User | None,
+               reason: str, now: datetime | None = None) -> OrgRole:
+    """Grant a role directly, audited: the help desk, or an operator (``actor`` None: the
+    command line, the demo seed, tests). Officials grant roles by approving requests.
+
+    Raises:
+        NotAllowed: the actor is not an administrator.
+        Invalid: no such organization or role, or the role is already held.
+    """
+    now = now or utc_now()
+    if actor is not None and not actor.is_admin:
+        raise NotAllowed("Only help-desk administrators grant roles directly.")
+    if session.get(Organization, org_id) is None:
+        raise Invalid("organization", "Choose an Organization.")
+    if role not in ORGANIZATION_ROLES:
+        raise Invalid("role", "Choose a Role.")
+    if session.exec(select(OrgRole.id).where(OrgRole.user_id == holder.id, OrgRole.organization_id == org_id,
+                                             OrgRole.role == role)).first():
+        raise Invalid("role", f"{full_name(holder)} already holds the {role} role at {org_id}.")
+    grant = OrgRole(user_id=holder.id, organization_id=org_id, role=role,
+                    granted_by_id=actor.id if actor else None, granted_at=now)
+    session.add(grant)
+    session.flush()
+    audit.record(session, "role.granted", actor_id=actor.id if actor else None, subject_user_id=holder.id,
+                 organization_id=org_id, target=f"role:{grant.id}", now=now, role=role, reason=reason)
+    return grant
+
+
 def remove_role(session: Session, actor: User, org_role_id: int, *, reason: str = "",
                 now: datetime | None = None) -> OrgRole:
     """Take a role away. Officials may not remove an organization's last Security Official;

@@ -103,3 +103,24 @@ def test_require_admin_refuses_everyone_else(session, world, make):
         require_admin(session, world["official"])
     admin = make.user(session, "desk.admin", is_admin=True)
     assert require_admin(session, admin).id == admin.id
+
+
+def test_direct_grant_is_for_administrators_and_operators_only(session, world, make):
+    with pytest.raises(NotAllowed):
+        roles.grant_role(session, world["asker"], "H1", "Staff", actor=world["official"], reason="forged")
+    admin = make.user(session, "desk.grant", is_admin=True)
+    grant = roles.grant_role(session, world["asker"], "H1", "Staff", actor=admin, reason="help-desk ticket 12")
+    assert grant.granted_by_id == admin.id
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "role.granted",
+                                                  AuditEvent.subject_user_id == world["asker"].id)).one()
+    assert event.actor_id == admin.id and "ticket 12" in event.detail
+
+
+def test_create_account_refuses_a_taken_user_id(session, world):
+    from harmony_portal.services import accounts
+    from harmony_portal.services.errors import Invalid
+
+    with pytest.raises(Invalid) as refused:
+        accounts.create_account(session, user_id="asker.h", email="new@example.org", first_name="A",
+                                last_name="B", password_hash="x", reason="test")
+    assert "user_id" in refused.value.errors
