@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 from benchmarks.common import postgres_database, summary, time_ms, write_results
 from harmony_portal.db import make_engine
 from harmony_portal.models import AuditEvent, Organization, OrgRole, OutboxEmail, RoleRequest, User
-from harmony_portal.services import roles
+from harmony_portal.services import decisions
 
 BATCH = 500
 
@@ -44,7 +44,7 @@ def run() -> dict:
 
             def approve_all(official=official, ids=ids):
                 with Session(engine, expire_on_commit=False) as s:
-                    result = roles.decide(s, official, ids, approve=True)
+                    result = decisions.approve_requests(s, official, ids)
                     s.commit()
                 assert len(result.decided) == BATCH
 

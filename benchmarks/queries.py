@@ -57,7 +57,7 @@ def run() -> dict:
             "user_lookup_list_page": lambda s, o: role_queries.lookup_users(s, o, roles.represented_org_ids(s, o)[0]),
             "user_lookup_exact_match": lambda s, o: role_queries.lookup_users(
                 s, o, roles.represented_org_ids(s, o)[0], f"u{rng.randrange(USERS)}@EXAMPLE.org"),
-            "role_requests_queue": lambda s, o: role_queries.pending_for(s, o),
+            "role_requests_queue": lambda s, o: role_queries.decidable_rows(s, o),
             "pending_count_badge": lambda s, o: roles.pending_count(s, o),
         }
         for name, query in cases.items():

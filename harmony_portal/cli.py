@@ -31,10 +31,9 @@ def _cmd_migrate(_args) -> int:
 def _cmd_create_admin(args) -> int:
     with session_scope() as session:
         admin = accounts.create_admin(session, args.user_id, args.email, args.password)
-        device, secret = two_factor.begin_device(session, admin, "Authenticator app", secret=args.totp_secret)
         # An operator-made device is trusted as set up: the key is printed once, here.
-        device.confirmed_at = utc_now()
-        session.add(device)
+        secret = two_factor.enrol_trusted_device(session, admin, secret=args.totp_secret,
+                                                 reason="created by an operator (create-admin)")
     print(f"created administrator {admin.user_id}")
     print(f"TOTP setup key: {secret}")
     print(f"otpauth URI: {provisioning_uri(secret, admin.user_id)}")

@@ -26,7 +26,7 @@ from reflex_base.registry import RegistrationContext
 from harmony_portal.db import session_scope
 from harmony_portal.models import User
 from harmony_portal.services import changes, queue_feeds, sessions
-from harmony_portal.services.role_queries import pending_for
+from harmony_portal.services.role_queries import decidable_rows
 from harmony_portal.services.security import keyed_name
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class QueueFeed(rx.SharedState):
 def rows_for(user: User) -> list[dict[str, str]]:
     """Everything ``user`` may decide now."""
     with session_scope() as session:
-        return pending_for(session, user)
+        return decidable_rows(session, user)
 
 
 async def _write_feed(session_id: int, update) -> None:

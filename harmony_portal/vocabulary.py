@@ -8,13 +8,21 @@ PROVIDER_TYPES = (
 )
 
 SECURITY_OFFICIAL = "Security Official"
+STAFF = "Staff"
 ORGANIZATION_ROLES = (
     SECURITY_OFFICIAL,
     "Access Coordinator",
     "Assessment Coordinator",
     "Provider Security Admin",
-    "Staff",
+    STAFF,
 )
+
+# A role request's status (RoleRequest.status): pending until decided or withdrawn.
+PENDING = "pending"
+APPROVED = "approved"
+REJECTED = "rejected"
+CANCELLED = "cancelled"
+REQUEST_STATUSES = (PENDING, APPROVED, REJECTED, CANCELLED)
 
 HELP_DESK = "Harmony Help Desk"
 INQUIRY_TYPES = ("Access Request", "General Question", "Billing", "Technical Issue", "Certification")

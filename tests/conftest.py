@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,50 +11,24 @@ import pytest
 os.environ.setdefault("HARMONY_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 os.environ.setdefault("HARMONY_DEMO", "0")
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 import harmony_portal.models  # noqa: E402,F401
 from harmony_portal import db as db_module  # noqa: E402
 from harmony_portal.db import make_engine  # noqa: E402
 from harmony_portal.services import rate_limits  # noqa: E402
-from tests import factories  # noqa: E402
+from tests import factories, pg  # noqa: E402
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 _pg_state: dict = {}
 
 
 def _pg_admin_url() -> str:
-    return os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG)
-
-
-def _pg_answers(url: str) -> bool:
-    try:
-        engine = create_engine(url)
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
-def _try_start_local_postgres() -> None:
-    """CI's machine runs PostgreSQL; a stopped local cluster is started once."""
-    if shutil.which("pg_ctlcluster") and os.path.isdir("/etc/postgresql"):
-        for version in os.listdir("/etc/postgresql"):
-            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
-                           capture_output=True, check=False, timeout=60)
+    return pg.admin_url()
 
 
 def postgres_available() -> bool:
-    if "ok" not in _pg_state:
-        ok = _pg_answers(_pg_admin_url())
-        if not ok:
-            _try_start_local_postgres()
-            ok = _pg_answers(_pg_admin_url())
-        _pg_state["ok"] = ok
-    return _pg_state["ok"]
+    return pg.available()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -82,23 +53,19 @@ def pytest_terminal_summary(terminalreporter):
                                         "PostgreSQL tests did NOT run (set TEST_POSTGRES_URL)", red=True)
 
 
+def _create_schema(url: str) -> None:
+    engine = make_engine(url)
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_database_url():
     """A throwaway PostgreSQL database for this test session, with the schema created."""
     if not postgres_available():
         pytest.fail(f"PostgreSQL does not answer at {_pg_admin_url()}: start it or set TEST_POSTGRES_URL")
-    name = f"harmony_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = _pg_admin_url().rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    SQLModel.metadata.create_all(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg.throwaway_database("harmony_test", _create_schema) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,10 @@
-"""Test data factories. Real rows through real services wherever a service exists."""
+"""Test data factories, each through the service it stands for.
+
+A factory can only build what the portal itself could reach: accounts via
+``accounts.create_account`` (the shared password hashed once: argon2 is deliberately
+slow), organizations via ``add_organization``, roles via the audited direct grant,
+requests via ``request_role``, devices via ``enrol_trusted_device``.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,14 @@ import itertools
 
 from sqlmodel import Session
 
-from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
-from harmony_portal.services import two_factor
+from harmony_portal.models import Organization, OrgRole, RoleRequest, User
+from harmony_portal.services import accounts, roles, two_factor
+from harmony_portal.services.organizations import add_organization
 from harmony_portal.services.security import hash_password
+from harmony_portal.vocabulary import SECURITY_OFFICIAL, STAFF
 
 PASSWORD = "Glacier-Bay-Kayak-Morning"
-_PASSWORD_HASH = hash_password(PASSWORD)  # hash once: argon2 is deliberately slow
+_PASSWORD_HASH = hash_password(PASSWORD)
 _ANSWER_HASH = hash_password("juneau")
 _seq = itertools.count(1)
 
@@ -20,45 +28,28 @@ def user(session: Session, user_id: str | None = None, *, first_name: str = "Tes
          email: str | None = None, is_admin: bool = False, **fields) -> User:
     n = next(_seq)
     user_id = user_id or f"user{n}"
-    row = User(user_id=user_id, user_id_key=user_id.lower(), email=email or f"{user_id}@example.org",
-               email_key=(email or f"{user_id}@example.org").lower(), first_name=first_name,
-               last_name=last_name or f"User{n}", password_hash=_PASSWORD_HASH, is_admin=is_admin,
-               challenge_question="What city were you born in?", challenge_answer_hash=_ANSWER_HASH,
-               **fields)
-    session.add(row)
-    session.flush()
-    return row
+    return accounts.create_account(
+        session, user_id=user_id, email=email or f"{user_id}@example.org", first_name=first_name,
+        last_name=last_name or f"User{n}", password_hash=_PASSWORD_HASH, is_admin=is_admin,
+        challenge_question="What city were you born in?", challenge_answer_hash=_ANSWER_HASH,
+        reason="test factory", **fields)
 
 
 def enrol(session: Session, owner: User, now=None) -> str:
     """A confirmed authenticator; returns its secret."""
-    device, secret = two_factor.begin_device(session, owner, "Phone")
-    device.confirmed_at = now or utc_now()
-    session.add(device)
-    session.flush()
-    return secret
+    return two_factor.enrol_trusted_device(session, owner, "Phone", reason="test factory", now=now)
 
 
 def org(session: Session, org_id: str | None = None, name: str | None = None,
         provider_type: str = "Nursing Home") -> Organization:
     n = next(_seq)
-    row = Organization(id=org_id or f"ORG{n}", name=name or f"Organization {n}", provider_type=provider_type)
-    session.add(row)
-    session.flush()
-    return row
+    return add_organization(session, org_id or f"ORG{n}", name or f"Organization {n}", provider_type, actor=None)
 
 
-def grant(session: Session, holder: User, organization: Organization, role: str = "Security Official") -> OrgRole:
-    row = OrgRole(user_id=holder.id, organization_id=organization.id, role=role)
-    session.add(row)
-    session.flush()
-    return row
+def grant(session: Session, holder: User, organization: Organization, role: str = SECURITY_OFFICIAL) -> OrgRole:
+    return roles.grant_role(session, holder, organization.id, role, actor=None, reason="test factory")
 
 
-def request(session: Session, requester: User, organization: Organization, role: str = "Staff",
-            justification: str = "Needs access for daily assessments.", **fields) -> RoleRequest:
-    row = RoleRequest(user_id=requester.id, organization_id=organization.id, role=role,
-                      justification=justification, **fields)
-    session.add(row)
-    session.flush()
-    return row
+def request(session: Session, requester: User, organization: Organization, role: str = STAFF,
+            justification: str = "Needs access for daily assessments.") -> RoleRequest:
+    return roles.request_role(session, requester, organization.id, role, justification)

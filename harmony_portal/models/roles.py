@@ -6,6 +6,7 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from harmony_portal.models._base import utc_now
+from harmony_portal.vocabulary import PENDING
 
 
 class OrgRole(SQLModel, table=True):
@@ -22,7 +23,7 @@ class OrgRole(SQLModel, table=True):
 
 
 class RoleRequest(SQLModel, table=True):
-    """A request for a role. ``version`` makes concurrent decisions race-safe."""
+    """A request for a role; decisions claim it with a conditional UPDATE on ``status``."""
 
     __table_args__ = (Index("ix_rolerequest_org_status_created", "organization_id", "status", "created_at"),)
 
@@ -31,9 +32,8 @@ class RoleRequest(SQLModel, table=True):
     organization_id: str = Field(foreign_key="organization.id")
     role: str = Field(max_length=40)
     justification: str = Field(max_length=1000)
-    status: str = Field(default="pending", max_length=16)
+    status: str = Field(default=PENDING, max_length=16)
     decided_by_id: int | None = Field(default=None, foreign_key="user.id")
     decided_at: datetime | None = None
     reason: str = Field(default="", max_length=1000)
     created_at: datetime = Field(default_factory=utc_now)
-    version: int = 1

@@ -1,1 +1,34 @@
-"""The rules of the portal: plain functions over a SQLModel session. No reflex here."""
+"""The rules of the portal: plain functions over a SQLModel session. No reflex here.
+
+Import the module you need (``from harmony_portal.services import roles``); nothing is
+imported here, so loading one service never loads them all.
+"""
+
+__all__ = [
+    "accounts",
+    "admin_queries",
+    "audit",
+    "authentication",
+    "clock",
+    "csv_export",
+    "decisions",
+    "demo",
+    "devices",
+    "email_change",
+    "errors",
+    "guards",
+    "identity",
+    "maintenance",
+    "notify",
+    "organizations",
+    "password_reset",
+    "passwords",
+    "rate_limits",
+    "role_queries",
+    "roles",
+    "security",
+    "sessions",
+    "step_up",
+    "two_factor",
+    "validation",
+]

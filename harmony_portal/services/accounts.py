@@ -233,6 +233,42 @@ def update_challenge(session: Session, actor: User, question: str, answer: str, 
     audit.record(session, "account.challenge_changed", actor_id=user.id, subject_user_id=user.id, now=now)
 
 
+def create_account(session: Session, *, user_id: str, email: str, first_name: str, last_name: str,
+                   password_hash: str, challenge_question: str = "", challenge_answer_hash: str = "",
+                   is_admin: bool = False, is_demo: bool = False, reason: str,
+                   now: datetime | None = None, **profile: object) -> User:
+    """An account from already-hashed secrets, audited: for the demo seed, tests and benchmarks.
+
+    People sign up through :func:`sign_up` and administrators come from :func:`create_admin`;
+    this is the path for callers that create many accounts and hash the shared password
+    once. User ID and email must be free; ``reason`` goes into the audit row.
+
+    Raises:
+        Invalid: the User ID or email is malformed or taken.
+    """
+    now = now or utc_now()
+    problems: dict[str, str] = {}
+    if problem := validation.user_id_problem(user_id):
+        problems["user_id"] = problem
+    elif find_user(session, user_id):
+        problems["user_id"] = f"User ID {user_id!r} already exists."
+    if problem := validation.email_problem(email):
+        problems["email"] = problem
+    elif find_user_by_email(session, email):
+        problems["email"] = f"Email {email!r} is already registered."
+    if problems:
+        raise Invalid(problems)
+    user = User(user_id=user_id, user_id_key=user_id.lower(), email=email, email_key=email.lower(),
+                first_name=first_name, last_name=last_name, password_hash=password_hash,
+                challenge_question=challenge_question, challenge_answer_hash=challenge_answer_hash,
+                is_admin=is_admin, is_demo=is_demo, created_at=now, password_changed_at=now, **profile)
+    session.add(user)
+    session.flush()
+    audit.record(session, "account.created", subject_user_id=user.id, now=now, reason=reason,
+                 **({"admin": True} if is_admin else {}))
+    return user
+
+
 def create_admin(session: Session, user_id: str, email: str, password: str, *, first_name: str = "Help",
                  last_name: str = "Desk", is_demo: bool = False, now: datetime | None = None) -> User:
     """A help-desk administrator (the CLI's create-admin). No device yet: see two_factor."""

@@ -7,13 +7,7 @@ from sqlmodel import Session, col, or_, select
 from harmony_portal.models import AuditEvent, OutboxEmail, User
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.csv_export import to_csv
-from harmony_portal.services.errors import NotAllowed
-
-
-def require_admin(session: Session, actor: User) -> None:
-    current = session.get(User, actor.id)
-    if current is None or not current.is_admin:
-        raise NotAllowed("Only help-desk administrators can do that.")
+from harmony_portal.services.guards import require_admin
 
 
 def find_users(session: Session, actor: User, text: str, now) -> list[dict]:

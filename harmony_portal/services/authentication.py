@@ -10,7 +10,9 @@ from harmony_portal.models import AuditEvent, RecoveryCode, TotpDevice, User, ut
 from harmony_portal.services import audit, rate_limits
 from harmony_portal.services.accounts import find_user
 from harmony_portal.services.clock import format_local
+from harmony_portal.services.devices import confirmed_devices  # also re-exported for older callers
 from harmony_portal.services.errors import Invalid, Locked, NotAllowed
+from harmony_portal.services.guards import require_admin
 from harmony_portal.services.notify import queue_email
 from harmony_portal.services.security import (
     matching_totp_step,
@@ -130,14 +132,6 @@ def check_password(session: Session, user_id: str, password: str, *, ip: str = "
     return user
 
 
-def confirmed_devices(session: Session, user_id: int) -> list[TotpDevice]:
-    """The user's working authenticators, oldest first."""
-    return list(session.exec(
-        select(TotpDevice).where(TotpDevice.user_id == user_id, TotpDevice.confirmed_at.is_not(None))
-        .order_by(TotpDevice.id)
-    ))
-
-
 def _finish_sign_in(session: Session, user: User, now: datetime, ip: str, method: str) -> None:
     user.failure_window_start = None
     user.failed_password_count = user.failed_code_count = 0
@@ -202,15 +196,9 @@ def use_recovery_code(session: Session, user_id: int, code: str, *, ip: str = ""
     return user
 
 
-def _require_admin(session: Session, actor: User) -> None:
-    current = session.get(User, actor.id)
-    if current is None or not current.is_admin:
-        raise NotAllowed("Only help-desk administrators can do that.")
-
-
 def unlock_account(session: Session, actor: User, user_id: int, *, now: datetime | None = None) -> None:
     """Help desk: lift a lock before it expires."""
-    _require_admin(session, actor)
+    require_admin(session, actor)
     user = session.get(User, user_id)
     if user is None:
         raise Invalid("user", "No such user.")
@@ -223,7 +211,7 @@ def unlock_account(session: Session, actor: User, user_id: int, *, now: datetime
 
 def reset_two_factor(session: Session, actor: User, user_id: int, *, now: datetime | None = None) -> None:
     """Help desk: remove every device and recovery code; the user enrols again at sign-in."""
-    _require_admin(session, actor)
+    require_admin(session, actor)
     user = session.get(User, user_id)
     if user is None:
         raise Invalid("user", "No such user.")
@@ -239,7 +227,7 @@ def reset_two_factor(session: Session, actor: User, user_id: int, *, now: dateti
 def set_account_active(session: Session, actor: User, user_id: int, active: bool, *,
                        now: datetime | None = None) -> None:
     """Help desk: disable an account (every session ends at once) or enable it again."""
-    _require_admin(session, actor)
+    require_admin(session, actor)
     user = session.get(User, user_id)
     if user is None:
         raise Invalid("user", "No such user.")

@@ -7,12 +7,14 @@ from datetime import datetime
 
 from sqlmodel import Session, func, select
 
-from harmony_portal.models import OrgRole, RoleRequest, User, utc_now
+from harmony_portal.models import RoleRequest, User, utc_now
 from harmony_portal.services import accounts, two_factor
 from harmony_portal.services.errors import NotAllowed
 from harmony_portal.services.organizations import add_organization
+from harmony_portal.services.roles import grant_role
 from harmony_portal.services.security import hash_password
 from harmony_portal.settings import get_settings
+from harmony_portal.vocabulary import SECURITY_OFFICIAL, STAFF
 
 DEMO_PASSWORD = "Northern-Lights-Demo-2026"  # noqa: S105 - the published demo password
 
@@ -32,11 +34,11 @@ class DemoLogin:
 
 # user_id, first, last, email, organization roles
 DEMO_PEOPLE = (
-    ("so.constant", "Constant", "Pivinski", "constant.pivinski@example.org", [("123", "Security Official")]),
+    ("so.constant", "Constant", "Pivinski", "constant.pivinski@example.org", [("123", SECURITY_OFFICIAL)]),
     ("so.aditya", "Aditya", "Ayyagari", "aditya.ayyagari@example.org",
-     [("123", "Security Official"), ("AK-PCS-01", "Security Official")]),
+     [("123", SECURITY_OFFICIAL), ("AK-PCS-01", SECURITY_OFFICIAL)]),
     ("pamela.cameron", "Pamela", "Cameron", "pamela.cameron@example.org", []),
-    ("vj.staff", "Vijay", "Twentyfour", "vijay.twentyfour@example.org", [("123", "Staff")]),
+    ("vj.staff", "Vijay", "Twentyfour", "vijay.twentyfour@example.org", [("123", STAFF)]),
 )
 
 
@@ -44,21 +46,17 @@ def is_empty(session: Session) -> bool:
     return session.exec(select(func.count()).select_from(User)).one() == 0
 
 
-def _demo_user(session: Session, user_id: str, first: str, last: str, email: str, now: datetime) -> User:
-    user = User(user_id=user_id, user_id_key=user_id.lower(), email=email, email_key=email.lower(),
-                first_name=first, last_name=last, password_hash=hash_password(DEMO_PASSWORD),
-                challenge_question="What city were you born in?",
-                challenge_answer_hash=hash_password("anchorage"), city="Anchorage", state="AK",
-                zip_code="99501", is_demo=True, created_at=now)
-    session.add(user)
-    session.flush()
-    return user
+def _demo_user(session: Session, user_id: str, first: str, last: str, email: str, now: datetime,
+               hashes: tuple[str, str]) -> User:
+    password_hash, answer_hash = hashes
+    return accounts.create_account(
+        session, user_id=user_id, email=email, first_name=first, last_name=last, password_hash=password_hash,
+        challenge_question="What city were you born in?", challenge_answer_hash=answer_hash, is_demo=True,
+        reason="demo seed", now=now, city="Anchorage", state="AK", zip_code="99501")
 
 
 def _enrol(session: Session, user: User, now: datetime) -> None:
-    device, secret = two_factor.begin_device(session, user, "Demo authenticator")
-    device.confirmed_at = now
-    session.add(device)
+    two_factor.enrol_trusted_device(session, user, "Demo authenticator", reason="demo seed", now=now)
 
 
 def refuse_in_production() -> None:
@@ -86,12 +84,13 @@ def seed_demo(session: Session, *, now: datetime | None = None) -> list[DemoLogi
     _enrol(session, admin, now)
     logins.append(DemoLogin(admin.user_id, "Help-desk administrator"))
     people = {}
+    hashes = (hash_password(DEMO_PASSWORD), hash_password("anchorage"))  # one shared published password
     for user_id, first, last, email, roles in DEMO_PEOPLE:
-        user = _demo_user(session, user_id, first, last, email, now)
+        user = _demo_user(session, user_id, first, last, email, now, hashes)
         _enrol(session, user, now)
         people[user_id] = user
         for org_id, role in roles:
-            session.add(OrgRole(user_id=user.id, organization_id=org_id, role=role, granted_at=now))
+            grant_role(session, user, org_id, role, actor=None, reason="demo seed", now=now)
         label = ", ".join(f"{role} at {org}" for org, role in roles) or "Provider staff, no roles yet"
         logins.append(DemoLogin(user_id, label))
     session.add(RoleRequest(user_id=people["pamela.cameron"].id, organization_id="123",

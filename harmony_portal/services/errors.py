@@ -48,10 +48,6 @@ class Locked(DomainError):
         super().__init__(message)
 
 
-class Maintenance(DomainError):
-    """The system is in a maintenance window; saving is refused."""
-
-
 class RateLimited(DomainError):
     """Too many attempts from one client or at one account; ``retry_after`` is in seconds."""
 

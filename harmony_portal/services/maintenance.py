@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from harmony_portal.models import MaintenanceWindow
+from harmony_portal.models import Announcement, MaintenanceWindow
 from harmony_portal.services.clock import format_local, to_local
+
+NOTICES_SHOWN = 5
 
 WEEKLY_START = time(14, 0)
 WEEKLY_END = time(20, 0)
@@ -63,3 +65,10 @@ def notice_at(session: Session | None, now: datetime) -> MaintenanceNotice | Non
     return None
 
 
+
+
+def current_notices(session: Session, now: datetime) -> list[str]:
+    """Announcements in force at ``now``, newest first, as one line each ("Title: body")."""
+    announcements = session.exec(select(Announcement).where(Announcement.starts_at <= now)
+                                 .order_by(col(Announcement.starts_at).desc()).limit(NOTICES_SHOWN)).all()
+    return [f"{a.title}: {a.body}".strip(": ") for a in announcements if a.ends_at is None or a.ends_at > now]

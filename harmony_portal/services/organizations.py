@@ -43,6 +43,7 @@ def add_organization(session: Session, org_id: str, name: str, provider_type: st
 
 
 def list_organizations(session: Session) -> list[Organization]:
+    """Every organization, by name."""
     return list(session.exec(select(Organization).order_by(Organization.name)))
 
 

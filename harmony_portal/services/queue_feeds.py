@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from harmony_portal.models import User
-from harmony_portal.services.role_queries import pending_for, pending_rows
+from harmony_portal.services.identity import users_by_ids
+from harmony_portal.services.role_queries import decidable_rows, pending_rows
 from harmony_portal.services.roles import decider_ids
 
 Row = dict[str, str]
@@ -40,5 +41,4 @@ def patches_for(session: Session, org_ids: Iterable[str]) -> dict[int, dict[str,
 
 def whole_queues(session: Session, user_ids: Iterable[int]) -> dict[int, list[Row]]:
     """The full queue of each of these users (their set of organizations changed)."""
-    users = session.exec(select(User).where(col(User.id).in_(set(user_ids))))
-    return {user.id: pending_for(session, user) for user in users}
+    return {user.id: decidable_rows(session, user) for user in users_by_ids(session, set(user_ids))}

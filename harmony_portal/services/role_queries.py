@@ -8,7 +8,8 @@ from harmony_portal.models import Organization, OrgRole, RoleRequest, User
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.csv_export import to_csv
 from harmony_portal.services.errors import NotAllowed
-from harmony_portal.services.roles import PENDING, lookup_org_ids, represented_org_ids
+from harmony_portal.services.roles import lookup_org_ids, represented_org_ids
+from harmony_portal.vocabulary import PENDING, REJECTED, SECURITY_OFFICIAL
 
 PAGE_SIZE = 25
 
@@ -35,8 +36,8 @@ def pending_rows(session: Session, org_ids: list[str], *, exclude_user_id: int |
     return rows
 
 
-def pending_for(session: Session, actor: User) -> list[dict]:
-    """The actor's Role Requests queue."""
+def decidable_rows(session: Session, actor: User) -> list[dict]:
+    """The actor's Role Requests queue: pending requests they may decide (never their own), oldest first."""
     return pending_rows(session, represented_org_ids(session, actor), exclude_user_id=actor.id)
 
 
@@ -118,12 +119,12 @@ def my_requests(session: Session, user: User, limit: int = 50) -> list[dict]:
         RoleRequest.user_id == user.id).order_by(col(RoleRequest.created_at).desc()).limit(limit))
     return [{"id": str(r.id), "organization": o.id, "organization_name": o.name, "role": r.role,
              "status": r.status.capitalize(), "reason": r.reason, "requested": format_local(r.created_at),
-             "pending": r.status == PENDING, "rejected": r.status == "rejected"} for r, o in rows]
+             "pending": r.status == PENDING, "rejected": r.status == REJECTED} for r, o in rows]
 
 
 def sole_official_orgs(session: Session, actor: User) -> list[str]:
     """Organizations where ``actor`` is the only Security Official (the seeds' nudge)."""
-    own = select(OrgRole.organization_id).where(OrgRole.user_id == actor.id, OrgRole.role == "Security Official")
+    own = select(OrgRole.organization_id).where(OrgRole.user_id == actor.id, OrgRole.role == SECURITY_OFFICIAL)
     counts = session.exec(select(Organization.name, func.count(OrgRole.id)).join(OrgRole).where(
-        col(OrgRole.organization_id).in_(own), OrgRole.role == "Security Official").group_by(Organization.name))
+        col(OrgRole.organization_id).in_(own), OrgRole.role == SECURITY_OFFICIAL).group_by(Organization.name))
     return [name for name, count in counts if count == 1]

@@ -7,11 +7,10 @@ that this user may do this to this organization.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
@@ -19,10 +18,9 @@ from harmony_portal.services import audit, validation
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 from harmony_portal.services.notify import queue_email
 from harmony_portal.settings import get_settings
-from harmony_portal.vocabulary import ORGANIZATION_ROLES, SECURITY_OFFICIAL
+from harmony_portal.vocabulary import CANCELLED, ORGANIZATION_ROLES, PENDING, SECURITY_OFFICIAL
 
 JUSTIFICATION_MIN, JUSTIFICATION_MAX = 10, validation.MAX_LENGTHS["justification"]
-PENDING, APPROVED, REJECTED, CANCELLED = "pending", "approved", "rejected", "cancelled"
 
 
 def full_name(user: User) -> str:
@@ -101,6 +99,27 @@ def request_role(session: Session, actor: User, org_id: str, role: str, justific
     return request
 
 
+@dataclass(frozen=True)
+class Resubmission:
+    """What a resubmitted request's form starts with."""
+
+    organization: str
+    role: str
+    justification: str
+
+
+def resubmission_of(session: Session, actor: User, request_id: int) -> Resubmission:
+    """The fields of one of the actor's own earlier requests, to file it again.
+
+    Raises:
+        NotAllowed: no such request, or it is someone else's (their data is never shown).
+    """
+    earlier = session.get(RoleRequest, request_id)
+    if earlier is None or earlier.user_id != actor.id:
+        raise NotAllowed("That request is not yours.")
+    return Resubmission(earlier.organization_id, earlier.role, earlier.justification)
+
+
 def cancel_request(session: Session, actor: User, request_id: int, *, now: datetime | None = None) -> RoleRequest:
     """The requester withdraws a pending request."""
     now = now or utc_now()
@@ -109,7 +128,7 @@ def cancel_request(session: Session, actor: User, request_id: int, *, now: datet
         raise NotAllowed("That request is not yours.")
     result = session.execute(update(RoleRequest).where(
         RoleRequest.id == request_id, RoleRequest.status == PENDING).values(
-        status=CANCELLED, decided_at=now, version=RoleRequest.version + 1))
+        status=CANCELLED, decided_at=now))
     if result.rowcount != 1:
         raise Conflict("That request was already decided.")
     session.refresh(request)
@@ -118,101 +137,43 @@ def cancel_request(session: Session, actor: User, request_id: int, *, now: datet
     return request
 
 
-@dataclass
-class DecisionResult:
-    """What happened to each selected request."""
-
-    decided: list[RoleRequest] = field(default_factory=list)
-    # (request id, requester name, who decided it first)
-    already: list[tuple[int, str, str]] = field(default_factory=list)
-
-    @property
-    def org_ids(self) -> set[str]:
-        return {r.organization_id for r in self.decided}
-
-
 def decide(session: Session, actor: User, request_ids: Iterable[int], *, approve: bool, reason: str = "",
-           now: datetime | None = None) -> DecisionResult:
-    """Approve or reject requests in one transaction.
+           now: datetime | None = None):
+    """Deprecated, to be removed once the state layer calls the two functions directly:
+    :func:`decisions.approve_requests` / :func:`decisions.reject_requests`."""
+    from harmony_portal.services import decisions  # decisions imports this module
 
-    Every id must belong to an organization the actor represents (a forged id
-    refuses the whole batch). A request someone else decided first is reported
-    in ``already``; exactly one decision per request ever counts.
+    if approve:
+        return decisions.approve_requests(session, actor, request_ids, now=now)
+    return decisions.reject_requests(session, actor, request_ids, reason, now=now)
+
+
+def grant_role(session: Session, holder: User, org_id: str, role: str, *, actor: User | None,
+               reason: str, now: datetime | None = None) -> OrgRole:
+    """Grant a role directly, audited: the help desk, or an operator (``actor`` None: the
+    command line, the demo seed, tests). Officials grant roles by approving requests.
+
+    Raises:
+        NotAllowed: the actor is not an administrator.
+        Invalid: no such organization or role, or the role is already held.
     """
     now = now or utc_now()
-    ids = sorted({int(i) for i in request_ids})
-    if not ids:
-        raise Invalid("selection", "Select at least one request.")
-    reason = reason.strip()
-    if not approve and not reason:
-        raise Invalid("rejection_reason", "A Rejection Reason is required to reject a request.")
-    validation.check_text({"rejection_reason": reason})
-    requests = {r.id: r for r in session.exec(select(RoleRequest).where(col(RoleRequest.id).in_(ids)))}
-    allowed = set(represented_org_ids(session, actor))
-    if len(requests) != len(ids) or any(r.organization_id not in allowed for r in requests.values()):
-        raise NotAllowed("You can only decide requests for organizations you represent.")
-    if any(r.user_id == actor.id for r in requests.values()):
-        raise NotAllowed("Nobody decides their own request.")
-    status = APPROVED if approve else REJECTED
-    # One conditional UPDATE: a row still pending is decided here, atomically; a row a
-    # concurrent decision got first does not match and is not returned.
-    won = set(session.execute(
-        update(RoleRequest).where(col(RoleRequest.id).in_(ids), RoleRequest.status == PENDING)
-        .values(status=status, decided_by_id=actor.id, decided_at=now, reason=reason,
-                version=RoleRequest.version + 1)
-        .returning(RoleRequest.id)
-        .execution_options(synchronize_session=False)).scalars())
-    for request_id in ids:
-        if request_id not in won:
-            session.refresh(requests[request_id])  # to learn who decided it first
-    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(
-        {r.user_id for r in requests.values()} | {r.decided_by_id for r in requests.values() if r.decided_by_id})))}
-    orgs = {o.id: o for o in session.exec(select(Organization).where(
-        col(Organization.id).in_({r.organization_id for r in requests.values()})))}
-    result = DecisionResult()
-    for request_id in ids:
-        request = requests[request_id]
-        if request_id not in won:
-            first = users.get(request.decided_by_id)
-            result.already.append((request.id, full_name(users[request.user_id]),
-                                   full_name(first) if first else "its requester"))
-            continue
-        # Mirror what the UPDATE wrote without marking the rows dirty (no second UPDATE each).
-        for name, value in (("status", status), ("decided_by_id", actor.id), ("decided_at", now),
-                            ("reason", reason), ("version", request.version + 1)):
-            set_committed_value(request, name, value)
-        result.decided.append(request)
-    if approve:
-        _grant_approved(session, actor, result.decided, now)
-    base = get_settings().harmony_base_url.rstrip("/")
-    for request in result.decided:
-        requester, org = users[request.user_id], orgs[request.organization_id]
-        audit.record(session, f"role.request_{status}", actor_id=actor.id, subject_user_id=requester.id,
-                     organization_id=org.id, target=f"request:{request.id}", now=now, role=request.role,
-                     reason=reason)
-        verdict = "approved" if approve else "denied"
-        body = (f"Hello {requester.first_name},\n\nYour request for the {request.role} role at {org.name} "
-                f"was {verdict}.\n")
-        if not approve:
-            body += (f"\nReason: {reason}\n\nYou can resubmit the request with the details filled in: "
-                     f"{base}/roles/request?resubmit={request.id}\n")
-        queue_email(session, requester.email, f"Your role request was {verdict}", body)
+    if actor is not None and not actor.is_admin:
+        raise NotAllowed("Only help-desk administrators grant roles directly.")
+    if session.get(Organization, org_id) is None:
+        raise Invalid("organization", "Choose an Organization.")
+    if role not in ORGANIZATION_ROLES:
+        raise Invalid("role", "Choose a Role.")
+    if session.exec(select(OrgRole.id).where(OrgRole.user_id == holder.id, OrgRole.organization_id == org_id,
+                                             OrgRole.role == role)).first():
+        raise Invalid("role", f"{full_name(holder)} already holds the {role} role at {org_id}.")
+    grant = OrgRole(user_id=holder.id, organization_id=org_id, role=role,
+                    granted_by_id=actor.id if actor else None, granted_at=now)
+    session.add(grant)
     session.flush()
-    return result
-
-
-def _grant_approved(session: Session, actor: User, approved: list[RoleRequest], now: datetime) -> None:
-    """Add the roles approved requests ask for (one query for those already held)."""
-    if not approved:
-        return
-    held = set(session.exec(select(OrgRole.user_id, OrgRole.organization_id, OrgRole.role).where(
-        col(OrgRole.user_id).in_({r.user_id for r in approved}))).all())
-    for request in approved:
-        key = (request.user_id, request.organization_id, request.role)
-        if key not in held:
-            held.add(key)
-            session.add(OrgRole(user_id=request.user_id, organization_id=request.organization_id, role=request.role,
-                                granted_by_id=actor.id, granted_at=now))
+    audit.record(session, "role.granted", actor_id=actor.id if actor else None, subject_user_id=holder.id,
+                 organization_id=org_id, target=f"role:{grant.id}", now=now, role=role, reason=reason)
+    return grant
 
 
 def remove_role(session: Session, actor: User, org_role_id: int, *, reason: str = "",

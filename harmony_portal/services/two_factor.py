@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, select
 
 from harmony_portal.models import RecoveryCode, TotpDevice, User, utc_now
 from harmony_portal.services import audit, validation
-from harmony_portal.services.authentication import confirmed_devices
+from harmony_portal.services.devices import confirmed_devices, unconfirmed_devices
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.security import (
     current_totp,
@@ -47,6 +48,53 @@ def begin_device(session: Session, actor: User, name: str = "Authenticator app",
     session.add(device)
     session.flush()
     return device, secret
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A started enrolment: the unconfirmed device, its secret (shown once), and whether
+    confirming it needs the step-up (the user already has a working device)."""
+
+    device_id: int
+    secret: str
+    needs_step_up: bool
+
+
+def start_enrolment(session: Session, actor: User, *, name: str = "Authenticator app",
+                    now: datetime | None = None) -> Enrolment:
+    """Start enrolling a device for the acting user; a reload of the page starts over.
+
+    Devices an earlier start left unconfirmed are dropped first, with an audit row
+    saying how many: an abandoned secret must not stay usable later.
+    """
+    now = now or utc_now()
+    stale = unconfirmed_devices(session, actor.id)
+    for device in stale:
+        session.delete(device)
+    if stale:
+        audit.record(session, "account.unconfirmed_devices_dropped", actor_id=actor.id, subject_user_id=actor.id,
+                     now=now, count=len(stale))
+    device, secret = begin_device(session, actor, name)
+    return Enrolment(device.id, secret, needs_step_up=bool(confirmed_devices(session, actor.id)))
+
+
+def enrol_trusted_device(session: Session, owner: User, name: str = "Authenticator app", *,
+                         secret: str | None = None, actor: User | None = None, reason: str,
+                         now: datetime | None = None) -> str:
+    """A device trusted as set up without a code from it; returns its base32 secret.
+
+    For an operator at the command line (``create-admin`` prints the key once), the demo
+    seed, tests and benchmarks: never reachable from the web. ``actor`` None means the
+    operator. The audit row names the reason.
+    """
+    now = now or utc_now()
+    secret = secret or new_totp_secret()
+    device = TotpDevice(user_id=owner.id, name=_clean_name(name), secret=seal(secret), confirmed_at=now)
+    session.add(device)
+    session.flush()
+    audit.record(session, "account.device_enrolled", actor_id=actor.id if actor else None,
+                 subject_user_id=owner.id, now=now, device=device.name, reason=reason)
+    return secret
 
 
 def confirm_device(session: Session, actor: User, device_id: int, code: str, *, step_up: str = "",
@@ -120,16 +168,14 @@ def remove_device(session: Session, actor: User, device_id: int, *, step_up: str
 
 def list_devices(session: Session, actor: User) -> list[TotpDevice]:
     """The acting user's confirmed devices."""
-    return list(session.exec(select(TotpDevice).where(
-        TotpDevice.user_id == actor.id, TotpDevice.confirmed_at.is_not(None)).order_by(TotpDevice.id)))
+    return confirmed_devices(session, actor.id)
 
 
 def current_code_for_demo(session: Session, user: User, now: datetime) -> str:
     """The code a demo account's first device shows now. Real accounts: refused."""
     if not user.is_demo:
         raise NotAllowed("totp-code works for demo accounts only.")
-    device = session.exec(select(TotpDevice).where(
-        TotpDevice.user_id == user.id, TotpDevice.confirmed_at.is_not(None)).order_by(TotpDevice.id)).first()
-    if device is None:
+    devices = confirmed_devices(session, user.id)
+    if not devices:
         raise Invalid("user", "That account has no authenticator yet.")
-    return current_totp(unseal(device.secret), now)
+    return current_totp(unseal(devices[0].secret), now)

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
-from sqlmodel import select
 
-from harmony_portal.models import OrgRole, TotpDevice, User
+from harmony_portal.models import OrgRole, User
 from harmony_portal.services import two_factor
+from harmony_portal.services.devices import confirmed_devices
 from harmony_portal.services.security import hash_password, unseal
 
 PASSWORD = "Tundra-Swan-Migration-Path"
@@ -46,8 +46,7 @@ def make_account(portal, prefix: str = "user", *, first: str = "Test", last: str
                     challenge_answer_hash=_ANSWER_HASH)
         s.add(user)
         s.flush()
-        device, secret = two_factor.begin_device(s, user, "Phone")
-        device.confirmed_at = datetime.now(UTC)
+        secret = two_factor.enrol_trusted_device(s, user, "Phone", reason="browser test")
         for org_id, role in roles:
             s.add(OrgRole(user_id=user.id, organization_id=org_id, role=role))
         s.commit()
@@ -58,8 +57,7 @@ def fresh_code(portal, user_id: int, secret: str | None = None) -> str:
     """A code the server will accept now: the earliest step in its window not used yet."""
     for _ in range(40):
         with portal.session() as s:
-            device = s.exec(select(TotpDevice).where(TotpDevice.user_id == user_id,
-                                                     TotpDevice.confirmed_at.is_not(None))).first()
+            device = confirmed_devices(s, user_id)[0]
             totp = pyotp.TOTP(secret or unseal(device.secret))
             now = datetime.now(UTC)
             current = totp.timecode(now)

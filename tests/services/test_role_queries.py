@@ -1,8 +1,10 @@
 """Who sees a user's full profile (the User Roles page): only officials with a current tie."""
 
 import pytest
+from sqlmodel import select
 
-from harmony_portal.services import role_queries, roles
+from harmony_portal.models import OrgRole
+from harmony_portal.services import decisions, role_queries, roles
 from harmony_portal.services.errors import NotAllowed
 
 
@@ -47,7 +49,7 @@ def test_a_user_with_no_tie_at_all_is_refused(session, world):
 def test_after_a_rejection_the_profile_is_out_of_sight(session, world, make):
     request = make.request(session, world["pam"], world["a"])
     role_queries.user_roles(session, world["so_a"], world["pam"].id)
-    roles.decide(session, world["so_a"], [request.id], approve=False, reason="Not our employee")
+    decisions.reject_requests(session, world["so_a"], [request.id], "Not our employee")
     _refused(session, world["so_a"], world["pam"])
 
 
@@ -58,8 +60,9 @@ def test_after_a_cancelled_request_the_profile_is_out_of_sight(session, world, m
 
 
 def test_after_the_role_is_removed_the_profile_is_out_of_sight(session, world, make):
-    grant = make.grant(session, world["pam"], world["a"], "Staff")
-    make.request(session, world["pam"], world["a"], status="approved")
+    request = make.request(session, world["pam"], world["a"])
+    decisions.approve_requests(session, world["so_a"], [request.id])
+    grant = session.exec(select(OrgRole).where(OrgRole.user_id == world["pam"].id)).one()
     roles.remove_role(session, world["so_a"], grant.id, reason="Left the agency")
     _refused(session, world["so_a"], world["pam"])
 

@@ -4,7 +4,7 @@ import pytest
 from sqlmodel import Session, select
 
 from harmony_portal.models import AuditEvent, OrgRole, OutboxEmail, RoleRequest
-from harmony_portal.services import role_queries, roles
+from harmony_portal.services import decisions, role_queries, roles
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 
 
@@ -53,7 +53,7 @@ def test_duplicate_pending_and_already_held_are_refused(session, world, make):
 
 def test_approve_grants_role_audits_and_emails(session, world, clock):
     req = roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits")
-    result = roles.decide(session, world["so1"], [req.id], approve=True, now=clock.now())
+    result = decisions.approve_requests(session, world["so1"], [req.id], now=clock.now())
     assert [r.id for r in result.decided] == [req.id] and not result.already
     assert session.exec(select(OrgRole).where(OrgRole.user_id == world["requester"].id)).one().role == "Staff"
     mail = session.exec(select(OutboxEmail).where(OutboxEmail.to_address == "pam@example.org")).one()
@@ -63,8 +63,8 @@ def test_approve_grants_role_audits_and_emails(session, world, clock):
 def test_reject_needs_a_reason_which_reaches_the_requester(session, world):
     req = roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits")
     with pytest.raises(Invalid, match="Rejection Reason"):
-        roles.decide(session, world["so1"], [req.id], approve=False, reason="  ")
-    roles.decide(session, world["so1"], [req.id], approve=False, reason="Not our employee")
+        decisions.reject_requests(session, world["so1"], [req.id], "  ")
+    decisions.reject_requests(session, world["so1"], [req.id], "Not our employee")
     mail = session.exec(select(OutboxEmail).where(OutboxEmail.to_address == "pam@example.org")).one()
     assert "denied" in mail.subject and "Not our employee" in mail.body and "resubmit" in mail.body
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "role.request_rejected")).one()
@@ -76,9 +76,9 @@ def test_second_decision_is_told_who_decided_first(engine, world, session):
     session.commit()
     # Two officials load the same pending request, then both decide.
     with Session(engine) as s1, Session(engine) as s2:
-        roles.decide(s1, world["so1"], [req.id], approve=True)
+        decisions.approve_requests(s1, world["so1"], [req.id])
         s1.commit()
-        result = roles.decide(s2, world["so2"], [req.id], approve=False, reason="No")
+        result = decisions.reject_requests(s2, world["so2"], [req.id], "No")
         s2.commit()
     assert result.decided == [] and result.already == [(req.id, "Pamela Cameron", "Olga One")]
     with Session(engine) as s:
@@ -90,9 +90,9 @@ def test_official_of_b_cannot_touch_a(session, world):
     grant = session.exec(select(OrgRole).where(OrgRole.user_id == world["so1"].id)).one()
     sob = world["sob"]
     with pytest.raises(NotAllowed):
-        roles.decide(session, sob, [req.id], approve=True)
+        decisions.approve_requests(session, sob, [req.id])
     with pytest.raises(NotAllowed):
-        roles.decide(session, sob, [req.id], approve=False, reason="forged")
+        decisions.reject_requests(session, sob, [req.id], "forged")
     with pytest.raises(NotAllowed):
         roles.remove_role(session, sob, grant.id)
     with pytest.raises(NotAllowed):
@@ -101,22 +101,22 @@ def test_official_of_b_cannot_touch_a(session, world):
         role_queries.user_roles(session, sob, world["so1"].id)
     with pytest.raises(NotAllowed):
         role_queries.export_csv(session, sob, "A1")
-    assert role_queries.pending_for(session, sob) == []
+    assert role_queries.decidable_rows(session, sob) == []
 
 
 def test_a_forged_id_refuses_the_whole_batch(session, world, make):
     mine = roles.request_role(session, world["requester"], "B1", "Staff", "Needs access for visits")
     theirs = roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits")
     with pytest.raises(NotAllowed):
-        roles.decide(session, world["sob"], [mine.id, theirs.id], approve=True)
+        decisions.approve_requests(session, world["sob"], [mine.id, theirs.id])
     assert session.get(RoleRequest, mine.id).status == "pending"
 
 
 def test_nobody_decides_their_own_request(session, world, make):
     req = roles.request_role(session, world["so1"], "A1", "Staff", "I want staff too please")
-    assert all(r["id"] != str(req.id) for r in role_queries.pending_for(session, world["so1"]))
+    assert all(r["id"] != str(req.id) for r in role_queries.decidable_rows(session, world["so1"]))
     with pytest.raises(NotAllowed):
-        roles.decide(session, world["so1"], [req.id], approve=True)
+        decisions.approve_requests(session, world["so1"], [req.id])
 
 
 def test_help_desk_decides_while_an_organization_has_no_official(session, make):
@@ -125,18 +125,18 @@ def test_help_desk_decides_while_an_organization_has_no_official(session, make):
     first = make.user(session, "first.so")
     req = roles.request_role(session, first, "C1", "Security Official", "Our first security official")
     assert [e.to_address for e in session.exec(select(OutboxEmail))] == ["desk@example.org"]
-    assert [r["id"] for r in role_queries.pending_for(session, admin)] == [str(req.id)]
-    roles.decide(session, admin, [req.id], approve=True)
+    assert [r["id"] for r in role_queries.decidable_rows(session, admin)] == [str(req.id)]
+    decisions.approve_requests(session, admin, [req.id])
     # Once the organization has an official, the help desk no longer decides there.
     later = roles.request_role(session, make.user(session), org.id, "Staff", "A staff member joins")
     with pytest.raises(NotAllowed):
-        roles.decide(session, admin, [later.id], approve=True)
+        decisions.approve_requests(session, admin, [later.id])
 
 
 def test_bulk_decision_of_many(session, world, make):
     ids = [roles.request_role(session, make.user(session), "A1", "Staff", "Bulk onboarding day").id
            for _ in range(200)]
-    result = roles.decide(session, world["so1"], ids, approve=True)
+    result = decisions.approve_requests(session, world["so1"], ids)
     assert len(result.decided) == 200
     actions = session.exec(select(AuditEvent.action).where(AuditEvent.action == "role.request_approved")).all()
     assert len(actions) == 200
@@ -202,3 +202,12 @@ def test_export_lists_users_and_roles(session, world):
 def test_sole_official_nudge(session, world):
     assert role_queries.sole_official_orgs(session, world["sob"]) == ["Beta Home"]
     assert role_queries.sole_official_orgs(session, world["so1"]) == []
+
+
+def test_decide_wrapper_still_routes_to_approve_and_reject(session, world):
+    """``roles.decide`` stays until the state layer calls the two functions itself."""
+    first = roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits")
+    second = roles.request_role(session, world["requester"], "A1", "Access Coordinator", "Coordinates access")
+    assert roles.decide(session, world["so1"], [first.id], approve=True).decided == [first]
+    assert roles.decide(session, world["so1"], [second.id], approve=False, reason="No").decided == [second]
+    assert (first.status, second.status) == ("approved", "rejected")

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from harmony_portal.models import Organization, OrgRole, OutboxEmail, RoleRequest, TotpDevice, User
-from harmony_portal.services import accounts, audit, organizations, roles, two_factor, validation
+from harmony_portal.services import accounts, audit, decisions, organizations, roles, two_factor, validation
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.sessions import start_session
 from tests.services.test_accounts import GOOD
@@ -137,7 +137,7 @@ def test_role_request_refuses_an_over_long_justification(session, world):
 def test_rejection_reason_over_the_limit_is_refused(session, world, make):
     request = make.request(session, world["requester"], world["org"])
     with pytest.raises(Invalid) as caught:
-        roles.decide(session, world["official"], [request.id], approve=False, reason=LONG["rejection_reason"])
+        decisions.reject_requests(session, world["official"], [request.id], LONG["rejection_reason"])
     assert "rejection_reason" in caught.value.errors
     session.flush()
     assert session.get(RoleRequest, request.id).status == "pending"
