@@ -8,7 +8,7 @@ from harmony_portal.db import session_scope
 from harmony_portal.models import utc_now
 from harmony_portal.services import admin_queries, authentication, organizations
 from harmony_portal.services.errors import DomainError, Invalid
-from harmony_portal.state.base import AuthState
+from harmony_portal.state.base import AuthState, form_fields, parse_id
 
 
 class AdminState(AuthState):
@@ -48,6 +48,7 @@ class AdminState(AuthState):
 
     @rx.event
     def add_organization(self, form: dict):
+        form = form_fields(form)
         org_id = str(form.get("org_id", "")).strip()
         self._act(lambda s, u: organizations.add_organization(
             s, org_id, str(form.get("org_name", "")), str(form.get("provider_type", "")), actor=u),
@@ -57,25 +58,32 @@ class AdminState(AuthState):
 
     @rx.event
     def find_users(self, form: dict):
+        form = form_fields(form)
         text = str(form.get("account", ""))
         self._act(lambda s, u: setattr(self, "users", admin_queries.find_users(s, u, text, utc_now())), "")
 
     @rx.event
     def unlock(self, user_id: str):
-        self._act(lambda s, u: authentication.unlock_account(s, u, int(user_id)), "Account unlocked.")
+        if (target := parse_id(user_id)) is None:
+            self.error = "Unknown user."
+            return
+        self._act(lambda s, u: authentication.unlock_account(s, u, target), "Account unlocked.")
         self.users = []
 
     @rx.event
     def reset_two_factor(self, user_id: str):
-        self._act(lambda s, u: authentication.reset_two_factor(s, u, int(user_id)),
+        if (target := parse_id(user_id)) is None:
+            self.error = "Unknown user."
+            return
+        self._act(lambda s, u: authentication.reset_two_factor(s, u, target),
                   "Two-factor devices reset: the user sets up a new one at next sign-in.")
 
     @rx.event
     def set_active(self, user_id: str, active: bool):
-        if not str(user_id).isdigit():
+        if (target := parse_id(user_id)) is None:
             self.error = "Unknown user."
             return
-        self._act(lambda s, u: authentication.set_account_active(s, u, int(user_id), bool(active)),
+        self._act(lambda s, u: authentication.set_account_active(s, u, target, bool(active)),
                   "Account enabled." if active else "Account disabled: its sessions have ended.")
         self.users = []
 

@@ -24,6 +24,35 @@ from harmony_portal.services.sessions import IDLE_WARNING, ActiveSession, end_se
 from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
 
+# A websocket client can send any JSON as an event's arguments: a list where a form dict belongs,
+# null or a float where an id belongs. Handlers pass what they are given through these first.
+_MAX_ID = 2**31 - 1  # the largest id a table holds (PostgreSQL integer); bigger is nobody's
+
+
+def as_text(value: object) -> str:
+    """``value`` as text; None and False become "" (so a checkbox keeps its truthiness)."""
+    if isinstance(value, str):
+        return value
+    return "" if value is None or value is False else str(value)
+
+
+def form_fields(form: object) -> dict[str, str]:
+    """A submitted form as text fields; anything that is not a dict is an empty form."""
+    if not isinstance(form, dict):
+        return {}
+    return {as_text(key): as_text(value) for key, value in form.items()}
+
+
+def parse_id(value: object) -> int | None:
+    """A row id from an event argument ("12" or 12), or None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        number = int(value)  # isascii: "²".isdigit() is true, but int("²") fails
+    else:
+        return None
+    return number if 0 < number <= _MAX_ID else None
+
 
 class AuthState(rx.State):
     """Who is signed in, for the page shell; every handler re-resolves the session."""

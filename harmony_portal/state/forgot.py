@@ -9,7 +9,7 @@ from harmony_portal.db import session_scope
 from harmony_portal.services import password_reset
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.settings import get_settings
-from harmony_portal.state.base import AuthState
+from harmony_portal.state.base import AuthState, form_fields
 
 
 class ForgotState(AuthState):
@@ -40,6 +40,7 @@ class ForgotState(AuthState):
 
     @rx.event
     def request_link(self, form: dict):
+        form = form_fields(form)
         self.error = self.sent_message = ""
         # Only queued, never sent here: sending would make a known address answer slower.
         try:
@@ -52,6 +53,7 @@ class ForgotState(AuthState):
 
     @rx.event
     def complete(self, form: dict):
+        form = form_fields(form)
         self.error, self.errors = "", {}
         try:
             with session_scope() as session:

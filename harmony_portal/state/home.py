@@ -10,7 +10,7 @@ from harmony_portal.live import queue_changed
 from harmony_portal.models import Announcement, utc_now
 from harmony_portal.services import role_queries, roles
 from harmony_portal.services.errors import DomainError
-from harmony_portal.state.base import AuthState
+from harmony_portal.state.base import AuthState, parse_id
 
 
 class HomeState(AuthState):
@@ -43,12 +43,15 @@ class HomeState(AuthState):
     @rx.event
     async def cancel_request(self, request_id: str):
         self.message = self.error = ""
+        if (target := parse_id(request_id)) is None:
+            self.error = "That request does not exist."
+            return
         try:
             user = self._require_user()
             with session_scope() as session:
-                request = roles.cancel_request(session, user, int(request_id))
-        except (DomainError, ValueError) as exc:
-            self.error = str(exc) if isinstance(exc, DomainError) else "That request does not exist."
+                request = roles.cancel_request(session, user, target)
+        except DomainError as exc:
+            self.error = str(exc)
             return
         self.message = "Your request was cancelled."
         self._reload()

@@ -10,7 +10,7 @@ from harmony_portal import routes
 from harmony_portal.db import session_scope
 from harmony_portal.services import authentication, sessions
 from harmony_portal.services.errors import DomainError, Invalid, RateLimited
-from harmony_portal.state.base import AuthState
+from harmony_portal.state.base import AuthState, form_fields
 from harmony_portal.state.off_loop import off_loop
 
 # The second step must follow the first promptly (wall clock: another worker may handle it).
@@ -66,6 +66,7 @@ class LoginState(AuthState):
 
     @rx.event
     async def submit_password(self, form: dict):
+        form = form_fields(form)
         self.error = self.terms_error = ""
         if not form.get("agree_terms"):
             self.terms_error = "You must agree to the Terms & Conditions to log in."
@@ -105,10 +106,12 @@ class LoginState(AuthState):
 
     @rx.event
     async def submit_code(self, form: dict):
+        form = form_fields(form)
         return await self._second_step(authentication.check_security_code, str(form.get("security_code", "")))
 
     @rx.event
     async def submit_recovery_code(self, form: dict):
+        form = form_fields(form)
         return await self._second_step(authentication.use_recovery_code, str(form.get("recovery_code", "")))
 
     @rx.event

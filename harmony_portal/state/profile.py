@@ -10,7 +10,7 @@ from harmony_portal import routes
 from harmony_portal.db import session_scope
 from harmony_portal.services import accounts, email_change, sessions, two_factor
 from harmony_portal.services.errors import DomainError, Invalid
-from harmony_portal.state.base import AuthState
+from harmony_portal.state.base import AuthState, form_fields, parse_id
 from harmony_portal.state.off_loop import off_loop
 
 _PROFILE_FIELDS = {f.name for f in fields(accounts.ProfileForm)}
@@ -107,6 +107,7 @@ class ProfileState(AuthState):
 
     @rx.event
     async def save_profile(self, form: dict):
+        form = form_fields(form)
         data = accounts.ProfileForm(**{k: str(v) for k, v in form.items() if k in _PROFILE_FIELDS})
         proof, ip = str(form.get("step_up", "")), self._ip()
         # Keep what was typed if it is refused.
@@ -120,6 +121,7 @@ class ProfileState(AuthState):
 
     @rx.event
     async def change_password(self, form: dict):
+        form = form_fields(form)
         self.errors, self.messages = {}, {}
         try:
             active = self._require_session()
@@ -138,15 +140,15 @@ class ProfileState(AuthState):
 
     @rx.event
     def change_challenge(self, form: dict):
+        form = form_fields(form)
         self._run("challenge", lambda s, u: accounts.update_challenge(
             s, u, str(form.get("challenge_question", "")), str(form.get("challenge_answer", "")),
             str(form.get("challenge_password", ""))), "Challenge question saved.")
 
     @rx.event
     def rename_device(self, form: dict):
-        try:
-            device_id = int(form.get("device_id", ""))
-        except ValueError:
+        form = form_fields(form)
+        if (device_id := parse_id(form.get("device_id"))) is None:
             self.messages = {"devices": "Unknown device."}
             return
         self._run("devices", lambda s, u: two_factor.rename_device(
@@ -174,6 +176,7 @@ class ProfileState(AuthState):
 
     @rx.event
     async def remove_device(self, form: dict):
+        form = form_fields(form)
         device_id, proof, ip = str(self.removing_id), str(form.get("step_up", "")), self._ip()
         if not device_id.isdigit():
             self.messages = {"devices": "Unknown device."}

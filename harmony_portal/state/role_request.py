@@ -11,7 +11,7 @@ from harmony_portal.live import queue_changed
 from harmony_portal.models import Organization, RoleRequest
 from harmony_portal.services import roles
 from harmony_portal.services.errors import DomainError, Invalid
-from harmony_portal.state.base import AuthState
+from harmony_portal.state.base import AuthState, form_fields, parse_id
 
 
 class RoleRequestState(AuthState):
@@ -34,9 +34,9 @@ class RoleRequestState(AuthState):
         with session_scope() as session:
             self.organizations = [{"id": o.id, "label": f"{o.name} ({o.id})"}
                                   for o in session.exec(select(Organization).order_by(Organization.name))]
-            resubmit = self.router.url.query_parameters.get("resubmit", "")
-            if resubmit.isdigit():
-                earlier = session.get(RoleRequest, int(resubmit))
+            resubmit = parse_id(self.router.url.query_parameters.get("resubmit", ""))
+            if resubmit is not None:
+                earlier = session.get(RoleRequest, resubmit)
                 # Only the requester's own request pre-fills the form.
                 if earlier is not None and earlier.user_id == user.id:
                     self.organization, self.role = earlier.organization_id, earlier.role
@@ -45,6 +45,7 @@ class RoleRequestState(AuthState):
 
     @rx.event
     async def submit(self, form: dict):
+        form = form_fields(form)
         self.errors, self.error = {}, ""
         self.organization = str(form.get("organization", ""))
         self.role = str(form.get("role", ""))

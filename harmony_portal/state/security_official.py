@@ -9,7 +9,7 @@ from harmony_portal.live import QueueFeed, link_feed, queue_changed, rows_for
 from harmony_portal.services import role_queries, roles
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.organizations import organization_choices
-from harmony_portal.state.base import AuthState
+from harmony_portal.state.base import AuthState, as_text, form_fields, parse_id
 
 
 class RoleRequestsState(AuthState):
@@ -43,6 +43,10 @@ class RoleRequestsState(AuthState):
 
     @rx.event
     def toggle(self, request_id: str, checked: bool):
+        # Only ids go into the selection: approve and reject turn every one into a number.
+        if (parsed := parse_id(request_id)) is None:
+            return
+        request_id = str(parsed)
         if checked and request_id not in self.selected:
             self.selected = [*self.selected, request_id]
         elif not checked:
@@ -80,7 +84,7 @@ class RoleRequestsState(AuthState):
 
     @rx.event
     async def reject(self, form: dict):
-        await self._decide(approve=False, reason=str(form.get("rejection_reason", "")))
+        await self._decide(approve=False, reason=form_fields(form).get("rejection_reason", ""))
 
     async def _decide(self, *, approve: bool, reason: str) -> None:
         self.message = self.error = self.reject_error = ""
@@ -154,7 +158,7 @@ class UserLookupState(AuthState):
     @rx.event
     def set_organization(self, value: str):
         """Choosing an organization lists all its users at once."""
-        self.organization, self.query, self.page = value, "", 1
+        self.organization, self.query, self.page = as_text(value), "", 1
         try:
             self._search()
         except DomainError as exc:
@@ -163,6 +167,7 @@ class UserLookupState(AuthState):
 
     @rx.event
     def search(self, form: dict):
+        form = form_fields(form)
         self.organization = str(form.get("organization", ""))
         self.query = str(form.get("user_id_or_email", "")).strip()
         self.page = 1
@@ -177,7 +182,11 @@ class UserLookupState(AuthState):
 
     @rx.event
     def go_to_page(self, page: int):
-        self.page = max(1, min(int(page), self.page_count))
+        try:
+            page = int(page)
+        except (TypeError, ValueError, OverflowError):  # null, "abc", NaN, infinity: the first page
+            page = 1
+        self.page = max(1, min(page, self.page_count))
         try:
             self._search()
         except DomainError as exc:
@@ -207,7 +216,10 @@ class UserRolesState(AuthState):
     error: str = ""
 
     def _target_id(self) -> int:
-        return int(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
+        target = parse_id(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
+        if target is None:
+            raise ValueError("not a user id")
+        return target
 
     def _reload(self) -> None:
         user = self._require_user()
@@ -230,7 +242,8 @@ class UserRolesState(AuthState):
 
     @rx.event
     def ask_remove(self, grant_id: str):
-        self.confirm_id = grant_id
+        parsed = parse_id(grant_id)
+        self.confirm_id = "" if parsed is None else str(parsed)
 
     @rx.event
     def cancel_remove(self):
@@ -242,7 +255,8 @@ class UserRolesState(AuthState):
         try:
             user = self._require_user()
             with session_scope() as session:
-                grant = roles.remove_role(session, user, int(self.confirm_id), reason=str(form.get("reason", "")))
+                grant = roles.remove_role(session, user, int(self.confirm_id),
+                                          reason=form_fields(form).get("reason", ""))
         except (DomainError, ValueError) as exc:
             self.error = str(exc) if isinstance(exc, DomainError) else "Unknown role."
             self.confirm_id = ""

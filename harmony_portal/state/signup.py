@@ -11,7 +11,7 @@ from harmony_portal.db import session_scope
 from harmony_portal.services.accounts import SignUpForm, sign_up
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.sessions import sign_in
-from harmony_portal.state.base import AuthState
+from harmony_portal.state.base import AuthState, form_fields
 from harmony_portal.state.off_loop import off_loop
 
 _FORM_FIELDS = {f.name for f in fields(SignUpForm)}
@@ -35,6 +35,7 @@ class SignUpState(AuthState):
 
     @rx.event
     async def submit(self, form: dict):
+        form = form_fields(form)
         values = {k: str(v) for k, v in form.items() if k in _FORM_FIELDS and k != "agree_terms"}
         data = SignUpForm(**values, agree_terms=bool(form.get("agree_terms")))
         ip = self.router.session.client_ip or ""

@@ -12,7 +12,7 @@ from harmony_portal.services import sessions, two_factor
 from harmony_portal.services.authentication import confirmed_devices
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.security import provisioning_uri, qr_data_uri
-from harmony_portal.state.base import AuthState
+from harmony_portal.state.base import AuthState, form_fields
 from harmony_portal.state.off_loop import off_loop
 
 
@@ -51,6 +51,7 @@ class TwoFactorSetupState(AuthState):
 
     @rx.event
     async def confirm(self, form: dict):
+        form = form_fields(form)
         self.error = self.step_up_error = ""
         name = str(form.get("device_name", "")).strip() or "Authenticator app"
         code, proof = str(form.get("security_code", "")), str(form.get("step_up", ""))
