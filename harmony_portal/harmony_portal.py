@@ -26,14 +26,12 @@ from harmony_portal.state.home import HomeState
 from harmony_portal.state.login import LoginState
 from harmony_portal.state.profile import ProfileState
 from harmony_portal.state.role_request import RoleRequestState
-from harmony_portal.state.security_official import (
-    RoleRequestsState,
-    UserLookupState,
-    UserRolesState,
-)
+from harmony_portal.state.role_requests import RoleRequestsState
 from harmony_portal.state.shell import ShellState
 from harmony_portal.state.signup import SignUpState
 from harmony_portal.state.two_factor import TwoFactorSetupState
+from harmony_portal.state.user_lookup import UserLookupState
+from harmony_portal.state.user_roles import UserRolesState
 
 app = rx.App(stylesheets=["/portal.css"], head_components=[rx.el.meta(name="color-scheme", content="light")],
              # Our HTTP routes first (the session cookie), then the websocket gate around everything.

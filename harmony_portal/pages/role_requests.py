@@ -9,7 +9,7 @@ from harmony_portal.components.sidebar import security_official_layout, sole_off
 from harmony_portal.components.table import data_table, hidden_header
 from harmony_portal.layouts import protected_page
 from harmony_portal.live import QueueFeed
-from harmony_portal.state.security_official import RoleRequestsState
+from harmony_portal.state.role_requests import RoleRequestsState
 
 
 def _request_row(row) -> rx.Component:

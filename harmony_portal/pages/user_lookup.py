@@ -7,7 +7,7 @@ from harmony_portal.components.forms import field_label, message, submit_button,
 from harmony_portal.components.sidebar import security_official_layout, sole_official_notices
 from harmony_portal.components.table import data_table, hidden_header
 from harmony_portal.layouts import protected_page
-from harmony_portal.state.security_official import UserLookupState
+from harmony_portal.state.user_lookup import UserLookupState
 
 
 def _pager() -> rx.Component:

@@ -7,7 +7,7 @@ from harmony_portal.components.forms import message, text_field
 from harmony_portal.components.sidebar import security_official_layout
 from harmony_portal.components.table import data_table, hidden_header
 from harmony_portal.layouts import protected_page
-from harmony_portal.state.security_official import UserRolesState
+from harmony_portal.state.user_roles import UserRolesState
 
 
 def _cells(g) -> list:

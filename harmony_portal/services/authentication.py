@@ -10,7 +10,7 @@ from harmony_portal.models import AuditEvent, RecoveryCode, TotpDevice, User, ut
 from harmony_portal.services import audit, rate_limits
 from harmony_portal.services.accounts import find_user
 from harmony_portal.services.clock import format_local
-from harmony_portal.services.devices import confirmed_devices  # also re-exported for older callers
+from harmony_portal.services.devices import confirmed_devices
 from harmony_portal.services.errors import Invalid, Locked, NotAllowed
 from harmony_portal.services.guards import require_admin
 from harmony_portal.services.notify import queue_email

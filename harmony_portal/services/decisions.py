@@ -16,10 +16,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
-from harmony_portal.services import audit, validation
+from harmony_portal.services import audit, changes, validation
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.notify import queue_email
-from harmony_portal.services.roles import full_name, represented_org_ids
+from harmony_portal.services.roles import full_name, represented_org_ids, roles_changed
 from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import APPROVED, PENDING, REJECTED
 
@@ -51,6 +51,7 @@ def approve_requests(session: Session, actor: User, request_ids: Iterable[int], 
     result = _claim(session, actor, requests, APPROVED, "", now)
     _grant(session, actor, result.decided, now)
     _audit_and_tell(session, actor, result.decided, APPROVED, "", now)
+    changes.requests_changed(session, result.org_ids)
     return result
 
 
@@ -71,6 +72,7 @@ def reject_requests(session: Session, actor: User, request_ids: Iterable[int], r
     requests = _authorized(session, actor, ids)
     result = _claim(session, actor, requests, REJECTED, reason, now)
     _audit_and_tell(session, actor, result.decided, REJECTED, reason, now)
+    changes.requests_changed(session, result.org_ids)
     return result
 
 
@@ -136,8 +138,10 @@ def _grant(session: Session, actor: User, approved: list[RoleRequest], now: date
         key = (request.user_id, request.organization_id, request.role)
         if key not in held:
             held.add(key)
-            session.add(OrgRole(user_id=request.user_id, organization_id=request.organization_id, role=request.role,
-                                granted_by_id=actor.id, granted_at=now))
+            grant = OrgRole(user_id=request.user_id, organization_id=request.organization_id, role=request.role,
+                            granted_by_id=actor.id, granted_at=now)
+            session.add(grant)
+            roles_changed(session, [grant])
 
 
 def _audit_and_tell(session: Session, actor: User, decided: list[RoleRequest], status: str, reason: str,

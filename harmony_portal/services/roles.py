@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
-from harmony_portal.services import audit, validation
+from harmony_portal.services import audit, changes, validation
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 from harmony_portal.services.notify import queue_email
 from harmony_portal.settings import get_settings
@@ -58,6 +58,19 @@ def decider_ids(session: Session, org_id: str) -> list[int]:
     return list(session.exec(select(User.id).where(User.is_admin, User.is_active)))
 
 
+def roles_changed(session: Session, grants: Iterable[OrgRole]) -> None:
+    """Granted or removed roles: who decides an organization's requests may have changed.
+
+    The holder's own queue is rebuilt; the organization's queue goes to its deciders
+    and to the help desk (a first Security Official takes it over from them, the
+    last one leaving hands it back).
+    """
+    grants = [g for g in grants if g.role == SECURITY_OFFICIAL]
+    if grants:
+        changes.deciders_changed(session, {g.user_id for g in grants})
+        changes.requests_changed(session, {g.organization_id for g in grants})
+
+
 def request_role(session: Session, actor: User, org_id: str, role: str, justification: str, *,
                  now: datetime | None = None) -> RoleRequest:
     """File a role request; the organization's deciders are emailed."""
@@ -90,6 +103,7 @@ def request_role(session: Session, actor: User, org_id: str, role: str, justific
     session.flush()
     audit.record(session, "role.requested", actor_id=actor.id, subject_user_id=actor.id, organization_id=org_id,
                  target=f"request:{request.id}", now=now, role=role)
+    changes.requests_changed(session, [org_id])
     base = get_settings().harmony_base_url.rstrip("/")
     for decider in session.exec(select(User).where(col(User.id).in_(decider_ids(session, org_id)))):
         if decider.id != actor.id:
@@ -134,18 +148,8 @@ def cancel_request(session: Session, actor: User, request_id: int, *, now: datet
     session.refresh(request)
     audit.record(session, "role.request_cancelled", actor_id=actor.id, subject_user_id=actor.id,
                  organization_id=request.organization_id, target=f"request:{request.id}", now=now)
+    changes.requests_changed(session, [request.organization_id])
     return request
-
-
-def decide(session: Session, actor: User, request_ids: Iterable[int], *, approve: bool, reason: str = "",
-           now: datetime | None = None):
-    """Deprecated, to be removed once the state layer calls the two functions directly:
-    :func:`decisions.approve_requests` / :func:`decisions.reject_requests`."""
-    from harmony_portal.services import decisions  # decisions imports this module
-
-    if approve:
-        return decisions.approve_requests(session, actor, request_ids, now=now)
-    return decisions.reject_requests(session, actor, request_ids, reason, now=now)
 
 
 def grant_role(session: Session, holder: User, org_id: str, role: str, *, actor: User | None,
@@ -173,6 +177,7 @@ def grant_role(session: Session, holder: User, org_id: str, role: str, *, actor:
     session.flush()
     audit.record(session, "role.granted", actor_id=actor.id if actor else None, subject_user_id=holder.id,
                  organization_id=org_id, target=f"role:{grant.id}", now=now, role=role, reason=reason)
+    roles_changed(session, [grant])
     return grant
 
 
@@ -192,6 +197,7 @@ def remove_role(session: Session, actor: User, org_role_id: int, *, reason: str 
     holder = session.get(User, grant.user_id)
     org = session.get(Organization, grant.organization_id)
     session.delete(grant)
+    roles_changed(session, [grant])
     audit.record(session, "role.removed", actor_id=actor.id, subject_user_id=holder.id, organization_id=org.id,
                  target=f"role:{grant.id}", now=now, role=grant.role, reason=reason.strip())
     body = f"Hello {holder.first_name},\n\nYour {grant.role} role at {org.name} was removed by {full_name(actor)}.\n"

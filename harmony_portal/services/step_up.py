@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 
 from harmony_portal.models import TotpDevice, User, utc_now
 from harmony_portal.services import audit
-from harmony_portal.services.authentication import check_not_locked, confirmed_devices, register_failure
+from harmony_portal.services.authentication import check_not_locked, register_failure
+from harmony_portal.services.devices import confirmed_devices
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.security import matching_totp_step, unseal, verify_password
 

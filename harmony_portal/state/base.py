@@ -11,18 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import reflex as rx
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from harmony_portal import routes, web
 from harmony_portal.db import session_scope
 from harmony_portal.live import unlink_feed
-from harmony_portal.models import OrgRole, User
-from harmony_portal.services import roles
-from harmony_portal.services.authentication import confirmed_devices
+from harmony_portal.models import User
+from harmony_portal.services import devices, identity
 from harmony_portal.services.errors import DomainError, NotAllowed
 from harmony_portal.services.sessions import IDLE_WARNING, ActiveSession, end_session, resolve_session
 from harmony_portal.settings import get_settings
-from harmony_portal.vocabulary import SECURITY_OFFICIAL
 
 # A websocket client can send any JSON as an event's arguments: a list where a form dict belongs,
 # null or a float where an id belongs. Handlers pass what they are given through these first.
@@ -79,16 +77,15 @@ class AuthState(rx.State):
         (``enrolling``), and only while the account still has none: a forged event
         can't use it for anything else, and enrolling elsewhere doesn't promote it.
         """
-        active = self._active()
+        with session_scope() as session:  # one transaction per event to learn who is asking
+            active = resolve_session(session, self._session_token())
+            may_enrol = (active is not None and not active.second_factor and enrolling
+                         and not devices.has_confirmed_device(session, active.user.id))
         if active is None:
             self._clear_identity()
             raise NotAllowed("Your session has ended. Sign in again.")
-        if active.second_factor:
+        if active.second_factor or may_enrol:
             return active
-        if enrolling:
-            with session_scope() as session:
-                if not confirmed_devices(session, active.user.id):
-                    return active
         raise NotAllowed("Sign in again with your security code to continue.")
 
     def _require_user(self, *, enrolling: bool = False) -> User:
@@ -107,16 +104,12 @@ class AuthState(rx.State):
             return exc
         return None
 
-    def _set_identity(self, active: ActiveSession) -> None:
-        user = active.user
+    def _set_identity(self, who: identity.Identity) -> None:
         self.signed_in = True
-        self.display_name = f"{user.first_name} {user.last_name}".strip()
-        self.is_admin = user.is_admin
-        with session_scope() as session:
-            self.is_security_official = session.exec(select(OrgRole.id).where(
-                OrgRole.user_id == user.id, OrgRole.role == SECURITY_OFFICIAL).limit(1)).first() is not None
-            self.pending_count = (roles.pending_count(session, user)
-                                  if self.is_security_official or user.is_admin else 0)
+        self.display_name = who.display_name
+        self.is_admin = who.is_admin
+        self.is_security_official = who.is_security_official
+        self.pending_count = who.pending_count
         self.idle_warning = False
 
     def _clear_identity(self) -> None:
@@ -153,18 +146,19 @@ class AuthState(rx.State):
     @rx.event
     async def require_login(self):
         """on_load of every protected page: signed in, with the second factor passed."""
-        active = self._active()
+        with session_scope() as session:
+            active = resolve_session(session, self._session_token())
+            has_device = active is not None and devices.has_confirmed_device(session, active.user.id)
+            who = identity.describe(session, active.user) if active is not None else None
         if active is None:
             await self._forget_tab()
             return rx.redirect(routes.login_url(self._current_path()))
         if not active.second_factor:
-            with session_scope() as session:
-                enrolling = not confirmed_devices(session, active.user.id)
-            if not enrolling:  # an authenticator was enrolled elsewhere: this browser must prove it
+            if has_device:  # an authenticator was enrolled elsewhere: this browser must prove it
                 return await self._signed_out("signed-out")
             if not self._current_path().startswith(routes.TWO_FACTOR_SETUP):
                 return rx.redirect(routes.TWO_FACTOR_SETUP)
-        self._set_identity(active)
+        self._set_identity(who)
         return None
 
     @rx.event

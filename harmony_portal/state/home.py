@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import reflex as rx
-from sqlmodel import select
 
 from harmony_portal.db import session_scope
-from harmony_portal.live import queue_changed
-from harmony_portal.models import Announcement, utc_now
-from harmony_portal.services import role_queries, roles
+from harmony_portal.models import utc_now
+from harmony_portal.services import maintenance, role_queries, roles
 from harmony_portal.services.errors import DomainError
 from harmony_portal.state.base import AuthState, parse_id
+
+__all__ = ["HomeState"]
 
 
 class HomeState(AuthState):
@@ -26,22 +26,18 @@ class HomeState(AuthState):
         with session_scope() as session:
             self.my_roles = role_queries.my_roles(session, user)
             self.my_requests = role_queries.my_requests(session, user)
-            announcements = session.exec(select(Announcement).where(
-                Announcement.starts_at <= now).order_by(Announcement.starts_at.desc()).limit(5)).all()
-            self.notices = [f"{a.title}: {a.body}".strip(": ") for a in announcements
-                            if a.ends_at is None or a.ends_at > now]
+            self.notices = maintenance.current_notices(session, now)
 
     @rx.event
     def load(self):
         self.message = self.error = ""
         try:
             self._reload()
-        except DomainError:
-            return None
-        return None
+        except DomainError as exc:
+            self.error = str(exc)
 
     @rx.event
-    async def cancel_request(self, request_id: str):
+    def cancel_request(self, request_id: str):
         self.message = self.error = ""
         if (target := parse_id(request_id)) is None:
             self.error = "That request does not exist."
@@ -49,10 +45,9 @@ class HomeState(AuthState):
         try:
             user = self._require_user()
             with session_scope() as session:
-                request = roles.cancel_request(session, user, target)
+                roles.cancel_request(session, user, target)
         except DomainError as exc:
             self.error = str(exc)
             return
         self.message = "Your request was cancelled."
         self._reload()
-        queue_changed({request.organization_id})

@@ -8,7 +8,7 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services import authentication, sessions
+from harmony_portal.services import authentication, devices, sessions
 from harmony_portal.services.errors import DomainError, Invalid, RateLimited
 from harmony_portal.state.base import AuthState, form_fields
 from harmony_portal.state.off_loop import off_loop
@@ -28,7 +28,7 @@ def _first_step(user_id: str, password: str, ip: str) -> tuple[int, str | None]:
     account with no authenticator yet, the hand-off code of an enrol-only session."""
     with session_scope() as session:
         user = authentication.check_password(session, user_id, password, ip=ip)
-        if authentication.confirmed_devices(session, user.id):
+        if devices.has_confirmed_device(session, user.id):
             return user.id, None
         return user.id, sessions.sign_in(session, user, ip=ip, second_factor=False)
 

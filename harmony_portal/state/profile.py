@@ -8,7 +8,7 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services import accounts, email_change, sessions, two_factor
+from harmony_portal.services import accounts, email_change, identity, sessions, two_factor
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.state.base import AuthState, form_fields, parse_id
 from harmony_portal.state.off_loop import off_loop
@@ -45,7 +45,7 @@ class ProfileState(AuthState):
     def _reload(self) -> None:
         user = self._require_user()
         with session_scope() as session:
-            fresh = session.get(type(user), user.id)
+            fresh = identity.current(session, user)
             self.profile = asdict(accounts.ProfileForm.of(fresh))
             self.challenge_question = fresh.challenge_question
             self.devices = [{"id": str(d.id), "name": d.name} for d in two_factor.list_devices(session, fresh)]

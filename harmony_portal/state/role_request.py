@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import reflex as rx
-from sqlmodel import select
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.live import queue_changed
-from harmony_portal.models import Organization, RoleRequest
 from harmony_portal.services import roles
 from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.organizations import organization_choices
 from harmony_portal.state.base import AuthState, form_fields, parse_id
+
+__all__ = ["RoleRequestState"]
 
 
 class RoleRequestState(AuthState):
@@ -28,19 +28,20 @@ class RoleRequestState(AuthState):
         self.errors, self.error = {}, ""
         try:
             user = self._require_user()
-        except DomainError:
+        except DomainError as exc:
+            self.error = str(exc)
             return
         self.organization = self.role = self.justification = ""
-        with session_scope() as session:
-            self.organizations = [{"id": o.id, "label": f"{o.name} ({o.id})"}
-                                  for o in session.exec(select(Organization).order_by(Organization.name))]
-            resubmit = parse_id(self.router.url.query_parameters.get("resubmit", ""))
-            if resubmit is not None:
-                earlier = session.get(RoleRequest, resubmit)
-                # Only the requester's own request pre-fills the form.
-                if earlier is not None and earlier.user_id == user.id:
-                    self.organization, self.role = earlier.organization_id, earlier.role
-                    self.justification = earlier.justification
+        resubmit = parse_id(self.router.url.query_parameters.get("resubmit", ""))
+        try:
+            with session_scope() as session:
+                self.organizations = organization_choices(session)
+                if resubmit is not None:  # only the requester's own request pre-fills the form
+                    earlier = roles.resubmission_of(session, user, resubmit)
+                    self.organization, self.role, self.justification = (
+                        earlier.organization, earlier.role, earlier.justification)
+        except DomainError as exc:
+            self.error = str(exc)
         self.form_key += 1
 
     @rx.event
@@ -53,7 +54,7 @@ class RoleRequestState(AuthState):
         try:
             user = self._require_user()
             with session_scope() as session:
-                request = roles.request_role(session, user, self.organization, self.role, self.justification)
+                roles.request_role(session, user, self.organization, self.role, self.justification)
         except Invalid as exc:
             self.errors = exc.errors
             self.error = "Please correct the fields marked below."
@@ -61,5 +62,4 @@ class RoleRequestState(AuthState):
         except DomainError as exc:
             self.error = str(exc)
             return
-        queue_changed({request.organization_id})
         yield rx.redirect(routes.HOME)

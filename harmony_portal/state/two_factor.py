@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import reflex as rx
-from sqlmodel import select
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.models import TotpDevice
 from harmony_portal.services import sessions, two_factor
-from harmony_portal.services.authentication import confirmed_devices
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.security import provisioning_uri, qr_data_uri
 from harmony_portal.state.base import AuthState, form_fields
@@ -35,18 +32,15 @@ class TwoFactorSetupState(AuthState):
         self.recovery_codes = []
         try:
             user = self._require_user(enrolling=True)
-        except DomainError:
+        except DomainError as exc:
+            self.error = str(exc)
             return None
-        with session_scope() as session:
-            # A page reload starts over: drop devices that were never confirmed.
-            for stale in session.exec(select(TotpDevice).where(
-                    TotpDevice.user_id == user.id, TotpDevice.confirmed_at.is_(None))):
-                session.delete(stale)
-            device, secret = two_factor.begin_device(session, user)
-            self.needs_step_up = bool(confirmed_devices(session, user.id))
-        self._device_id = device.id
-        self.setup_key = secret
-        self.qr_code = qr_data_uri(provisioning_uri(secret, user.user_id))
+        with session_scope() as session:  # a page reload starts over (stale devices are dropped, audited)
+            enrolment = two_factor.start_enrolment(session, user)
+        self._device_id = enrolment.device_id
+        self.needs_step_up = enrolment.needs_step_up
+        self.setup_key = enrolment.secret
+        self.qr_code = qr_data_uri(provisioning_uri(enrolment.secret, user.user_id))
         return None
 
     @rx.event

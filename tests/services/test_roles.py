@@ -202,12 +202,3 @@ def test_export_lists_users_and_roles(session, world):
 def test_sole_official_nudge(session, world):
     assert role_queries.sole_official_orgs(session, world["sob"]) == ["Beta Home"]
     assert role_queries.sole_official_orgs(session, world["so1"]) == []
-
-
-def test_decide_wrapper_still_routes_to_approve_and_reject(session, world):
-    """``roles.decide`` stays until the state layer calls the two functions itself."""
-    first = roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits")
-    second = roles.request_role(session, world["requester"], "A1", "Access Coordinator", "Coordinates access")
-    assert roles.decide(session, world["so1"], [first.id], approve=True).decided == [first]
-    assert roles.decide(session, world["so1"], [second.id], approve=False, reason="No").decided == [second]
-    assert (first.status, second.status) == ("approved", "rejected")

@@ -12,12 +12,10 @@ from harmony_portal.models import OrgRole, RoleRequest, TotpDevice, User
 from harmony_portal.state.admin import AdminState
 from harmony_portal.state.home import HomeState
 from harmony_portal.state.profile import ProfileState
-from harmony_portal.state.security_official import (
-    RoleRequestsState,
-    UserLookupState,
-    UserRolesState,
-)
+from harmony_portal.state.role_requests import RoleRequestsState
 from harmony_portal.state.two_factor import TwoFactorSetupState
+from harmony_portal.state.user_lookup import UserLookupState
+from harmony_portal.state.user_roles import UserRolesState
 from tests.factories import PASSWORD
 from tests.state.conftest import run_async
 
@@ -91,7 +89,7 @@ def test_nobody_cancels_or_sees_someone_elses_request(world, signed_in):
 
     async def scenario():
         home = await state_of(HomeState)
-        await HomeState.cancel_request.fn(home, str(ids["req_a"]))
+        HomeState.cancel_request.fn(home, str(ids["req_a"]))
         return home.error
 
     assert "not yours" in run_async(scenario())

@@ -45,7 +45,7 @@ from harmony_portal.models import (
     utc_now,
 )
 from harmony_portal.services import rate_limits, security
-from harmony_portal.state import security_official
+from harmony_portal.state import role_requests
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
 from tests.state.conftest import run_async, state_with_cookie
 
@@ -135,7 +135,7 @@ async def _fill_feed(state, _session_id: int, user: User) -> None:
 
 @pytest.fixture
 def world(app_db, make, monkeypatch):
-    monkeypatch.setattr(security_official, "link_feed", _fill_feed)
+    monkeypatch.setattr(role_requests, "link_feed", _fill_feed)
     monkeypatch.setattr(security, "_hasher", _CHEAP)
     monkeypatch.setattr(security, "_DUMMY_HASH", _CHEAP.hash("not-a-real-password"))
     with session_scope() as s:

@@ -9,7 +9,7 @@ from sqlmodel import select
 from harmony_portal.db import session_scope
 from harmony_portal.live import QueueFeed, feed_token, push_queue_changed
 from harmony_portal.models import Organization, User, UserSession
-from harmony_portal.services import roles
+from harmony_portal.services import decisions
 from harmony_portal.services.sessions import start_session
 from tests.state.conftest import run_async
 
@@ -42,9 +42,9 @@ def test_a_new_request_reaches_each_deciding_official_and_only_them(app_db, make
     sessions = {u.user_id: _session_of(u) for u in (so_a1, so_a2, so_b)}
 
     async def scenario():
-        with session_scope() as s:
+        with session_scope() as s:  # filing it schedules the push, after the commit
             make.request(s, s.get(User, requester.id), s.get(Organization, "LA"))
-        await push_queue_changed({"LA"})
+        await _settle()
         return {name: await _rows(sid) for name, sid in sessions.items()}
 
     rows = run_async(scenario())
@@ -66,9 +66,8 @@ def test_when_an_organization_gets_its_first_official_the_help_desk_stops_seeing
     async def scenario():
         await push_queue_changed({"NEW1"})
         before = {name: await _rows(sid) for name, sid in desks.items()}
-        with session_scope() as s:  # desk one approves the first Security Official
-            roles.decide(s, s.get(User, desk_one.id), [first_request.id], approve=True, reason="")
-        await push_queue_changed({"NEW1"}, also_user_ids=[candidate.id])
+        with session_scope() as s:  # desk one approves the first Security Official; the push follows the commit
+            decisions.approve_requests(s, s.get(User, desk_one.id), [first_request.id])
         await _settle()
         return before, {name: await _rows(sid) for name, sid in desks.items()}
 

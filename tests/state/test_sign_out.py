@@ -4,7 +4,8 @@ from harmony_portal.db import session_scope
 from harmony_portal.live import QueueFeed, feed_token
 from harmony_portal.services import sessions
 from harmony_portal.state.base import AuthState
-from harmony_portal.state.security_official import RoleRequestsState, UserLookupState
+from harmony_portal.state.role_requests import RoleRequestsState
+from harmony_portal.state.user_lookup import UserLookupState
 from tests.state.conftest import run_async
 
 

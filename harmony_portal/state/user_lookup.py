@@ -1,0 +1,105 @@
+"""User Lookup: an organization's users, searched by exact User ID or email; CSV export."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from harmony_portal.db import session_scope
+from harmony_portal.services import role_queries, roles
+from harmony_portal.services.errors import DomainError
+from harmony_portal.services.organizations import organization_choices
+from harmony_portal.state.base import AuthState, as_text, form_fields
+
+__all__ = ["UserLookupState"]
+
+
+class UserLookupState(AuthState):
+    organizations: list[dict[str, str]] = []  # {"id", "label": "Name (ID)"}
+    organization: str = ""
+    query: str = ""
+    rows: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    error: str = ""
+    notice: str = ""
+    sole_official_of: list[str] = []
+
+    @rx.event
+    def load(self):
+        self.error = self.notice = ""
+        try:
+            user = self._require_user()
+        except DomainError as exc:
+            self.error = str(exc)
+            return
+        with session_scope() as session:
+            self.organizations = organization_choices(session, roles.lookup_org_ids(session, user))
+            self.sole_official_of = role_queries.sole_official_orgs(session, user)
+        if self.organization not in {o["id"] for o in self.organizations}:
+            self.organization = self.organizations[0]["id"] if self.organizations else ""
+        self.query, self.page = "", 1
+        self._search()
+
+    def _search(self) -> None:
+        self.error = self.notice = ""
+        if not self.organization:
+            self.rows, self.total = [], 0
+            return
+        user = self._require_user()
+        with session_scope() as session:
+            self.rows, self.total = role_queries.lookup_users(session, user, self.organization, self.query,
+                                                              page=self.page)
+        if self.query and not self.rows:
+            self.notice = "No user matches."
+
+    @rx.event
+    def set_organization(self, value: str):
+        """Choosing an organization lists all its users at once."""
+        self.organization, self.query, self.page = as_text(value), "", 1
+        try:
+            self._search()
+        except DomainError as exc:
+            self.rows, self.total = [], 0
+            self.error = str(exc)
+
+    @rx.event
+    def search(self, form: dict):
+        form = form_fields(form)
+        self.organization = str(form.get("organization", ""))
+        self.query = str(form.get("user_id_or_email", "")).strip()
+        self.page = 1
+        if not self.organization:
+            self.error = "Organization is required."
+            return
+        try:
+            self._search()
+        except DomainError as exc:
+            self.rows, self.total = [], 0
+            self.error = str(exc)
+
+    @rx.event
+    def go_to_page(self, page: int):
+        try:
+            page = int(page)
+        except (TypeError, ValueError, OverflowError):  # null, "abc", NaN, infinity: the first page
+            page = 1
+        self.page = max(1, min(page, self.page_count))
+        try:
+            self._search()
+        except DomainError as exc:
+            self.error = str(exc)
+
+    @rx.var
+    def page_count(self) -> int:
+        return max(1, -(-self.total // role_queries.PAGE_SIZE))
+
+    @rx.event
+    def export_csv(self):
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                data = role_queries.export_csv(session, user, self.organization)
+        except DomainError as exc:
+            self.error = str(exc)
+            return None
+        return rx.download(data=data, filename=f"{self.organization}-users-and-roles.csv")

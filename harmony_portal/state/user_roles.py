@@ -1,0 +1,73 @@
+"""User Roles: one user's roles at the viewer's organizations, and Remove."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from harmony_portal.db import session_scope
+from harmony_portal.services import role_queries, roles
+from harmony_portal.services.errors import DomainError
+from harmony_portal.state.base import AuthState, form_fields, parse_id
+
+__all__ = ["UserRolesState"]
+
+
+class UserRolesState(AuthState):
+    profile: dict[str, str] = {}
+    grants: list[dict[str, str]] = []
+    confirm_id: str = ""
+    message: str = ""
+    error: str = ""
+
+    def _target_id(self) -> int:
+        target = parse_id(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
+        if target is None:
+            raise ValueError("not a user id")
+        return target
+
+    def _reload(self) -> None:
+        user = self._require_user()
+        with session_scope() as session:
+            target, self.grants = role_queries.user_roles(session, user, self._target_id())
+        dob = target.date_of_birth.isoformat() if target.date_of_birth else ""
+        self.profile = {"First Name": target.first_name, "Middle Name": target.middle_name,
+                        "Last Name": target.last_name, "Date of Birth": dob, "Email Address": target.email,
+                        "Phone Number": target.phone, "City": target.city, "State": target.state,
+                        "ZIP Code": target.zip_code, "Country": target.country, "User ID": target.user_id}
+
+    @rx.event
+    def load(self):
+        self.message = self.error = self.confirm_id = ""
+        self.profile, self.grants = {}, []
+        try:
+            self._reload()
+        except (DomainError, ValueError):
+            self.error = "You can only view users of organizations you represent."
+
+    @rx.event
+    def ask_remove(self, grant_id: str):
+        parsed = parse_id(grant_id)
+        self.confirm_id = "" if parsed is None else str(parsed)
+
+    @rx.event
+    def cancel_remove(self):
+        self.confirm_id = ""
+
+    @rx.event
+    async def remove(self, form: dict):
+        self.message = self.error = ""
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                grant = roles.remove_role(session, user, int(self.confirm_id),
+                                          reason=form_fields(form).get("reason", ""))
+        except (DomainError, ValueError) as exc:
+            self.error = str(exc) if isinstance(exc, DomainError) else "Unknown role."
+            self.confirm_id = ""
+            return
+        self.confirm_id = ""
+        self.message = f"Removed the {grant.role} role at {grant.organization_id}."
+        try:
+            self._reload()
+        except DomainError:  # no tie left to your organizations: the profile is out of sight too
+            self.grants, self.profile = [], {}
