@@ -208,11 +208,12 @@ class AttachmentWriter:
     def _pdf_pages(self) -> int:
         from pypdf import PdfReader  # imported here: only PDFs pay for it
 
-        try:
-            reader = PdfReader(self._path)
-            if reader.is_encrypted:
-                raise ValueError("encrypted")
-            pages = len(reader.pages)
+        try:  # an open file, not a path: given a path, pypdf reads the whole file into memory
+            with open(self._path, "rb") as handle:
+                reader = PdfReader(handle)
+                if reader.is_encrypted:
+                    raise ValueError("encrypted")
+                pages = len(reader.pages)
         except Exception:  # pypdf raises many kinds of error on a broken file
             pages = 0
         if pages < 1:

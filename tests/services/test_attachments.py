@@ -236,3 +236,29 @@ def test_discard_removes_the_temporary_copy(store):
 def test_file_names_are_sanitized(given, expected):
     assert attachments.sanitize_filename(given) == expected
     assert len(attachments.sanitize_filename(given)) <= attachments.MAX_NAME_LENGTH
+
+
+def test_a_9_mb_pdf_is_opened_from_disk_not_memory(store):
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    pdf = PdfWriter()
+    for _ in range(3):
+        page = pdf.add_blank_page(width=612, height=792)
+        content = DecodedStreamObject()
+        content.set_data(b"% " + b"0" * 3_000_000 + b"\n")
+        page[NameObject("/Contents")] = pdf._add_object(content)
+    out = io.BytesIO()
+    pdf.write(out)
+    data = out.getvalue()
+    del pdf, out, content
+    writer = AttachmentWriter("scan.pdf")
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    for start in range(0, len(data), 65536):
+        writer.write(data[start:start + 65536])
+    stored = writer.finish()
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    print(f"{len(data) / 2**20:.1f} MiB PDF: store peak growth {peak / 2**20:.2f} MiB")
+    assert stored.pages == 3 and stored.size == len(data)
+    assert peak < 2**20
