@@ -2,9 +2,12 @@
 
 import reflex as rx
 
-from harmony_portal.settings import get_settings
+from harmony_portal.settings import get_settings, isolate_reflex_uploads
 
 _settings = get_settings()
+# Reflex serves its upload folder to anyone at /_upload/...: an empty folder of its own, far
+# from the encrypted attachment store (HARMONY_UPLOAD_DIR); uploads are streamed there instead.
+isolate_reflex_uploads(_settings)
 
 config = rx.Config(
     app_name="harmony_portal",

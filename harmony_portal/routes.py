@@ -21,6 +21,8 @@ ADMIN = "/admin"
 # HTTP routes (not pages): they set and clear the HttpOnly session cookie.
 SESSION_HANDOFF = "/auth/session"
 SIGN_OUT = "/auth/signout"
+# HTTP route (not a page): an attachment's bytes, for a signed-in user who may see them.
+ATTACHMENT_DOWNLOAD = "/pq/attachments/{attachment_id:int}"
 
 PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS, CONFIRM_EMAIL})
 _PAGES = frozenset({HOME, LOGIN, SIGNUP, TWO_FACTOR_SETUP, FORGOT, PROFILE, HELP, TERMS, ROLE_REQUEST,
@@ -32,6 +34,11 @@ _NOT_AFTER_SIGN_IN = frozenset({LOGIN, SIGNUP, FORGOT})
 def confirm_email_url(token: str) -> str:
     """The page that applies a new email address (the link emailed to that address)."""
     return CONFIRM_EMAIL + "?" + urlencode({"token": token}, quote_via=quote)
+
+
+def attachment_url(attachment_id: int) -> str:
+    """Where an attachment downloads from (``web.attachment_href`` adds the backend's host in dev)."""
+    return f"/pq/attachments/{int(attachment_id)}"
 
 
 def user_roles_url(user_id: int) -> str:

@@ -88,6 +88,11 @@ class Settings(BaseSettings):
         return path if path.is_absolute() else PROJECT_ROOT / path
 
     @property
+    def reflex_upload_dir(self) -> Path:
+        """Reflex's own upload folder, served to anyone at /_upload/...: kept empty, used for nothing."""
+        return self.data_dir / "reflex-uploads-unused"
+
+    @property
     def sqlalchemy_url(self) -> str:
         """The database URL with relative SQLite paths anchored at the project root."""
         prefix = "sqlite:///"
@@ -130,6 +135,26 @@ def write_private_file(path: Path, text: str = "") -> bool:
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
     return True
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    path, folder = path.resolve(), folder.resolve()
+    return path == folder or folder in path.parents
+
+
+def isolate_reflex_uploads(settings: Settings) -> Path:
+    """Point Reflex's public upload folder (``REFLEX_UPLOADED_FILES_DIR``) at an empty folder of its own.
+
+    Reflex serves everything under that folder at ``/_upload/...`` without sign-in, so it must
+    never be, hold or sit inside the private attachment store. Refuses to run if it would.
+    """
+    public, private = settings.reflex_upload_dir, settings.upload_dir
+    if _inside(public, private) or _inside(private, public):
+        raise ConfigurationError(
+            f"HARMONY_UPLOAD_DIR ({private}) must not contain or sit inside Reflex's public upload "
+            f"folder ({public}): choose another folder for attachments.")
+    os.environ["REFLEX_UPLOADED_FILES_DIR"] = str(public)
+    return public
 
 
 @lru_cache

@@ -1,10 +1,15 @@
-"""HTTP in front of Reflex: the session cookie's routes and the websocket's gate.
+"""HTTP in front of Reflex: the session cookie's routes, attachment downloads and the websocket's gate.
 
 Reflex's own cookies are written by page script, so any script on the origin
 could read them. The session cookie is set here instead, by an HTTP response,
 ``HttpOnly; SameSite=Strict; Path=/`` (and ``Secure`` outside plain-HTTP
 development); the websocket handshake carries it, and state reads it from the
 handshake's headers on every event.
+
+Attachments download only through ``/pq/attachments/<id>``: the cookie must name a
+session that passed the second factor and whose user may see that file; anything
+else (signed out, password only, another organization, no such id) is the same
+404. Every download is audited.
 
 The gate refuses, before Reflex sees them, socket connections whose client
 token is not a random UUID (a client may otherwise pick the token of a shared
@@ -14,19 +19,24 @@ state and read it) or whose page comes from another origin.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.responses import PlainTextResponse, RedirectResponse, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services.sessions import end_session, redeem_handoff
+from harmony_portal.models import PQ
+from harmony_portal.services import attachments, audit
+from harmony_portal.services.errors import NotAllowed
+from harmony_portal.services.pq_access import visible_attachment
+from harmony_portal.services.sessions import end_session, redeem_handoff, resolve_session
 from harmony_portal.settings import get_settings
 
 SESSION_COOKIE = "harmony_session"
@@ -35,6 +45,7 @@ SESSION_COOKIE = "harmony_session"
 _CLIENT_TOKEN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}")
 _EVENT_PATH = "/_event"
 _SIGN_OUT_REASONS = frozenset({"signed-out", "idle", "reset", "expired"})
+_log = logging.getLogger(__name__)
 
 
 def session_token_from(cookie_header: str) -> str:
@@ -106,11 +117,84 @@ def sign_out(request: Request):
     return _no_store(response)
 
 
+def attachment_href(attachment_id: int) -> str:
+    """The download link for a page (on the backend's port under `reflex run --env dev`)."""
+    return _backend(routes.attachment_url(attachment_id))
+
+
+def _client_ip(request: Request) -> str:
+    hops = get_settings().harmony_trusted_proxy_hops
+    forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
+    if hops and len(forwarded) >= hops:
+        return forwarded[-hops]
+    return request.client.host if request.client else ""
+
+
+def _not_found() -> PlainTextResponse:
+    return _no_store(PlainTextResponse("Not Found", status_code=404))
+
+
+def _content_disposition(filename: str) -> str:
+    # The quoted form for old clients (ASCII, no quotes or backslashes), then the exact name.
+    fallback = "".join(ch if 0x20 <= ord(ch) < 0x7f and ch not in '"\\' else "_" for ch in filename)
+    return f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(filename, safe="")}'
+
+
+def download_attachment(request: Request):
+    """Stream one attachment, decrypted, to a signed-in user who may see it; 404 for anyone else."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    attachment_id = request.path_params["attachment_id"]
+    if not token:
+        return _not_found()
+    ip = _client_ip(request)
+    with session_scope() as session:  # commits an expired session's ending even when refusing
+        active = resolve_session(session, token)
+        found = None
+        if active is not None and active.second_factor:
+            try:
+                found = visible_attachment(session, active.user, attachment_id)
+            except NotAllowed:
+                found = None
+        if found is None:
+            return _not_found()
+        user_id = active.user.id
+        organization_id = session.get(PQ, found.pq_id).organization_id
+        pq_id, filename, content_type = found.pq_id, found.filename, found.content_type
+        size, storage_key = found.size, found.storage_key
+    try:
+        chunks = attachments.open_plain(storage_key)
+        first = next(chunks, b"")  # the first segment is checked before anything is sent
+    except FileNotFoundError:
+        _log.error("attachment %s has no stored file", attachment_id)
+        return _not_found()
+    except attachments.StoreDamaged:
+        _log.error("attachment %s fails its integrity check", attachment_id)
+        return _no_store(PlainTextResponse("This file can't be read. The help desk has been told.",
+                                           status_code=500))
+    with session_scope() as session:
+        audit.record(session, "attachment.downloaded", actor_id=user_id, organization_id=organization_id,
+                     target=f"attachment:{attachment_id}", ip=ip, pq_id=pq_id, size=size)
+
+    def body():
+        yield first
+        yield from chunks
+
+    media_type = content_type if content_type in attachments.EXTENSIONS else "application/octet-stream"
+    response = StreamingResponse(body(), media_type=media_type, headers={
+        "Content-Disposition": _content_disposition(filename),
+        "Content-Length": str(size),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    })
+    return _no_store(response)
+
+
 def http_routes() -> Starlette:
     """Routes served before Reflex's own (plain functions: Starlette runs them off the event loop)."""
     return Starlette(routes=[
         Route(routes.SESSION_HANDOFF, take_session, methods=["GET"]),
         Route(routes.SIGN_OUT, sign_out, methods=["GET"]),
+        Route(routes.ATTACHMENT_DOWNLOAD, download_attachment, methods=["GET"]),
     ])
 
 

@@ -184,3 +184,41 @@ def test_mail_poll_interval_is_a_setting(monkeypatch):
     monkeypatch.setenv("HARMONY_MAIL_POLL_SECONDS", "0")
     with pytest.raises(ValueError):
         Settings()
+
+
+def test_reflex_public_upload_folder_is_apart_from_the_attachment_store(monkeypatch):
+    from harmony_portal.settings import isolate_reflex_uploads
+
+    monkeypatch.delenv("HARMONY_UPLOAD_DIR", raising=False)
+    monkeypatch.delenv("REFLEX_UPLOADED_FILES_DIR", raising=False)
+    settings = Settings()
+    public, private = settings.reflex_upload_dir.resolve(), settings.upload_dir.resolve()
+    assert public != private
+    assert public not in private.parents and private not in public.parents
+    assert isolate_reflex_uploads(settings) == settings.reflex_upload_dir
+    assert os.environ["REFLEX_UPLOADED_FILES_DIR"] == str(settings.reflex_upload_dir)
+
+    import reflex as rx
+
+    assert Path(rx.get_upload_dir()).resolve() == public
+    assert not any(public.iterdir())  # empty: Reflex has nothing of ours to serve
+
+
+@pytest.mark.parametrize("store", ["data", "data/reflex-uploads-unused", "data/reflex-uploads-unused/files"])
+def test_an_attachment_store_overlapping_the_public_folder_is_refused(monkeypatch, store):
+    from harmony_portal.settings import isolate_reflex_uploads
+
+    monkeypatch.delenv("REFLEX_UPLOADED_FILES_DIR", raising=False)
+    monkeypatch.setenv("HARMONY_UPLOAD_DIR", store)
+    with pytest.raises(ConfigurationError, match="HARMONY_UPLOAD_DIR"):
+        isolate_reflex_uploads(Settings())
+    assert "REFLEX_UPLOADED_FILES_DIR" not in os.environ
+
+
+def test_rxconfig_points_reflex_uploads_at_the_empty_folder():
+    code = ("import os, rxconfig; from harmony_portal.settings import get_settings; "
+            "print(os.environ['REFLEX_UPLOADED_FILES_DIR'] == str(get_settings().reflex_upload_dir))")
+    env = {**os.environ, "REFLEX_UPLOADED_FILES_DIR": "uploaded_files"}  # Reflex's default, served publicly
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.strip() == "True", done.stderr[-2000:]

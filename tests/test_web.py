@@ -95,3 +95,137 @@ def test_the_gate_refuses_other_origins_and_lets_the_portal_in():
             ws.receive_text()
         with client.websocket_connect(url, headers={"origin": "http://localhost:3000"}) as ws:
             assert ws.receive_text() == "open"
+
+
+# Attachment downloads: only a fully signed-in user who may see the file gets it; everyone else a 404.
+
+@pytest.fixture
+def filed(app_db, make, tmp_path, monkeypatch):
+    """A PQ of one organization with a stored PDF attached, and the people around it."""
+    import io
+
+    from pypdf import PdfWriter
+
+    from harmony_portal.models import PQ, Attachment
+    from harmony_portal.services.attachments import AttachmentWriter
+    from harmony_portal.settings import get_settings
+
+    monkeypatch.setenv("HARMONY_UPLOAD_DIR", str(tmp_path / "store"))
+    get_settings.cache_clear()
+    pdf = PdfWriter()
+    pdf.add_blank_page(width=612, height=792)
+    out = io.BytesIO()
+    pdf.write(out)
+    data = out.getvalue()
+    writer = AttachmentWriter("Access Request – Jöhn.pdf")
+    writer.write(data)
+    stored = writer.finish()
+    with session_scope() as s:
+        home, other = make.org(s), make.org(s)
+        owner, colleague, stranger = make.user(s), make.user(s), make.user(s)
+        make.grant(s, owner, home, role="Staff")
+        make.grant(s, colleague, home, role="Security Official")
+        make.grant(s, stranger, other, role="Security Official")
+        pq = PQ(organization_id=home.id, provider_name=home.name, inquiry_type="Access Request",
+                subject="Access", details="For a new nurse.", created_by_id=owner.id)
+        s.add(pq)
+        s.flush()
+        row = Attachment(pq_id=pq.id, filename=stored.filename, content_type=stored.content_type, size=stored.size,
+                         sha256=stored.sha256, storage_key=stored.storage_key, pages=stored.pages,
+                         uploaded_by_id=owner.id)
+        s.add(row)
+        s.flush()
+        people = {"owner": owner, "colleague": colleague, "stranger": stranger}
+        tokens = {name: sessions.start_session(s, user, second_factor=True) for name, user in people.items()}
+        tokens["password-only"] = sessions.start_session(s, owner, second_factor=False)
+        ids = {name: user.id for name, user in people.items()}
+    yield {"id": row.id, "data": data, "tokens": tokens, "ids": ids, "stored": stored,
+           "store": tmp_path / "store", "org": home.id}
+    get_settings.cache_clear()
+
+
+def _downloads():
+    from sqlmodel import select
+
+    from harmony_portal.models import AuditEvent
+
+    with session_scope() as s:
+        query = select(AuditEvent).where(AuditEvent.action == "attachment.downloaded")
+        return list(s.exec(query).all())
+
+
+def _get(client, filed, who, attachment_id=None):
+    client.cookies.clear()
+    if who:
+        client.cookies.set(SESSION_COOKIE, filed["tokens"][who])
+    return client.get(f"/pq/attachments/{attachment_id or filed['id']}")
+
+
+@pytest.mark.parametrize("who", ["owner", "colleague"])
+def test_a_member_of_the_organization_downloads_the_file_and_it_is_audited(client, filed, who):
+    response = _get(client, filed, who)
+    assert response.status_code == 200
+    assert response.content == filed["data"]
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == (
+        "attachment; filename=\"Access Request _ J_hn.pdf\"; "
+        "filename*=UTF-8''Access%20Request%20%E2%80%93%20J%C3%B6hn.pdf")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    assert int(response.headers["content-length"]) == len(filed["data"])
+    [event] = _downloads()
+    assert (event.actor_id, event.target, event.organization_id) == (
+        filed["ids"][who], f"attachment:{filed['id']}", filed["org"])
+    _get(client, filed, who)
+    assert len(_downloads()) == 2  # every download, not only the first
+
+
+@pytest.mark.parametrize("who", ["stranger", "password-only", None])
+def test_anyone_else_gets_the_same_404_and_nothing_is_audited(client, filed, who):
+    response = _get(client, filed, who)
+    assert response.status_code == 404
+    assert response.text == "Not Found" and filed["data"] not in response.content
+    assert response.headers["cache-control"] == "no-store"
+    assert _downloads() == []
+
+
+def test_unknown_ids_and_forged_cookies_get_404(client, filed):
+    assert _get(client, filed, "owner", attachment_id=filed["id"] + 1000).status_code == 404
+    assert client.get("/pq/attachments/abc").status_code == 404
+    client.cookies.set(SESSION_COOKIE, "forged-token")
+    assert client.get(f"/pq/attachments/{filed['id']}").status_code == 404
+    assert _downloads() == []
+
+
+def test_an_internal_note_attachment_is_for_administrators_only(client, filed, make):
+    from harmony_portal.models import Attachment, PQNote
+
+    with session_scope() as s:
+        row = s.get(Attachment, filed["id"])
+        note = PQNote(pq_id=row.pq_id, note_type="Internal", status="Open", text="Help desk only.",
+                      author_id=filed["ids"]["owner"])
+        s.add(note)
+        s.flush()
+        row.note_id = note.id
+        s.add(row)
+        admin = make.user(s, is_admin=True)
+        admin_token = sessions.start_session(s, admin, second_factor=True)
+    assert _get(client, filed, "owner").status_code == 404
+    client.cookies.set(SESSION_COOKIE, admin_token)
+    assert client.get(f"/pq/attachments/{filed['id']}").content == filed["data"]
+
+
+def test_a_tampered_file_is_never_sent(client, filed):
+    path = filed["store"] / filed["stored"].storage_key
+    raw = bytearray(path.read_bytes())
+    raw[-1] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    response = _get(client, filed, "owner")
+    assert response.status_code == 500 and filed["data"][:20] not in response.content
+    assert _downloads() == []
+
+
+def test_the_download_path_is_built_in_one_place():
+    from harmony_portal import routes
+
+    assert routes.attachment_url(42) == "/pq/attachments/42"

@@ -47,6 +47,8 @@ class Attachment(SQLModel, table=True):
     content_type: str = Field(max_length=120)
     size: int
     sha256: str = Field(max_length=64)
+    # Pages of a PDF (None for images and documents).
+    pages: int | None = None
     storage_key: str = Field(max_length=128, unique=True)
     uploaded_by_id: int = Field(foreign_key="user.id")
     created_at: datetime = Field(default_factory=utc_now)
