@@ -7,7 +7,6 @@ from sqlmodel import Field, SQLModel
 
 from harmony_portal.models._base import utc_now
 
-
 # The text search of the PQ list (services/pq_queries.py) matches this expression exactly,
 # so PostgreSQL answers it from this GIN index; SQLite has no such index and scans. Written
 # as PostgreSQL reflects it (casts and all), so the migration check compares it cleanly.

@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
-from harmony_portal.services import audit, validation
+from harmony_portal.services import audit, changes, validation
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 from harmony_portal.services.notify import queue_email
 from harmony_portal.settings import get_settings
@@ -132,12 +132,15 @@ class DecisionResult:
 
 
 def decide(session: Session, actor: User, request_ids: Iterable[int], *, approve: bool, reason: str = "",
-           now: datetime | None = None) -> DecisionResult:
+           now: datetime | None = None, as_help_desk: bool = False) -> DecisionResult:
     """Approve or reject requests in one transaction.
 
     Every id must belong to an organization the actor represents (a forged id
     refuses the whole batch). A request someone else decided first is reported
     in ``already``; exactly one decision per request ever counts.
+    ``as_help_desk``: an administrator deciding from an Access Request PQ, for
+    any organization (the help desk's queue otherwise holds only organizations
+    without a Security Official).
     """
     now = now or utc_now()
     ids = sorted({int(i) for i in request_ids})
@@ -148,7 +151,8 @@ def decide(session: Session, actor: User, request_ids: Iterable[int], *, approve
         raise Invalid("rejection_reason", "A Rejection Reason is required to reject a request.")
     validation.check_text({"rejection_reason": reason})
     requests = {r.id: r for r in session.exec(select(RoleRequest).where(col(RoleRequest.id).in_(ids)))}
-    allowed = set(represented_org_ids(session, actor))
+    allowed = set(lookup_org_ids(session, actor) if as_help_desk and actor.is_admin
+                  else represented_org_ids(session, actor))
     if len(requests) != len(ids) or any(r.organization_id not in allowed for r in requests.values()):
         raise NotAllowed("You can only decide requests for organizations you represent.")
     if any(r.user_id == actor.id for r in requests.values()):
@@ -213,6 +217,44 @@ def _grant_approved(session: Session, actor: User, approved: list[RoleRequest], 
             held.add(key)
             session.add(OrgRole(user_id=request.user_id, organization_id=request.organization_id, role=request.role,
                                 granted_by_id=actor.id, granted_at=now))
+
+
+def grant_role(session: Session, admin: User, user_id: int, org_id: str, role: str, *, reason: str = "",
+               source: str = "", now: datetime | None = None) -> OrgRole:
+    """A help-desk administrator grants a role directly (no role request to approve); audited.
+
+    Args:
+        source: what the grant answers, for the audit row (e.g. ``"pq:12"``).
+    """
+    now = now or utc_now()
+    if not (admin.is_admin and admin.is_active):
+        raise NotAllowed("Only the Harmony Help Desk may grant a role directly.")
+    validation.check_text({"justification": reason}, {"justification": "reason"})
+    holder = session.get(User, user_id)
+    org = session.get(Organization, org_id) if org_id else None
+    problems = {}
+    if holder is None or not holder.is_active:
+        problems["user"] = "Choose an active user."
+    if org is None:
+        problems["organization"] = "Choose an Organization."
+    if role not in ORGANIZATION_ROLES:
+        problems["role"] = "Choose a Role."
+    if problems:
+        raise Invalid(problems)
+    if session.exec(select(OrgRole.id).where(OrgRole.user_id == holder.id, OrgRole.organization_id == org.id,
+                                             OrgRole.role == role)).first():
+        raise Conflict(f"{full_name(holder)} already holds the {role} role at {org.name}.")
+    grant = OrgRole(user_id=holder.id, organization_id=org.id, role=role, granted_by_id=admin.id, granted_at=now)
+    session.add(grant)
+    session.flush()
+    audit.record(session, "role.granted", actor_id=admin.id, subject_user_id=holder.id, organization_id=org.id,
+                 target=source or f"role:{grant.id}", now=now, role=role, role_id=grant.id, reason=reason.strip())
+    queue_email(session, holder.email, f"You now hold the {role} role at {org.name}",
+                f"Hello {holder.first_name},\n\nThe Harmony Help Desk granted you the {role} role at {org.name}.\n")
+    if role == SECURITY_OFFICIAL:
+        changes.requests_changed(session, {org.id})  # the organization leaves the help desk's queue
+        changes.deciders_changed(session, {holder.id})
+    return grant
 
 
 def remove_role(session: Session, actor: User, org_role_id: int, *, reason: str = "",
