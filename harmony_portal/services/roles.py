@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
-from harmony_portal.services import audit, changes, validation
+from harmony_portal.services import audit, changes, onboarding, validation
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 from harmony_portal.services.notify import queue_email
 from harmony_portal.settings import get_settings
@@ -157,6 +157,10 @@ def decide(session: Session, actor: User, request_ids: Iterable[int], *, approve
         raise NotAllowed("You can only decide requests for organizations you represent.")
     if any(r.user_id == actor.id for r in requests.values()):
         raise NotAllowed("Nobody decides their own request.")
+    if approve and (waiting := onboarding.waiting_user_ids(session, {r.user_id for r in requests.values()})):
+        names = sorted(full_name(u) for u in session.exec(select(User).where(col(User.id).in_(waiting))))
+        raise Conflict(f"Approval waits until the onboarding checklist is complete for {', '.join(names)} "
+                       "(or an administrator overrides it).")
     status = APPROVED if approve else REJECTED
     # One conditional UPDATE: a row still pending is decided here, atomically; a row a
     # concurrent decision got first does not match and is not returned.
