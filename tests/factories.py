@@ -12,7 +12,7 @@ import itertools
 
 from sqlmodel import Session
 
-from harmony_portal.models import Organization, OrgRole, RoleRequest, User
+from harmony_portal.models import PQ, Organization, OrgRole, PQNote, RoleRequest, User
 from harmony_portal.services import accounts, roles, two_factor
 from harmony_portal.services.organizations import add_organization
 from harmony_portal.services.security import hash_password
@@ -53,3 +53,24 @@ def grant(session: Session, holder: User, organization: Organization, role: str 
 def request(session: Session, requester: User, organization: Organization, role: str = STAFF,
             justification: str = "Needs access for daily assessments.") -> RoleRequest:
     return roles.request_role(session, requester, organization.id, role, justification)
+
+
+
+def pq(session: Session, author: User, organization: Organization | None = None, *,
+       inquiry_type: str = "General Question", subject: str = "Question about billing codes",
+       details: str = "Which code applies to respite care?",
+       now=None, **fields) -> PQ:
+    """A PQ filed through the service (the author must belong to ``organization``, or be the help desk)."""
+    from harmony_portal.services.pq import PQForm, add_pq
+
+    form = PQForm(provider=organization.id if organization else "", inquiry_type=inquiry_type, subject=subject,
+                  details=details, **fields)
+    return add_pq(session, author, form, now=now)
+
+
+def note(session: Session, author: User, on: PQ, text: str = "Here is more about the question.", *,
+         note_type: str = "General", status: str = "Pending", now=None) -> PQNote:
+    """A note added through the service."""
+    from harmony_portal.services.pq import add_note
+
+    return add_note(session, author, on.id, note_type, status, text, now=now)

@@ -3,6 +3,7 @@
 from harmony_portal.models._base import utc_now
 from harmony_portal.models.accounts import (
     EmailChange,
+    OnboardingChecklist,
     PasswordReset,
     RecoveryCode,
     SessionHandoff,
@@ -14,7 +15,7 @@ from harmony_portal.models.audit import AuditEvent
 from harmony_portal.models.maintenance import Announcement, MaintenanceWindow
 from harmony_portal.models.organizations import Organization
 from harmony_portal.models.outbox import OutboxEmail
-from harmony_portal.models.pq import PQ, Attachment, Draft, PQNote
+from harmony_portal.models.pq import PQ, Attachment, Draft, InquiryRoute, PQNote
 from harmony_portal.models.roles import OrgRole, RoleRequest
 
 __all__ = [
@@ -24,7 +25,9 @@ __all__ = [
     "AuditEvent",
     "Draft",
     "EmailChange",
+    "InquiryRoute",
     "MaintenanceWindow",
+    "OnboardingChecklist",
     "OrgRole",
     "Organization",
     "OutboxEmail",

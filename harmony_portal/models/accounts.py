@@ -117,3 +117,16 @@ class EmailChange(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now)
     expires_at: datetime
     used_at: datetime | None = None
+
+
+class OnboardingChecklist(SQLModel, table=True):
+    """A staff member's steps before a role is granted; an administrator may override."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    identity_account_at: datetime | None = None
+    security_agreement_at: datetime | None = None
+    training_at: datetime | None = None
+    override_by_id: int | None = Field(default=None, foreign_key="user.id")
+    override_reason: str = Field(default="", max_length=1000)
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utc_now)

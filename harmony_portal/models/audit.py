@@ -16,7 +16,8 @@ class AuditEvent(SQLModel, table=True):
     actor_id: int | None = Field(default=None, index=True)
     subject_user_id: int | None = Field(default=None, index=True)
     organization_id: str | None = Field(default=None, max_length=32)
-    target: str = Field(default="", max_length=120)
+    # Indexed: a PQ's history is every row whose target is "pq:<id>".
+    target: str = Field(default="", max_length=120, index=True)
     ip: str = Field(default="", max_length=64)
     detail: str = Field(default="{}")
     prev_hash: str = Field(default="", max_length=64)

@@ -2,13 +2,25 @@
 
 from datetime import datetime
 
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from harmony_portal.models._base import utc_now
 
+# The text search of the PQ list (services/pq_queries.py) matches this expression exactly,
+# so PostgreSQL answers it from this GIN index; SQLite has no such index and scans. Written
+# as PostgreSQL reflects it (casts and all), so the migration check compares it cleanly.
+PQ_SEARCH_DOCUMENT = "to_tsvector('english'::regconfig, (subject::text || ' '::text) || details::text)"
+
 
 class PQ(SQLModel, table=True):
     """A Provider Question filed in the PQ chapter."""
+
+    __table_args__ = (
+        Index("ix_pq_search", text(PQ_SEARCH_DOCUMENT), postgresql_using="gin").ddl_if(dialect="postgresql"),
+        # The help desk's queue: open PQs by due time.
+        Index("ix_pq_status_due", "status", "first_response_due_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     organization_id: str | None = Field(default=None, foreign_key="organization.id", index=True)
@@ -23,6 +35,16 @@ class PQ(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now)
     first_response_due_at: datetime | None = Field(default=None, index=True)
     first_response_at: datetime | None = None
+    taken_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class InquiryRoute(SQLModel, table=True):
+    """The queue (Assigned Resource) administrators chose for an inquiry type."""
+
+    inquiry_type: str = Field(primary_key=True, max_length=40)
+    resource: str = Field(max_length=120)
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utc_now)
 
 
 class PQNote(SQLModel, table=True):
@@ -55,7 +77,9 @@ class Attachment(SQLModel, table=True):
 
 
 class Draft(SQLModel, table=True):
-    """Server-side copy of a long form, so nothing typed is lost."""
+    """Server-side copy of a long form, so nothing typed is lost (one per user, kind and key)."""
+
+    __table_args__ = (UniqueConstraint("user_id", "kind", "key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)

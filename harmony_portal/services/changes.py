@@ -32,6 +32,7 @@ class Changes:
     deciders: set[int] = field(default_factory=set)  # users whose set of decidable organizations changed
     ended_sessions: set[int] = field(default_factory=set)
     mail_queued: bool = False
+    pqs_changed: set[int] = field(default_factory=set)  # PQs added, changed or noted (the help-desk queue)
 
 
 def subscribe(subscriber: Callable[[Changes], None]) -> None:
@@ -69,3 +70,7 @@ def sessions_ended(session: Session, session_ids: Iterable[int]) -> None:
 
 def mail_queued(session: Session) -> None:
     _pending(session).mail_queued = True
+
+
+def pqs_changed(session: Session, pq_ids: Iterable[int]) -> None:
+    _pending(session).pqs_changed.update(pq_ids)

@@ -16,10 +16,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
-from harmony_portal.services import audit, changes, validation
-from harmony_portal.services.errors import Invalid, NotAllowed
+from harmony_portal.services import audit, changes, onboarding, validation
+from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
+from harmony_portal.services.identity import users_by_ids
 from harmony_portal.services.notify import queue_email
-from harmony_portal.services.roles import full_name, represented_org_ids, roles_changed
+from harmony_portal.services.roles import full_name, lookup_org_ids, represented_org_ids, roles_changed
 from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import APPROVED, PENDING, REJECTED
 
@@ -38,7 +39,7 @@ class DecisionResult:
 
 
 def approve_requests(session: Session, actor: User, request_ids: Iterable[int], *,
-                     now: datetime | None = None) -> DecisionResult:
+                     now: datetime | None = None, as_help_desk: bool = False) -> DecisionResult:
     """Approve pending requests: each requester gets the role and an email.
 
     Raises:
@@ -47,7 +48,11 @@ def approve_requests(session: Session, actor: User, request_ids: Iterable[int], 
     """
     now = now or utc_now()
     ids = _selection(request_ids)
-    requests = _authorized(session, actor, ids)
+    requests = _authorized(session, actor, ids, as_help_desk)
+    if waiting := onboarding.waiting_user_ids(session, {r.user_id for r in requests.values()}):
+        names = sorted(full_name(u) for u in users_by_ids(session, waiting))
+        raise Conflict(f"Approval waits until the onboarding checklist is complete for {', '.join(names)} "
+                       "(or an administrator overrides it).")
     result = _claim(session, actor, requests, APPROVED, "", now)
     _grant(session, actor, result.decided, now)
     _audit_and_tell(session, actor, result.decided, APPROVED, "", now)
@@ -56,7 +61,7 @@ def approve_requests(session: Session, actor: User, request_ids: Iterable[int], 
 
 
 def reject_requests(session: Session, actor: User, request_ids: Iterable[int], reason: str, *,
-                    now: datetime | None = None) -> DecisionResult:
+                    now: datetime | None = None, as_help_desk: bool = False) -> DecisionResult:
     """Reject pending requests with a reason; each requester is emailed a link to resubmit.
 
     Raises:
@@ -69,7 +74,7 @@ def reject_requests(session: Session, actor: User, request_ids: Iterable[int], r
     if not reason:
         raise Invalid("rejection_reason", "A Rejection Reason is required to reject a request.")
     validation.check_text({"rejection_reason": reason})
-    requests = _authorized(session, actor, ids)
+    requests = _authorized(session, actor, ids, as_help_desk)
     result = _claim(session, actor, requests, REJECTED, reason, now)
     _audit_and_tell(session, actor, result.decided, REJECTED, reason, now)
     changes.requests_changed(session, result.org_ids)
@@ -83,10 +88,15 @@ def _selection(request_ids: Iterable[int]) -> list[int]:
     return ids
 
 
-def _authorized(session: Session, actor: User, ids: list[int]) -> dict[int, RoleRequest]:
-    """The requests, if the actor may decide every one (a forged id refuses the whole batch)."""
+def _authorized(session: Session, actor: User, ids: list[int], as_help_desk: bool = False) -> dict[int, RoleRequest]:
+    """The requests, if the actor may decide every one (a forged id refuses the whole batch).
+
+    ``as_help_desk``: an administrator deciding from an Access Request PQ, for any
+    organization (their queue otherwise holds only organizations without an official).
+    """
     requests = {r.id: r for r in session.exec(select(RoleRequest).where(col(RoleRequest.id).in_(ids)))}
-    allowed = set(represented_org_ids(session, actor))
+    allowed = set(lookup_org_ids(session, actor) if as_help_desk and actor.is_admin
+                  else represented_org_ids(session, actor))
     if len(requests) != len(ids) or any(r.organization_id not in allowed for r in requests.values()):
         raise NotAllowed("You can only decide requests for organizations you represent.")
     if any(r.user_id == actor.id for r in requests.values()):

@@ -54,3 +54,7 @@ class RateLimited(DomainError):
     def __init__(self, message: str, retry_after: int = 0):
         self.retry_after = retry_after
         super().__init__(message)
+
+
+class Maintenance(DomainError):
+    """The portal is in a maintenance window: saving waits (what was typed is kept as a draft)."""

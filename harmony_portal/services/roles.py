@@ -181,6 +181,45 @@ def grant_role(session: Session, holder: User, org_id: str, role: str, *, actor:
     return grant
 
 
+def help_desk_grant(session: Session, admin: User, user_id: int, org_id: str, role: str, *, reason: str = "",
+                    source: str = "", now: datetime | None = None) -> OrgRole:
+    """A help-desk administrator grants a role from a PQ (no role request to approve); audited, the holder told.
+
+    Args:
+        source: what the grant answers, for the audit row (e.g. ``"pq:12"``).
+    """
+    now = now or utc_now()
+    if not (admin.is_admin and admin.is_active):
+        raise NotAllowed("Only the Harmony Help Desk may grant a role directly.")
+    validation.check_text({"justification": reason}, {"justification": "reason"})
+    holder = session.get(User, user_id)
+    org = session.get(Organization, org_id) if org_id else None
+    problems = {}
+    if holder is None or not holder.is_active:
+        problems["user"] = "Choose an active user."
+    if org is None:
+        problems["organization"] = "Choose an Organization."
+    if role not in ORGANIZATION_ROLES:
+        problems["role"] = "Choose a Role."
+    if problems:
+        raise Invalid(problems)
+    if session.exec(select(OrgRole.id).where(OrgRole.user_id == holder.id, OrgRole.organization_id == org.id,
+                                             OrgRole.role == role)).first():
+        raise Conflict(f"{full_name(holder)} already holds the {role} role at {org.name}.")
+    grant = OrgRole(user_id=holder.id, organization_id=org.id, role=role, granted_by_id=admin.id, granted_at=now)
+    session.add(grant)
+    session.flush()
+    roles_changed(session, [grant])
+    audit.record(session, "role.granted", actor_id=admin.id, subject_user_id=holder.id, organization_id=org.id,
+                 target=source or f"role:{grant.id}", now=now, role=role, role_id=grant.id, reason=reason.strip())
+    queue_email(session, holder.email, f"You now hold the {role} role at {org.name}",
+                f"Hello {holder.first_name},\n\nThe Harmony Help Desk granted you the {role} role at {org.name}.\n")
+    if role == SECURITY_OFFICIAL:
+        changes.requests_changed(session, {org.id})  # the organization leaves the help desk's queue
+        changes.deciders_changed(session, {holder.id})
+    return grant
+
+
 def remove_role(session: Session, actor: User, org_role_id: int, *, reason: str = "",
                 now: datetime | None = None) -> OrgRole:
     """Take a role away. Officials may not remove an organization's last Security Official;

@@ -108,6 +108,10 @@ MAX_LENGTHS: dict[str, int] = {
     "organization_name": 200,
     "provider_type": 80,
     "device_name": 60,
+    "subject": 200,
+    "details": 10000,
+    "note": 10000,
+    "assigned_resource": 120,
 }
 
 LABELS: dict[str, str] = {
@@ -119,11 +123,12 @@ LABELS: dict[str, str] = {
     "justification": "Justification", "rejection_reason": "Rejection Reason", "removal_reason": "Reason",
     "organization_id": "Organization ID", "organization_name": "Organization name",
     "provider_type": "Provider type", "device_name": "Device name",
+    "subject": "Subject", "details": "Details", "note": "Note", "assigned_resource": "Assigned Resource",
 }
 
 # Free text that may span lines; every other field is one line and refuses control characters,
 # which matters most for values that end up in email headers (names, organization names).
-MULTILINE_FIELDS = frozenset({"justification", "rejection_reason", "removal_reason"})
+MULTILINE_FIELDS = frozenset({"justification", "rejection_reason", "removal_reason", "details", "note"})
 _LINE_BREAKS = frozenset("\r\n\t")
 
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from sqlmodel import select
 
-from harmony_portal.models import Organization, OrgRole, OutboxEmail, RoleRequest, TotpDevice, User
+from harmony_portal.models import PQ, Organization, OrgRole, OutboxEmail, PQNote, RoleRequest, TotpDevice, User
 from harmony_portal.services import accounts, audit, decisions, organizations, roles, two_factor, validation
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.sessions import start_session
@@ -26,6 +26,10 @@ COLUMNS = {
     "organization_name": (Organization, "name"),
     "provider_type": (Organization, "provider_type"),
     "device_name": (TotpDevice, "name"),
+    "subject": (PQ, "subject"),
+    "details": (PQ, "details"),
+    "note": (PQNote, "text"),
+    "assigned_resource": (PQ, "assigned_resource"),
 }
 
 

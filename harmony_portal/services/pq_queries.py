@@ -1,0 +1,233 @@
+"""Reading the PQ chapter: the PQ list and search, the help desk's queue, a PQ's notes,
+attachments and history, and the weekly chart. Every read goes through ``pq_access``.
+
+Text search: on PostgreSQL, ``to_tsvector('english', subject || ' ' || details) @@
+websearch_to_tsquery('english', words)``, written exactly as the GIN index ``ix_pq_search``
+(models/pq.py, migration 0008) so the planner answers it from that index; on SQLite, a
+plain case-insensitive LIKE over subject and details.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, or_, text
+from sqlmodel import Session, col, func, select
+
+from harmony_portal.models import PQ, Attachment, AuditEvent, PQNote, User, utc_now
+from harmony_portal.models.pq import PQ_SEARCH_DOCUMENT
+from harmony_portal.services.clock import to_local
+from harmony_portal.services.errors import Invalid
+from harmony_portal.services.pq_access import INTERNAL, require_help_desk, sees_internal, viewable_pq, visible_clause
+
+PAGE_SIZE = 25
+CLOSED_STATUSES = ("Resolved", "Closed")
+SEARCH_MAX = 200
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One PQ on the help desk's queue."""
+
+    id: int
+    provider_name: str
+    organization_id: str | None
+    inquiry_type: str
+    subject: str
+    status: str
+    assigned_resource: str
+    created_at: datetime
+    first_response_due_at: datetime | None
+    first_response_at: datetime | None
+    taken_by_id: int | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    id: int
+    note_type: str
+    status: str
+    text: str
+    author_id: int
+    author_user_id: str
+    author_name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One change to a PQ or its notes, from the audit log."""
+
+    at: datetime
+    action: str
+    actor_user_id: str
+    actor_name: str
+    detail: dict
+
+
+@dataclass(frozen=True)
+class WeekStats:
+    week_start: datetime  # Monday 00:00, Alaska time
+    opened: int
+    answered: int
+    answered_on_time: int  # of those opened this week, answered by their due time
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.answered_on_time / self.opened if self.opened else None
+
+
+def _name(user: User | None) -> str:
+    return f"{user.first_name} {user.last_name}".strip() if user else ""
+
+
+def _words_clause(session: Session, words: str) -> ColumnElement[bool]:
+    if session.get_bind().dialect.name == "postgresql":
+        return text(f"{PQ_SEARCH_DOCUMENT} @@ websearch_to_tsquery('english', :pq_words)").bindparams(pq_words=words)
+    return and_(*(or_(col(PQ.subject).ilike(_like(word), escape="\\"),
+                      col(PQ.details).ilike(_like(word), escape="\\")) for word in words.split()))
+
+
+def _like(value: str) -> str:
+    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def list_pqs(session: Session, actor: User, *, number: int | str | None = None, provider: str | None = None,
+             inquiry_type: str | None = None, status: str | None = None, words: str | None = None,
+             page: int = 1) -> tuple[list[PQ], int]:
+    """PQs ``actor`` may see, newest first, ``PAGE_SIZE`` a page, with the total matching.
+
+    Args:
+        number: a PQ number (exact).
+        provider: an organization id (exact) or words of the provider's name.
+        words: words that must all occur in the subject or details.
+    """
+    filters: list = []
+    if (visible := visible_clause(session, actor)) is not None:
+        filters.append(visible)
+    if number not in (None, ""):
+        try:
+            filters.append(PQ.id == int(str(number).strip().lstrip("#")))
+        except ValueError as error:
+            raise Invalid("number", "A PQ number is digits only.") from error
+    if provider and provider.strip():
+        filters.append(or_(PQ.organization_id == provider.strip(),
+                           col(PQ.provider_name).ilike(_like(provider.strip()), escape="\\")))
+    if inquiry_type:
+        filters.append(PQ.inquiry_type == inquiry_type)
+    if status:
+        filters.append(PQ.status == status)
+    if words and words.strip():
+        filters.append(_words_clause(session, words.strip()[:SEARCH_MAX]))
+    total = session.exec(select(func.count()).select_from(PQ).where(*filters)).one()
+    page = max(1, int(page))
+    rows = session.exec(select(PQ).where(*filters).order_by(col(PQ.id).desc())
+                        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return list(rows), total
+
+
+def help_desk_queue(session: Session, admin: User, *, status: str | None = None, inquiry_type: str | None = None,
+                    provider: str | None = None, now: datetime, limit: int = 500) -> list[QueueRow]:
+    """PQs by first-response due time (open ones unless ``status`` is given), each flagged
+    overdue when it has had no first response and its due time has passed."""
+    require_help_desk(admin, "The help desk's queue is for the Harmony Help Desk.")
+    query = select(PQ)
+    query = query.where(PQ.status == status) if status else query.where(col(PQ.status).not_in(CLOSED_STATUSES))
+    if inquiry_type:
+        query = query.where(PQ.inquiry_type == inquiry_type)
+    if provider:
+        query = query.where(PQ.organization_id == provider)
+    pqs = session.exec(query.order_by(col(PQ.first_response_due_at).asc(), col(PQ.id).asc()).limit(limit)).all()
+    return [QueueRow(id=p.id, provider_name=p.provider_name, organization_id=p.organization_id,
+                     inquiry_type=p.inquiry_type, subject=p.subject, status=p.status,
+                     assigned_resource=p.assigned_resource, created_at=p.created_at,
+                     first_response_due_at=p.first_response_due_at, first_response_at=p.first_response_at,
+                     taken_by_id=p.taken_by_id,
+                     overdue=p.first_response_at is None and p.first_response_due_at is not None
+                     and p.first_response_due_at < now)
+            for p in pqs]
+
+
+def notes_of(session: Session, actor: User, pq_id: int) -> list[NoteRow]:
+    """A PQ's notes, oldest first; Internal ones only for the help desk."""
+    pq = viewable_pq(session, actor, pq_id)
+    query = select(PQNote, User).join(User, User.id == PQNote.author_id).where(PQNote.pq_id == pq.id)
+    if not sees_internal(actor):
+        query = query.where(PQNote.note_type != INTERNAL)
+    return [NoteRow(id=n.id, note_type=n.note_type, status=n.status, text=n.text, author_id=u.id,
+                    author_user_id=u.user_id, author_name=_name(u), created_at=n.created_at)
+            for n, u in session.exec(query.order_by(col(PQNote.id)))]
+
+
+def attachments_of(session: Session, actor: User, pq_id: int) -> list[Attachment]:
+    """A PQ's attachments; those of Internal notes only for the help desk."""
+    pq = viewable_pq(session, actor, pq_id)
+    query = select(Attachment).where(Attachment.pq_id == pq.id)
+    if not sees_internal(actor):
+        internal = select(PQNote.id).where(PQNote.pq_id == pq.id, PQNote.note_type == INTERNAL)
+        query = query.where(or_(col(Attachment.note_id).is_(None), col(Attachment.note_id).not_in(internal)))
+    return list(session.exec(query.order_by(col(Attachment.id))))
+
+
+def history_of(session: Session, actor: User, pq_id: int) -> list[HistoryRow]:
+    """Every change to a PQ and its notes, oldest first: what, who (User ID and name), when.
+
+    Read from the audit log by its indexed ``target`` (``pq:<id>``); changes about Internal
+    notes only for the help desk.
+    """
+    pq = viewable_pq(session, actor, pq_id)
+    events = session.exec(select(AuditEvent).where(AuditEvent.target == f"pq:{pq.id}")
+                          .order_by(col(AuditEvent.id))).all()
+    users = {u.id: u for u in session.exec(select(User).where(
+        col(User.id).in_({e.actor_id for e in events if e.actor_id is not None})))}
+    internal_notes = set() if sees_internal(actor) else set(session.exec(
+        select(PQNote.id).where(PQNote.pq_id == pq.id, PQNote.note_type == INTERNAL)))
+    rows = []
+    for event in events:
+        detail = json.loads(event.detail or "{}")
+        if detail.get("note_id") in internal_notes or (detail.get("note_type") == INTERNAL
+                                                       and not sees_internal(actor)):
+            continue
+        user = users.get(event.actor_id)
+        rows.append(HistoryRow(at=event.at, action=event.action, actor_user_id=user.user_id if user else "",
+                               actor_name=_name(user), detail=detail))
+    return rows
+
+
+def weekly_stats(session: Session, admin: User, weeks: int = 8, *, now: datetime | None = None) -> list[WeekStats]:
+    """PQs opened and answered per week (Monday-Sunday, Alaska time), oldest week first,
+    and how many of each week's PQs were answered by their due time."""
+    require_help_desk(admin, "The help desk's figures are for the Harmony Help Desk.")
+    now = now or utc_now()
+    weeks = max(1, min(int(weeks), 104))
+    local_now = to_local(now)
+    this_monday = (local_now - timedelta(days=local_now.weekday())).replace(hour=0, minute=0, second=0,
+                                                                            microsecond=0)
+    # Wall-clock arithmetic in the zone: each start is a local Monday midnight, DST or not.
+    starts = [this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    since = starts[0]
+
+    def week_of(moment: datetime) -> int | None:
+        local = to_local(moment)
+        monday = (local - timedelta(days=local.weekday())).date()
+        for index, start in enumerate(starts):
+            if start.date() == monday:
+                return index
+        return None
+
+    opened, answered, on_time = [0] * weeks, [0] * weeks, [0] * weeks
+    rows = session.exec(select(PQ.created_at, PQ.first_response_at, PQ.first_response_due_at).where(
+        or_(PQ.created_at >= since, PQ.first_response_at >= since))).all()
+    for created_at, first_response_at, due_at in rows:
+        if created_at >= since and (index := week_of(created_at)) is not None:
+            opened[index] += 1
+            if first_response_at is not None and (due_at is None or first_response_at <= due_at):
+                on_time[index] += 1
+        if first_response_at is not None and first_response_at >= since and (
+                index := week_of(first_response_at)) is not None:
+            answered[index] += 1
+    return [WeekStats(week_start=start, opened=opened[i], answered=answered[i], answered_on_time=on_time[i])
+            for i, start in enumerate(starts)]
