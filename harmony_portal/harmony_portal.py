@@ -9,6 +9,9 @@ from harmony_portal.pages.forgot import forgot_page
 from harmony_portal.pages.help import help_page
 from harmony_portal.pages.home import home_page
 from harmony_portal.pages.login import login_page
+from harmony_portal.pages.pq_detail import pq_detail_page
+from harmony_portal.pages.pq_list import pq_list_page
+from harmony_portal.pages.pq_new import pq_new_page
 from harmony_portal.pages.profile import profile_page
 from harmony_portal.pages.role_request import role_request_page
 from harmony_portal.pages.role_requests import role_requests_page
@@ -24,6 +27,9 @@ from harmony_portal.state.email_confirm import EmailConfirmState
 from harmony_portal.state.forgot import ForgotState
 from harmony_portal.state.home import HomeState
 from harmony_portal.state.login import LoginState
+from harmony_portal.state.pq_detail import PQDetailState
+from harmony_portal.state.pq_list import PQListState
+from harmony_portal.state.pq_new import PQNewState
 from harmony_portal.state.profile import ProfileState
 from harmony_portal.state.role_request import RoleRequestState
 from harmony_portal.state.role_requests import RoleRequestsState
@@ -62,3 +68,6 @@ _add(role_requests_page, routes.ROLE_REQUESTS, "Role Requests", RoleRequestsStat
 _add(user_lookup_page, routes.USER_LOOKUP, "User Lookup", UserLookupState.load)
 _add(user_roles_page, routes.USER_ROLES, "User Roles", UserRolesState.load)
 _add(admin_page, routes.ADMIN, "Administration", AdminState.load)
+_add(pq_list_page, routes.PQ_LIST, "PQ chapter", PQListState.load)
+_add(pq_new_page, routes.PQ_NEW, "Add PQ", PQNewState.load)
+_add(pq_detail_page, routes.PQ_DETAIL, "PQ", PQDetailState.load)

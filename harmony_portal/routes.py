@@ -18,6 +18,9 @@ USER_LOOKUP = "/security-official/users"
 ROLE_REQUESTS = "/security-official/requests"
 USER_ROLES = "/security-official/users/[user_id]"
 ADMIN = "/admin"
+PQ_LIST = "/pq"
+PQ_NEW = "/pq/new"
+PQ_DETAIL = "/pq/[pq_id]"
 # HTTP routes (not pages): they set and clear the HttpOnly session cookie.
 SESSION_HANDOFF = "/auth/session"
 SIGN_OUT = "/auth/signout"
@@ -26,8 +29,8 @@ ATTACHMENT_DOWNLOAD = "/pq/attachments/{attachment_id:int}"
 
 PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS, CONFIRM_EMAIL})
 _PAGES = frozenset({HOME, LOGIN, SIGNUP, TWO_FACTOR_SETUP, FORGOT, PROFILE, HELP, TERMS, ROLE_REQUEST,
-                    SECURITY_OFFICIAL, USER_LOOKUP, ROLE_REQUESTS, ADMIN, CONFIRM_EMAIL})
-_DYNAMIC_PAGES = (re.compile(r"/security-official/users/[0-9]{1,12}"),)
+                    SECURITY_OFFICIAL, USER_LOOKUP, ROLE_REQUESTS, ADMIN, CONFIRM_EMAIL, PQ_LIST, PQ_NEW})
+_DYNAMIC_PAGES = (re.compile(r"/security-official/users/[0-9]{1,12}"), re.compile(r"/pq/[0-9]{1,12}"))
 _NOT_AFTER_SIGN_IN = frozenset({LOGIN, SIGNUP, FORGOT})
 
 
@@ -43,6 +46,11 @@ def attachment_url(attachment_id: int) -> str:
 
 def user_roles_url(user_id: int) -> str:
     return f"/security-official/users/{user_id}"
+
+
+def pq_url(pq_id) -> str:
+    """A PQ's page; ``pq_id`` may be a Reflex Var (links in a foreach)."""
+    return f"/pq/{pq_id}"
 
 
 def login_url(next_path: str | None = None, reason: str | None = None) -> str:

@@ -18,6 +18,7 @@ def _nav_link(text: str, href: str) -> rx.Component:
 def navigation() -> rx.Component:
     signed_in = rx.fragment(
         _nav_link("Home", routes.HOME),
+        _nav_link("PQ chapter", routes.PQ_LIST),
         # The badge sits beside the link so the link's name stays "Security Official".
         rx.cond(AuthState.is_security_official | AuthState.is_admin, rx.el.li(
             rx.el.a("Security Official", href=routes.SECURITY_OFFICIAL),

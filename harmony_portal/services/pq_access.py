@@ -94,3 +94,10 @@ def visible_attachment(session: Session, actor: User, attachment_id: int) -> Att
         if note is None or note.note_type == INTERNAL:
             raise NotAllowed(NO_SUCH_PQ)
     return attachment
+
+
+def provider_choices(session: Session, actor: User) -> list[dict[str, str]]:
+    """The organizations ``actor`` may file a PQ for ("Name (ID)"): their own; the help desk any."""
+    from harmony_portal.services.organizations import organization_choices
+
+    return organization_choices(session, None if is_help_desk(actor) else member_org_ids(session, actor))

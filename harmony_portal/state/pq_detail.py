@@ -1,0 +1,204 @@
+"""One PQ (/pq/[pq_id]): Details, Notes (Add Note with attachments), Attachments, History."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from harmony_portal.db import session_scope
+from harmony_portal.services import drafts, pq, pq_attachments, pq_queries, sla
+from harmony_portal.services.attachments import MAX_BYTES, AttachmentWriter, StoredFile, remove_stored
+from harmony_portal.services.clock import format_local
+from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.pq_access import is_help_desk, viewable_pq
+from harmony_portal.state.base import AuthState, form_fields, parse_id
+from harmony_portal.state.off_loop import off_loop
+
+__all__ = ["PQDetailState"]
+
+UPLOAD_ID = "note-files"
+_NOTE_FIELDS = ("note_type", "status", "note")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+class PQDetailState(AuthState):
+    pq: dict[str, str] = {}
+    notes: list[dict[str, str]] = []
+    attachments: list[dict[str, str]] = []
+    history: list[dict[str, str]] = []
+    help_desk: bool = False
+    saved_message: str = ""
+    error: str = ""
+    # The Add Note dialog
+    note_open: bool = False
+    note_values: dict[str, str] = {}
+    note_errors: dict[str, str] = {}
+    note_error: str = ""
+    note_form_key: int = 0
+    uploading: bool = False
+    upload_progress: int = 0
+    uploaded: list[dict[str, str]] = []  # files stored for the note being written: name, size, pages
+    upload_refusals: list[str] = []
+    _stored: list[StoredFile] = []
+
+    def _pq_id(self) -> int | None:
+        return parse_id(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
+
+    def _reload(self) -> None:
+        user = self._require_user()
+        pq_id = self._pq_id()
+        if pq_id is None:
+            raise DomainError("No such PQ.")
+        with session_scope() as session:
+            found = viewable_pq(session, user, pq_id)
+            notes = pq_queries.notes_of(session, user, pq_id)
+            files = pq_queries.attachments_of(session, user, pq_id)
+            history = pq_queries.history_of(session, user, pq_id)
+        due = found.first_response_due_at
+        self.help_desk = is_help_desk(user)
+        self.pq = {"id": str(found.id), "provider": found.provider_name, "inquiry_type": found.inquiry_type,
+                   "subject": found.subject, "details": found.details, "status": found.status,
+                   "assigned_resource": found.assigned_resource, "created": format_local(found.created_at),
+                   "respond_by": (sla.respond_by_text(due) if due and found.first_response_at is None else "")}
+        self.notes = [{"id": str(n.id), "type": n.note_type, "status": n.status, "text": n.text,
+                       "author": n.author_name, "at": format_local(n.created_at)} for n in notes]
+        self.attachments = [{"id": str(a.id), "name": a.filename, "size": _megabytes(a.size),
+                             "pages": str(a.pages or ""), "at": format_local(a.created_at)} for a in files]
+        self.history = [{"at": format_local(h.at), "action": h.action.replace("pq.", "").replace("_", " "),
+                         "who": f"{h.actor_user_id} ({h.actor_name})"} for h in history]
+
+    @rx.event
+    def load(self):
+        self.error = ""
+        self.note_open = False
+        self.saved_message = ("The save was successful."
+                              if self.router.url.query_parameters.get("saved") == "1" else "")
+        try:
+            self._reload()
+        except DomainError as exc:
+            self.pq, self.notes, self.attachments, self.history = {}, [], [], []
+            self.error = str(exc)
+
+    # --- Add Note -------------------------------------------------------------------------
+
+    @rx.event
+    def open_note(self):
+        self.note_errors, self.note_error = {}, ""
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                draft = drafts.load_draft(session, user, "note", self.pq.get("id", "0"))
+        except DomainError as exc:
+            self.error = str(exc)
+            return
+        self.note_values = {k: str(v) for k, v in (draft or {}).items() if k in _NOTE_FIELDS}
+        self.note_values.setdefault("status", self.pq.get("status", "Pending"))
+        self.note_values.setdefault("note_type", "Access Request" if self.pq.get("inquiry_type") == "Access Request"
+                                    else "General")
+        self.note_form_key += 1
+        self.note_open = True
+
+    @rx.event
+    def close_note(self):
+        """Closing keeps the draft and the uploaded files for when the dialog opens again."""
+        self.note_open = False
+
+    @rx.event
+    def keep_note_draft(self, form: dict):
+        data = {k: v for k, v in form_fields(form).items() if k in _NOTE_FIELDS}
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                drafts.save_draft(session, user, "note", self.pq.get("id", "0"), data)
+        except DomainError:
+            return
+
+    @rx.event
+    def upload_progressed(self, progress: dict):
+        try:
+            self.upload_progress = max(0, min(100, int(float(progress.get("progress", 0)) * 100)))
+        except (AttributeError, TypeError, ValueError):
+            return
+
+    @rx.event(background=True)
+    async def receive_files(self, chunks: rx.UploadChunkIterator):
+        """Stream the chosen files into the private store, refusing each past 10 MB as it arrives."""
+        async with self:
+            try:
+                self._require_user()
+            except DomainError as exc:
+                self.note_error = str(exc)
+                return
+            self.uploading, self.upload_progress, self.upload_refusals = True, 0, []
+        writers: dict[str, AttachmentWriter] = {}
+        refused: dict[str, str] = {}
+        async for chunk in chunks:
+            name = chunk.filename
+            if name in refused:
+                continue
+            writer = writers.get(name)
+            if writer is None:
+                writer = writers[name] = AttachmentWriter(name)
+            try:
+                writer.write(chunk.data)  # counts bytes; past MAX_BYTES it refuses and drops the copy
+            except Invalid as exc:
+                writer.discard()
+                writers.pop(name)
+                refused[name] = str(exc.errors.get("attachments", exc))
+        stored, problems = [], list(refused.values())
+        for writer in writers.values():
+            try:
+                stored.append(await off_loop(writer.finish))  # content check, PDF check, encrypt
+            except Invalid as exc:
+                writer.discard()
+                problems.append(str(exc.errors.get("attachments", exc)))
+        async with self:
+            self._stored = [*self._stored, *stored]
+            self.uploaded = [*self.uploaded, *({"name": s.filename, "size": _megabytes(s.size),
+                                                "pages": str(s.pages or "")} for s in stored)]
+            self.upload_refusals = problems
+            self.uploading = False
+            self.upload_progress = 100 if stored else 0
+
+    @rx.event
+    def remove_upload(self, name: str):
+        keep = [s for s in self._stored if s.filename != name]
+        for gone in (s for s in self._stored if s.filename == name):
+            remove_stored(gone.storage_key)
+        self._stored = keep
+        self.uploaded = [u for u in self.uploaded if u["name"] != name]
+
+    @rx.event
+    def save_note(self, form: dict):
+        """Save and Close Note: the note and its uploaded files in one transaction."""
+        form = form_fields(form)
+        data = {k: form.get(k, "") for k in _NOTE_FIELDS}
+        self.note_values = data  # a refusal keeps everything typed
+        self.note_errors, self.note_error = {}, ""
+        pq_id = parse_id(self.pq.get("id", ""))
+        try:
+            user = self._require_user()
+            if pq_id is None:
+                raise DomainError("No such PQ.")
+            with session_scope() as session:
+                note = pq.add_note(session, user, pq_id, data["note_type"], data["status"], data["note"])
+                pq_attachments.attach_files(session, user, pq_id, note.id, self._stored)
+                drafts.discard_draft(session, user, "note", pq_id)
+        except Invalid as exc:
+            self.note_errors = exc.errors
+            self.note_error = "The note was not saved. Correct the fields marked below."
+            return
+        except DomainError as exc:
+            self.note_error = str(exc)
+            return
+        count = len(self._stored)
+        self._stored, self.uploaded, self.upload_refusals, self.upload_progress = [], [], [], 0
+        self.note_values, self.note_open = {}, False
+        self.saved_message = "The note was saved" + (f" with {count} attachment(s)." if count else ".")
+        self._reload()
+
+    @rx.var
+    def max_megabytes(self) -> int:
+        return MAX_BYTES // 1_000_000

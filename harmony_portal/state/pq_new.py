@@ -1,0 +1,103 @@
+"""Add PQ (/pq/new): the form, its server-side draft, and Save PQ."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import reflex as rx
+
+from harmony_portal import routes
+from harmony_portal.db import session_scope
+from harmony_portal.services import drafts, pq
+from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.pq_access import is_help_desk, provider_choices
+from harmony_portal.state.base import AuthState, form_fields
+
+__all__ = ["PQNewState"]
+
+_FIELDS = [f.name for f in fields(pq.PQForm)]
+_DRAFT = ("pq", "new")  # one unsaved new PQ per user, kept until it is saved
+
+
+class PQNewState(AuthState):
+    providers: list[dict[str, str]] = []
+    values: dict[str, str] = {}  # what the form starts with: the draft, or what was typed when refused
+    assigned_resource: str = ""
+    may_set_status: bool = False
+    errors: dict[str, str] = {}
+    error: str = ""
+    draft_restored: bool = False
+    form_key: int = 0  # bumps to re-render the uncontrolled form with new defaults
+
+    def _route(self, inquiry_type: str) -> None:
+        with session_scope() as session:
+            self.assigned_resource = pq.route_for(session, inquiry_type) if inquiry_type else ""
+
+    @rx.event
+    def load(self):
+        self.errors, self.error = {}, ""
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                self.providers = provider_choices(session, user)
+                draft = drafts.load_draft(session, user, *_DRAFT)
+        except DomainError as exc:
+            self.error = str(exc)
+            return
+        self.may_set_status = is_help_desk(user)
+        self.values = {k: str(v) for k, v in (draft or {}).items() if k in _FIELDS}
+        self.values.setdefault("status", "Pending")
+        self.draft_restored = bool(draft)
+        self._route(self.values.get("inquiry_type", ""))
+        if draft:  # re-render the form with the draft; otherwise never wipe what is being typed
+            self.form_key += 1
+
+    @rx.event
+    def choose_inquiry_type(self, value: str):
+        """Show where the PQ will go (Access Request: the Harmony Help Desk, by itself)."""
+        value = value if isinstance(value, str) else ""
+        self.values = {**self.values, "inquiry_type": value}
+        self._route(value)
+
+    @rx.event
+    def keep_draft(self, form: dict):
+        """Saved when a field loses focus (not on every key): nothing typed is lost to a closed tab."""
+        data = {k: v for k, v in form_fields(form).items() if k in _FIELDS}
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                drafts.save_draft(session, user, *_DRAFT, data)
+        except DomainError:
+            return  # a draft that can't be kept must not get in the way of typing
+
+    @rx.event
+    def save(self, form: dict):
+        form = form_fields(form)
+        data = {k: form.get(k, "") for k in _FIELDS}
+        self.values = data  # a refusal keeps everything typed
+        self.errors, self.error = {}, ""
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                saved = pq.add_pq(session, user, pq.PQForm(**data))
+                drafts.discard_draft(session, user, *_DRAFT)
+        except Invalid as exc:
+            self.errors = exc.errors
+            self.error = "The PQ was not saved. Correct: " + ", ".join(
+                pq.LABELS.get(k, k) for k in exc.errors) + "."
+            self._keep_refused(data)
+            return None
+        except DomainError as exc:
+            self.error = str(exc)
+            self._keep_refused(data)
+            return None
+        self.values, self.draft_restored = {}, False
+        return rx.redirect(routes.pq_url(saved.id) + "?saved=1")
+
+    def _keep_refused(self, data: dict) -> None:
+        try:
+            user = self._require_user()
+            with session_scope() as session:
+                drafts.save_draft(session, user, *_DRAFT, data)
+        except DomainError:
+            pass

@@ -1,0 +1,98 @@
+"""The PQ chapter in Chromium: File > Add PQ, Save PQ, Notes, Add Note with attachments, downloads."""
+
+import io
+
+from playwright.sync_api import expect
+from pypdf import PdfWriter
+
+from tests.e2e.helpers import assert_accessible, make_account, sign_in
+
+
+def _pdf(pages: int = 2) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=612, height=792)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _file_input(page):
+    return page.locator("#note-files input[type=file]")
+
+
+def test_a_provider_files_an_access_request_with_a_signed_form(page, browser, portal):
+    provider, secret = make_account(portal, "pqprov", first="Polly", last="Provider", roles=(("123", "Staff"),))
+    sign_in(page, portal, provider, secret)
+    page.goto(portal.url + "/pq")
+    assert_accessible(page)
+    page.get_by_role("button", name="Add PQ").click()
+    expect(page.get_by_role("heading", name="Add PQ")).to_be_visible()
+
+    # A refusal names every missing field and keeps what was typed.
+    page.get_by_label("Subject").fill("Access for our new nurse")
+    page.get_by_role("button", name="Save PQ").click()
+    refusal = page.get_by_role("main").get_by_role("alert").first
+    expect(refusal).to_contain_text("Provider Name")
+    expect(refusal).to_contain_text("Details")
+    expect(page.get_by_label("Subject")).to_have_value("Access for our new nurse")
+
+    page.get_by_label("Provider Name").select_option(label="Taiga Nursing Home (123)")
+    page.get_by_label("Inquiry Type").select_option("Access Request")
+    expect(page.get_by_label("Assigned Resource")).to_have_value("Harmony Help Desk")
+    page.get_by_label("Details").fill("Please give Nora Kenai the Staff role at Taiga Nursing Home.")
+    assert_accessible(page)
+    page.get_by_role("button", name="Save PQ").click()
+
+    expect(page.get_by_role("status").filter(has_text="The save was successful")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("PQ ")
+    expect(page.get_by_text("We will respond by")).to_be_visible()
+    for tab in ("Details", "Notes", "Attachments", "History"):
+        expect(page.get_by_role("tab", name=tab)).to_be_visible()
+    pq_url = page.url.split("?")[0]
+    assert_accessible(page)
+
+    page.get_by_role("tab", name="Notes").click()
+    page.get_by_role("button", name="Add Note").click()
+    dialog = page.get_by_role("dialog", name="Add Note")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Note", exact=True).fill("The signed Harmony Access Request form is attached.")
+    # A renamed program and an oversized file are refused by name; the note text stays.
+    _file_input(page).set_input_files([
+        {"name": "form.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" + b"\x00" * 4096},
+        {"name": "huge.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n" + b"0" * (20 * 1024 * 1024)},
+    ])
+    dialog.get_by_role("button", name="Upload").click()
+    expect(dialog.get_by_text("form.pdf: not a PDF, PNG, JPEG, TIFF or DOCX file")).to_be_visible(timeout=30_000)
+    expect(dialog.get_by_text("huge.pdf: larger than 10 MB")).to_be_visible()
+    expect(dialog.get_by_label("Note", exact=True)).to_have_value("The signed Harmony Access Request form is attached.")
+
+    _file_input(page).set_input_files([{"name": "signed-access-form.pdf", "mimeType": "application/pdf",
+                                        "buffer": _pdf(2)}])
+    dialog.get_by_role("button", name="Upload").click()
+    expect(dialog.get_by_text("signed-access-form.pdf (")).to_be_visible(timeout=30_000)
+    assert_accessible(page)
+    dialog.get_by_role("button", name="Save and Close Note").click()
+    expect(page.get_by_role("status").filter(has_text="The note was saved with 1 attachment(s).")).to_be_visible()
+
+    page.get_by_role("tab", name="Attachments").click()
+    link = page.get_by_role("link", name="signed-access-form.pdf")
+    expect(link).to_be_visible()
+    href = link.get_attribute("href")
+    download = page.request.get(portal.url + href)
+    assert download.status == 200 and download.body().startswith(b"%PDF")
+    assert download.headers["content-disposition"].startswith("attachment")
+    page.get_by_role("tab", name="History").click()
+    expect(page.get_by_role("region", name="History")).to_contain_text("note added")
+
+    # A provider of another organization can't open the PQ or its file, by URL either.
+    stranger, stranger_secret = make_account(portal, "pqother", roles=(("AK-PCS-01", "Staff"),))
+    other = browser.new_context()
+    other_page = other.new_page()
+    sign_in(other_page, portal, stranger, stranger_secret)
+    other_page.goto(pq_url)
+    expect(other_page.get_by_role("main").get_by_role("alert")).to_contain_text("No such PQ")
+    assert other_page.request.get(portal.url + href).status == 404
+    other.close()
+    # Reflex's public upload folder serves nothing of it.
+    assert page.request.get(portal.url + "/_upload/signed-access-form.pdf").status in (404, 405)
