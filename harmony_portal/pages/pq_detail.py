@@ -9,7 +9,7 @@ from harmony_portal.components.pq_menu import file_menu
 from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
 from harmony_portal.state.pq_detail import UPLOAD_ID, PQDetailState
-from harmony_portal.vocabulary import PQ_NOTE_TYPES, PQ_STATUSES
+from harmony_portal.vocabulary import ORGANIZATION_ROLES, PQ_NOTE_TYPES, PQ_STATUSES
 
 NOTE_FORM_ID = "note-form"
 _PROVIDER_NOTE_TYPES = [t for t in PQ_NOTE_TYPES if t not in ("Response", "Internal")]
@@ -122,6 +122,38 @@ def _history() -> rx.Component:
                       lambda h: [h["at"], h["action"], h["who"]])
 
 
+def _work_panel() -> rx.Component:
+    """The help desk's actions on this PQ (the services refuse them to anyone else)."""
+    errors = PQDetailState.work_errors
+    access_request = rx.el.div(
+        rx.el.form(
+            rx.el.h3("Grant the requested role"),
+            rx.el.div(
+                text_field("Organization ID", "grant_organization", default_value=PQDetailState.pq["organization"],
+                           error=errors.get("organization", "")),
+                select_field("Role to grant", "grant_role", list(ORGANIZATION_ROLES), error=errors.get("role", "")),
+                class_name="grid-2"),
+            rx.el.div(submit_button("Grant role"), class_name="actions"),
+            on_submit=PQDetailState.grant),
+        rx.el.form(
+            rx.el.h3("Refuse the request"),
+            text_field("Refusal reason", "refusal_reason", multiline=True, error=errors.get("reason", "")),
+            rx.el.div(submit_button("Refuse request", primary=False), class_name="actions"),
+            on_submit=PQDetailState.refuse),
+    )
+    return rx.el.section(
+        rx.el.h2("Work this PQ"),
+        rx.el.div(rx.el.button("Take", type="button", class_name="btn", on_click=PQDetailState.take),
+                  class_name="actions"),
+        rx.el.form(
+            select_field("New status", "new_status", list(PQ_STATUSES), default_value=PQDetailState.pq["status"]),
+            rx.el.div(submit_button("Change status", primary=False), class_name="actions"),
+            on_submit=PQDetailState.change_status),
+        rx.cond(PQDetailState.pq["inquiry_type"] == "Access Request", access_request),
+        class_name="card", aria_label="Work this PQ",
+    )
+
+
 def _tabs() -> rx.Component:
     tabs = (("Details", "details", _details()), ("Notes", "notes", _notes()),
             ("Attachments", "attachments", _attachments()), ("History", "history", _history()))
@@ -141,5 +173,6 @@ def pq_detail_page() -> rx.Component:
             rx.el.div(file_menu(), class_name="actions"),
             rx.cond(PQDetailState.pq["respond_by"] != "", rx.el.p(PQDetailState.pq["respond_by"], class_name="lede")),
             _tabs(),
+            rx.cond(PQDetailState.help_desk, _work_panel()),
         )),
     )

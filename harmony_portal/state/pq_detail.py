@@ -42,6 +42,7 @@ class PQDetailState(AuthState):
     uploaded: list[dict[str, str]] = []  # files stored for the note being written: name, size, pages
     upload_refusals: list[str] = []
     _stored: list[StoredFile] = []
+    work_errors: dict[str, str] = {}
 
     def _pq_id(self) -> int | None:
         return parse_id(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
@@ -58,7 +59,8 @@ class PQDetailState(AuthState):
             history = pq_queries.history_of(session, user, pq_id)
         due = found.first_response_due_at
         self.help_desk = is_help_desk(user)
-        self.pq = {"id": str(found.id), "provider": found.provider_name, "inquiry_type": found.inquiry_type,
+        self.pq = {"id": str(found.id), "organization": found.organization_id or "", "provider": found.provider_name,
+                   "inquiry_type": found.inquiry_type,
                    "subject": found.subject, "details": found.details, "status": found.status,
                    "assigned_resource": found.assigned_resource, "created": format_local(found.created_at),
                    "respond_by": (sla.respond_by_text(due) if due and found.first_response_at is None else "")}
@@ -198,6 +200,51 @@ class PQDetailState(AuthState):
         self.note_values, self.note_open = {}, False
         self.saved_message = "The note was saved" + (f" with {count} attachment(s)." if count else ".")
         self._reload()
+
+    # --- The help desk works the PQ ---------------------------------------------------------
+
+    def _work(self, action, success: str) -> None:
+        """Run a help-desk action on this PQ; services refuse anyone else."""
+        self.error = self.saved_message = ""
+        self.work_errors = {}
+        pq_id = parse_id(self.pq.get("id", ""))
+        try:
+            user = self._require_user()
+            if pq_id is None:
+                raise DomainError("No such PQ.")
+            with session_scope() as session:
+                action(session, user, pq_id)
+        except Invalid as exc:
+            self.work_errors = exc.errors
+            self.error = str(exc) if len(exc.errors) != 1 else next(iter(exc.errors.values()))
+            return
+        except DomainError as exc:
+            self.error = str(exc)
+            return
+        self.saved_message = success
+        self._reload()
+
+    @rx.event
+    def take(self):
+        self._work(lambda s, u, i: pq.take_pq(s, u, i), "You took this PQ.")
+
+    @rx.event
+    def change_status(self, form: dict):
+        status = form_fields(form).get("new_status", "")
+        self._work(lambda s, u, i: pq.update_pq_status(s, u, i, status), f"Status changed to {status}.")
+
+    @rx.event
+    def grant(self, form: dict):
+        form = form_fields(form)
+        org, role = form.get("grant_organization", ""), form.get("grant_role", "")
+        self._work(lambda s, u, i: pq.grant_from_pq(s, u, i, org, role),
+                   f"Granted the {role} role; the PQ is Resolved.")
+
+    @rx.event
+    def refuse(self, form: dict):
+        reason = form_fields(form).get("refusal_reason", "")
+        self._work(lambda s, u, i: pq.reject_from_pq(s, u, i, reason),
+                   "The Access Request was refused; the PQ is Resolved.")
 
     @rx.var
     def max_megabytes(self) -> int:

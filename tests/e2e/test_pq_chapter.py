@@ -4,7 +4,10 @@ import io
 
 from playwright.sync_api import expect
 from pypdf import PdfWriter
+from sqlmodel import select
 
+from harmony_portal.models import OrgRole, User
+from harmony_portal.services.pq import PQForm, add_pq
 from tests.e2e.helpers import assert_accessible, make_account, sign_in
 
 
@@ -96,3 +99,28 @@ def test_a_provider_files_an_access_request_with_a_signed_form(page, browser, po
     other.close()
     # Reflex's public upload folder serves nothing of it.
     assert page.request.get(portal.url + "/_upload/signed-access-form.pdf").status in (404, 405)
+
+
+def test_the_help_desk_grants_an_access_request_from_the_pq(page, portal):
+    requester, _secret = make_account(portal, "pqneeds", first="Nell", last="Needs", roles=(("123", "Staff"),))
+    with portal.session() as s:
+        filed = add_pq(s, s.get(User, requester.id), PQForm(provider="123", inquiry_type="Access Request",
+                                                            subject="Assessment access",
+                                                            details="Nell needs the Assessment Coordinator role."))
+        s.commit()
+        pq_id = filed.id
+    desk, desk_secret = make_account(portal, "pqdesk", is_admin=True)
+    sign_in(page, portal, desk, desk_secret)
+    page.goto(f"{portal.url}/pq/{pq_id}")
+    work = page.get_by_role("region", name="Work this PQ")
+    expect(work).to_be_visible()
+    assert_accessible(page)
+    work.get_by_role("button", name="Take").click()
+    expect(page.get_by_role("status").filter(has_text="You took this PQ.")).to_be_visible()
+    work.get_by_label("Role to grant").select_option("Assessment Coordinator")
+    work.get_by_role("button", name="Grant role").click()
+    expect(page.get_by_role("status").filter(has_text="Granted the Assessment Coordinator role")).to_be_visible()
+    expect(page.get_by_role("tabpanel")).to_contain_text("Resolved")
+    with portal.session() as s:
+        assert s.exec(select(OrgRole).where(OrgRole.user_id == requester.id,
+                                            OrgRole.role == "Assessment Coordinator")).one()
