@@ -124,3 +124,51 @@ def test_the_help_desk_grants_an_access_request_from_the_pq(page, portal):
     with portal.session() as s:
         assert s.exec(select(OrgRole).where(OrgRole.user_id == requester.id,
                                             OrgRole.role == "Assessment Coordinator")).one()
+
+
+def _tab_to(page, locator, limit: int = 60) -> None:
+    """Press Tab until ``locator`` has the focus (as a keyboard user would); fail if it never does."""
+    for _ in range(limit):
+        if locator.evaluate("element => element === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {locator}")
+
+
+def test_the_whole_path_works_with_the_keyboard_alone(page, portal):
+    provider, secret = make_account(portal, "pqkeys", first="Kira", last="Keys", roles=(("123", "Staff"),))
+    sign_in(page, portal, provider, secret)
+    page.goto(portal.url + "/pq")
+    _tab_to(page, page.get_by_role("button", name="Add PQ"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Add PQ")).to_be_visible()
+    _tab_to(page, page.get_by_label("Provider Name"))
+    page.keyboard.type("Taiga")
+    _tab_to(page, page.get_by_label("Inquiry Type"))
+    page.keyboard.type("Access")
+    _tab_to(page, page.get_by_label("Subject"))
+    page.keyboard.type("Keyboard-only access request")
+    _tab_to(page, page.get_by_label("Details"))
+    page.keyboard.type("Staff role for Kira Keys.")
+    _tab_to(page, page.get_by_role("button", name="Save PQ"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="The save was successful")).to_be_visible()
+    _tab_to(page, page.get_by_role("tab", name="Details"))
+    page.keyboard.press("ArrowRight")  # the tab list moves with the arrow keys
+    expect(page.get_by_role("tab", name="Notes")).to_be_focused()
+    page.keyboard.press("Enter")
+    _tab_to(page, page.get_by_role("button", name="Add Note"))
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Add Note")
+    expect(dialog.get_by_label("Note", exact=True)).to_be_focused()
+    page.keyboard.type("Signed form attached, keyboard only.")
+    _tab_to(page, dialog.get_by_role("button", name="Add Attachment"))
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files([{"name": "keyboard-form.pdf", "mimeType": "application/pdf", "buffer": _pdf(1)}])
+    _tab_to(page, dialog.get_by_role("button", name="Upload"))
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_text("keyboard-form.pdf (")).to_be_visible(timeout=30_000)
+    _tab_to(page, dialog.get_by_role("button", name="Save and Close Note"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="The note was saved with 1 attachment(s).")).to_be_visible()
