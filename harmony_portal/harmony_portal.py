@@ -7,6 +7,7 @@ from harmony_portal.pages.admin import admin_page
 from harmony_portal.pages.confirm_email import confirm_email_page
 from harmony_portal.pages.forgot import forgot_page
 from harmony_portal.pages.help import help_page
+from harmony_portal.pages.help_desk import help_desk_page
 from harmony_portal.pages.home import home_page
 from harmony_portal.pages.login import login_page
 from harmony_portal.pages.profile import profile_page
@@ -22,6 +23,7 @@ from harmony_portal.state.admin import AdminState
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.email_confirm import EmailConfirmState
 from harmony_portal.state.forgot import ForgotState
+from harmony_portal.state.help_desk import HelpDeskState
 from harmony_portal.state.home import HomeState
 from harmony_portal.state.login import LoginState
 from harmony_portal.state.profile import ProfileState
@@ -62,3 +64,4 @@ _add(role_requests_page, routes.ROLE_REQUESTS, "Role Requests", RoleRequestsStat
 _add(user_lookup_page, routes.USER_LOOKUP, "User Lookup", UserLookupState.load)
 _add(user_roles_page, routes.USER_ROLES, "User Roles", UserRolesState.load)
 _add(admin_page, routes.ADMIN, "Administration", AdminState.load)
+_add(help_desk_page, routes.HELP_DESK, "Help Desk queue", HelpDeskState.load)
