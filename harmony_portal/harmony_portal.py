@@ -7,6 +7,7 @@ from harmony_portal.pages.admin import admin_page
 from harmony_portal.pages.confirm_email import confirm_email_page
 from harmony_portal.pages.forgot import forgot_page
 from harmony_portal.pages.help import help_page
+from harmony_portal.pages.help_desk import help_desk_page
 from harmony_portal.pages.home import home_page
 from harmony_portal.pages.login import login_page
 from harmony_portal.pages.pq_detail import pq_detail_page
@@ -25,6 +26,7 @@ from harmony_portal.state.admin import AdminState
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.email_confirm import EmailConfirmState
 from harmony_portal.state.forgot import ForgotState
+from harmony_portal.state.help_desk import HelpDeskState
 from harmony_portal.state.home import HomeState
 from harmony_portal.state.login import LoginState
 from harmony_portal.state.pq_detail import PQDetailState
@@ -71,3 +73,4 @@ _add(admin_page, routes.ADMIN, "Administration", AdminState.load)
 _add(pq_list_page, routes.PQ_LIST, "PQ chapter", PQListState.load)
 _add(pq_new_page, routes.PQ_NEW, "Add PQ", PQNewState.load)
 _add(pq_detail_page, routes.PQ_DETAIL, "PQ", PQDetailState.load)
+_add(help_desk_page, routes.HELP_DESK, "Help Desk queue", HelpDeskState.load)

@@ -10,12 +10,20 @@ of every live session of every official who decides there; Reflex sends the
 change to every linked page, on any worker (state lives in Redis when
 REDIS_URL is set). When a session ends, its feed is emptied at once, so tabs
 left open on it keep nothing.
+
+The Help Desk queue works the same way with its own feed, ``HelpDeskFeed``, one per
+help-desk session (its own HMAC token), linked only after the server knows the user is
+an administrator. The feed holds the session's filters, the queue rows those filters
+select and the weekly figures. When PQs change, one push reads each open feed's filters,
+computes the rows once per distinct set of filters and writes them in; bursts of changes
+are coalesced into one push.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Iterable
 
@@ -24,8 +32,9 @@ from reflex.istate.manager.token import BaseStateToken
 from reflex_base.registry import RegistrationContext
 
 from harmony_portal.db import session_scope
-from harmony_portal.models import User
-from harmony_portal.services import changes, queue_feeds, sessions
+from harmony_portal.models import User, utc_now
+from harmony_portal.services import changes, help_desk_feeds, queue_feeds, sessions
+from harmony_portal.services.help_desk_feeds import Filters
 from harmony_portal.services.role_queries import decidable_rows
 from harmony_portal.services.security import keyed_name
 
@@ -81,7 +90,8 @@ async def bind_loop() -> None:
     _loop = asyncio.get_running_loop()
 
 
-def _schedule(coroutine) -> None:
+def _schedule(coroutine):
+    """Run ``coroutine`` soon on the server's loop; returns its task or future (None: not run)."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
@@ -90,10 +100,11 @@ def _schedule(coroutine) -> None:
         task = loop.create_task(coroutine)
         _PENDING_PUSHES.add(task)
         task.add_done_callback(_PENDING_PUSHES.discard)
-    elif _loop is not None and not _loop.is_closed():
-        asyncio.run_coroutine_threadsafe(coroutine, _loop)
-    else:  # no server running (a command-line tool): nobody is connected to tell
-        coroutine.close()
+        return task
+    if _loop is not None and not _loop.is_closed():
+        return asyncio.run_coroutine_threadsafe(coroutine, _loop)
+    coroutine.close()  # no server running (a command-line tool): nobody is connected to tell
+    return None
 
 
 def queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> None:
@@ -113,6 +124,10 @@ async def clear_feeds(session_ids: Iterable[int]) -> None:
             await _write_feed(session_id, lambda _current: [])
         except Exception:
             log.exception("could not clear the live queue of session %s", session_id)
+        try:
+            await _clear_desk_feed(session_id)
+        except Exception:
+            log.exception("could not clear the help-desk queue of session %s", session_id)
 
 
 def _on_commit(committed: changes.Changes) -> None:
@@ -120,6 +135,8 @@ def _on_commit(committed: changes.Changes) -> None:
         _schedule(clear_feeds(committed.ended_sessions))
     if committed.request_orgs or committed.deciders:
         _schedule(push_queue_changed(committed.request_orgs, also_user_ids=committed.deciders))
+    if committed.pqs_changed:
+        help_desk_changed()
 
 
 changes.subscribe(_on_commit)
@@ -164,8 +181,137 @@ async def link_feed(state: rx.State, session_id: int, user: User) -> None:
 
 
 async def unlink_feed(state: rx.State) -> None:
-    """Detach this tab from whatever feed it is linked to (signing out)."""
+    """Detach this tab from whatever feeds it is linked to (signing out)."""
     feed = await state.get_state(QueueFeed)
     if feed._reflex_internal_links and feed.get_full_name() in feed._reflex_internal_links:
         await feed._unlink()
     feed.rows = []
+    await unlink_help_desk(state)
+
+
+# ---- The Help Desk queue -------------------------------------------------------------------
+
+
+def desk_token(session_id: int) -> str:
+    """The unguessable token of one help-desk session's feed."""
+    return "desk" + keyed_name("help-desk-feed", session_id)
+
+
+class HelpDeskFeed(rx.SharedState):
+    """One help-desk session's queue, shared by that session's open Help Desk pages.
+
+    The filters live here too, so every tab of the session shows the rows its filters
+    select, and the push knows which rows each feed needs.
+    """
+
+    status: str = ""
+    inquiry_type: str = ""
+    provider: str = ""
+    rows: list[dict[str, str]] = []
+    weeks: list[dict[str, str | int | None]] = []
+    summary: str = ""
+    in_use: bool = False  # a Help Desk page linked it (the push leaves other sessions' feeds alone)
+
+    def _filters(self) -> Filters:
+        return Filters(status=self.status, inquiry_type=self.inquiry_type, provider=self.provider)
+
+    def _show(self, filters: Filters, rows: list[dict[str, str]]) -> None:
+        self.status, self.inquiry_type, self.provider = filters.status, filters.inquiry_type, filters.provider
+        self.rows = rows
+
+    def _forget(self) -> None:
+        self.rows, self.weeks, self.summary, self.in_use = [], [], "", False
+
+
+def desk_view(user: User, filters: Filters) -> tuple[list[dict[str, str]], list[dict], str]:
+    """The queue rows for ``filters`` and the weekly figures, for a help-desk user (NotAllowed otherwise)."""
+    now = utc_now()
+    with session_scope() as session:
+        rows = help_desk_feeds.queue_rows(session, user, filters, now=now)
+        weeks, summary = help_desk_feeds.week_rows(session, user, now=now)
+    return rows, weeks, summary
+
+
+async def _link(feed: HelpDeskFeed, token: str) -> HelpDeskFeed:
+    # Only inside a real event can a tab link (tests stand in for this one step).
+    return await feed._link_to(token)
+
+
+async def link_help_desk(state: rx.State, session_id: int, user: User) -> HelpDeskFeed:
+    """Link this tab to its session's help-desk feed and fill it with the session's filters.
+
+    Call only after the server checked that ``user`` is the help desk.
+    """
+    feed = await _link(await state.get_state(HelpDeskFeed), desk_token(session_id))
+    filters = feed._filters()
+    rows, weeks, summary = desk_view(user, filters)
+    feed._show(filters, rows)
+    feed.weeks, feed.summary, feed.in_use = weeks, summary, True
+    return feed
+
+
+async def unlink_help_desk(state: rx.State) -> None:
+    """Detach this tab from its help-desk feed, if linked, and drop what it showed."""
+    feed = await state.get_state(HelpDeskFeed)
+    if feed._reflex_internal_links and feed.get_full_name() in feed._reflex_internal_links:
+        await feed._unlink()
+    feed._forget()
+    feed.status = feed.inquiry_type = feed.provider = ""
+
+
+async def _clear_desk_feed(session_id: int) -> None:
+    app = RegistrationContext.get().app
+    async with app.modify_state(BaseStateToken(ident=desk_token(session_id), cls=HelpDeskFeed)) as root:
+        feed = await root.get_state(HelpDeskFeed)
+        if feed.in_use:
+            feed._forget()
+
+
+_desk_push_waiting = None  # the scheduled help-desk push that has not started yet
+_desk_push_lock = threading.Lock()  # commits arrive on worker threads as well as on the loop
+
+
+def _still_waiting(pending) -> bool:
+    if pending is None or pending.done():
+        return False
+    return not (isinstance(pending, asyncio.Task) and pending.get_loop().is_closed())
+
+
+def help_desk_changed() -> None:
+    """PQs changed: schedule one push to every open help-desk feed (a burst shares one push)."""
+    global _desk_push_waiting
+    with _desk_push_lock:
+        if _still_waiting(_desk_push_waiting):
+            return  # that push has not read the database yet: it will see this change too
+        _desk_push_waiting = _schedule(push_help_desk())
+
+
+async def push_help_desk() -> None:
+    """Refresh every open help-desk feed: rows computed once per distinct set of filters."""
+    global _desk_push_waiting
+    with _desk_push_lock:
+        _desk_push_waiting = None  # from here on a new change needs a new push
+    started, now = time.perf_counter(), utc_now()
+    with session_scope() as session:
+        desk = help_desk_feeds.live_desk_sessions(session, now=now)
+        if not desk:
+            return
+        weeks, summary = help_desk_feeds.week_rows(session, desk[0][1], now=now)
+    app = RegistrationContext.get().app
+    by_filters: dict[Filters, list[dict[str, str]]] = {}
+    pushed = 0
+    for session_id, admin in desk:
+        try:
+            async with app.modify_state(BaseStateToken(ident=desk_token(session_id), cls=HelpDeskFeed)) as root:
+                feed = await root.get_state(HelpDeskFeed)
+                if not feed.in_use:
+                    continue
+                filters = feed._filters()  # read under the feed's lock: a filter change can't slip between
+                if filters not in by_filters:
+                    with session_scope() as session:
+                        by_filters[filters] = help_desk_feeds.queue_rows(session, admin, filters, now=now)
+                feed.rows, feed.weeks, feed.summary = by_filters[filters], weeks, summary
+                pushed += 1
+        except Exception:  # a live push must never undo a committed change
+            log.exception("could not update the help-desk queue of session %s", session_id)
+    log.info("help-desk queue pushed to %d sessions in %.1f ms", pushed, (time.perf_counter() - started) * 1000)

@@ -21,6 +21,7 @@ ADMIN = "/admin"
 PQ_LIST = "/pq"
 PQ_NEW = "/pq/new"
 PQ_DETAIL = "/pq/[pq_id]"
+HELP_DESK = "/help-desk"
 # HTTP routes (not pages): they set and clear the HttpOnly session cookie.
 SESSION_HANDOFF = "/auth/session"
 SIGN_OUT = "/auth/signout"
@@ -29,7 +30,7 @@ ATTACHMENT_DOWNLOAD = "/pq/attachments/{attachment_id:int}"
 
 PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS, CONFIRM_EMAIL})
 _PAGES = frozenset({HOME, LOGIN, SIGNUP, TWO_FACTOR_SETUP, FORGOT, PROFILE, HELP, TERMS, ROLE_REQUEST,
-                    SECURITY_OFFICIAL, USER_LOOKUP, ROLE_REQUESTS, ADMIN, CONFIRM_EMAIL, PQ_LIST, PQ_NEW})
+                    SECURITY_OFFICIAL, USER_LOOKUP, ROLE_REQUESTS, ADMIN, CONFIRM_EMAIL, PQ_LIST, PQ_NEW, HELP_DESK})
 _DYNAMIC_PAGES = (re.compile(r"/security-official/users/[0-9]{1,12}"), re.compile(r"/pq/[0-9]{1,12}"))
 _NOT_AFTER_SIGN_IN = frozenset({LOGIN, SIGNUP, FORGOT})
 
@@ -48,9 +49,11 @@ def user_roles_url(user_id: int) -> str:
     return f"/security-official/users/{user_id}"
 
 
-def pq_url(pq_id) -> str:
-    """A PQ's page; ``pq_id`` may be a Reflex Var (links in a foreach)."""
-    return f"/pq/{pq_id}"
+def pq_url(pq_id):
+    """A PQ's page; ``pq_id`` is a number, or a Reflex Var holding one (the href is then a Var too)."""
+    if isinstance(pq_id, int | str):
+        return f"/pq/{int(pq_id)}"
+    return "/pq/" + pq_id.to(str)
 
 
 def login_url(next_path: str | None = None, reason: str | None = None) -> str:

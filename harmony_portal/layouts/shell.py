@@ -26,6 +26,7 @@ def navigation() -> rx.Component:
                 AuthState.pending_count.to(str), rx.el.span(" pending requests", class_name="visually-hidden"),
                 class_name="count-badge")),
         )),
+        rx.cond(AuthState.is_admin, _nav_link("Help Desk", routes.HELP_DESK)),
         rx.cond(AuthState.is_admin, _nav_link("Administration", routes.ADMIN)),
         _nav_link("User Profile", routes.PROFILE),
         _nav_link("Help", routes.HELP),
