@@ -28,6 +28,7 @@ def test_a_provider_files_an_access_request_with_a_signed_form(page, browser, po
     provider, secret = make_account(portal, "pqprov", first="Polly", last="Provider", roles=(("123", "Staff"),))
     sign_in(page, portal, provider, secret)
     page.goto(portal.url + "/pq")
+    expect(page.get_by_role("heading", name="PQ chapter")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Add PQ").click()
     expect(page.get_by_role("heading", name="Add PQ")).to_be_visible()
