@@ -5,7 +5,7 @@ import reflex as rx
 from harmony_portal.components import message, select_field, submit_button, text_field
 from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
-from harmony_portal.state.admin import AdminState as A
+from harmony_portal.state.admin import AdminState
 from harmony_portal.vocabulary import PROVIDER_TYPES
 
 
@@ -16,18 +16,38 @@ def _table(label: str, headers: list[str], rows, cells) -> rx.Component:
 def _user_actions(r) -> rx.Component:
     return rx.el.div(
         rx.el.span(r["locked"]),
-        rx.el.button("Unlock", type="button", class_name="btn", aria_label="Unlock " + r["user_id"].to(str),
-                     on_click=A.unlock(r["id"])),
-        rx.el.button("Reset two-factor", type="button", class_name="btn",
-                     aria_label="Reset two-factor for " + r["user_id"].to(str), on_click=A.reset_two_factor(r["id"])),
+        rx.el.button(
+            "Unlock",
+            type="button",
+            class_name="btn",
+            aria_label="Unlock " + r["user_id"].to(str),
+            on_click=AdminState.unlock(r["id"]),
+        ),
+        rx.el.button(
+            "Reset two-factor",
+            type="button",
+            class_name="btn",
+            aria_label="Reset two-factor for " + r["user_id"].to(str),
+            on_click=AdminState.reset_two_factor(r["id"]),
+        ),
         rx.el.span(r["disabled"]),
-        rx.cond(r["disabled"] == "",
-                rx.el.button("Disable account", type="button", class_name="btn",
-                             aria_label="Disable account " + r["user_id"].to(str),
-                             on_click=A.set_active(r["id"], False)),
-                rx.el.button("Enable account", type="button", class_name="btn",
-                             aria_label="Enable account " + r["user_id"].to(str),
-                             on_click=A.set_active(r["id"], True))),
+        rx.cond(
+            r["disabled"] == "",
+            rx.el.button(
+                "Disable account",
+                type="button",
+                class_name="btn",
+                aria_label="Disable account " + r["user_id"].to(str),
+                on_click=AdminState.set_active(r["id"], False),
+            ),
+            rx.el.button(
+                "Enable account",
+                type="button",
+                class_name="btn",
+                aria_label="Enable account " + r["user_id"].to(str),
+                on_click=AdminState.set_active(r["id"], True),
+            ),
+        ),
         class_name="actions",
     )
 
@@ -35,45 +55,79 @@ def _user_actions(r) -> rx.Component:
 def admin_page() -> rx.Component:
     return protected_page(
         rx.el.h1("Administration"),
-        message(A.error),
-        message(A.message, "ok"),
+        message(AdminState.error),
+        message(AdminState.message, "ok"),
         rx.el.section(
             rx.el.h2("Organizations"),
             rx.el.form(
                 rx.el.div(
-                    text_field("Organization ID", "org_id", required=True, error=A.errors.get("id", "")),
-                    text_field("Organization name", "org_name", required=True, error=A.errors.get("name", "")),
-                    select_field("Provider type", "provider_type", list(PROVIDER_TYPES), required=True,
-                                 error=A.errors.get("provider_type", "")),
-                    class_name="grid-2"),
+                    text_field("Organization ID", "org_id", required=True, error=AdminState.errors.get("id", "")),
+                    text_field("Organization name", "org_name", required=True, error=AdminState.errors.get("name", "")),
+                    select_field(
+                        "Provider type",
+                        "provider_type",
+                        list(PROVIDER_TYPES),
+                        required=True,
+                        error=AdminState.errors.get("provider_type", ""),
+                    ),
+                    class_name="grid-2",
+                ),
                 rx.el.div(submit_button("Add organization"), class_name="actions"),
-                on_submit=A.add_organization, key=A.form_key,
+                on_submit=AdminState.add_organization,
+                key=AdminState.form_key,
             ),
-            _table("Organizations", ["ID", "Name", "Provider type"], A.organizations,
-                   [lambda r: r["id"], lambda r: r["name"], lambda r: r["type"]]),
+            _table(
+                "Organizations",
+                ["ID", "Name", "Provider type"],
+                AdminState.organizations,
+                [lambda r: r["id"], lambda r: r["name"], lambda r: r["type"]],
+            ),
             class_name="card",
         ),
         rx.el.section(
             rx.el.h2("Users"),
-            rx.el.form(text_field("User ID or Email", "account", hint="The start of a User ID or email."),
-                       rx.el.div(submit_button("Find"), class_name="actions"), on_submit=A.find_users),
-            _table("Users found", ["User ID", "Name", "Email", "Help"], A.users,
-                   [lambda r: r["user_id"], lambda r: r["name"], lambda r: r["email"], _user_actions]),
+            rx.el.form(
+                text_field("User ID or Email", "account", hint="The start of a User ID or email."),
+                rx.el.div(submit_button("Find"), class_name="actions"),
+                on_submit=AdminState.find_users,
+            ),
+            _table(
+                "Users found",
+                ["User ID", "Name", "Email", "Help"],
+                AdminState.users,
+                [lambda r: r["user_id"], lambda r: r["name"], lambda r: r["email"], _user_actions],
+            ),
             class_name="card",
         ),
         rx.el.section(
             rx.el.h2("Audit Log"),
-            rx.el.div(rx.el.button("Export CSV", type="button", class_name="btn", on_click=A.export_audit),
-                      class_name="actions"),
-            _table("Audit log", ["When", "Action", "Actor", "Subject", "Organization", "Detail"], A.audit,
-                   [lambda r: r["at"], lambda r: r["action"], lambda r: r["actor"], lambda r: r["subject"],
-                    lambda r: r["organization"], lambda r: r["detail"]]),
+            rx.el.div(
+                rx.el.button("Export CSV", type="button", class_name="btn", on_click=AdminState.export_audit),
+                class_name="actions",
+            ),
+            _table(
+                "Audit log",
+                ["When", "Action", "Actor", "Subject", "Organization", "Detail"],
+                AdminState.audit,
+                [
+                    lambda r: r["at"],
+                    lambda r: r["action"],
+                    lambda r: r["actor"],
+                    lambda r: r["subject"],
+                    lambda r: r["organization"],
+                    lambda r: r["detail"],
+                ],
+            ),
             class_name="card",
         ),
         rx.el.section(
             rx.el.h2("Outbox"),
-            _table("Outbox", ["To", "Subject", "Queued", "Sent"], A.emails,
-                   [lambda r: r["to"], lambda r: r["subject"], lambda r: r["created"], lambda r: r["sent"]]),
+            _table(
+                "Outbox",
+                ["To", "Subject", "Queued", "Sent"],
+                AdminState.emails,
+                [lambda r: r["to"], lambda r: r["subject"], lambda r: r["created"], lambda r: r["sent"]],
+            ),
             class_name="card",
         ),
     )

@@ -54,7 +54,7 @@ def login_page() -> rx.Component:
     return page(
         rx.el.div(
             rx.el.h1("Login"),
-            message(LoginState.notice, "info"),
+            message(LoginState.message, "info"),
             rx.el.p("Enter your User ID and Password to login.", class_name="lede"),
             message(LoginState.error),
             rx.match(

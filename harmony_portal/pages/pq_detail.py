@@ -168,7 +168,7 @@ def pq_detail_page() -> rx.Component:
     return protected_page(
         rx.el.h1(rx.cond(PQDetailState.pq.contains("id"), "PQ " + PQDetailState.pq["id"].to(str), "PQ")),
         message(PQDetailState.error),
-        message(PQDetailState.saved_message, "ok"),
+        message(PQDetailState.message, "ok"),
         rx.cond(PQDetailState.pq.contains("id"), rx.el.div(
             rx.el.div(file_menu(), class_name="actions"),
             rx.cond(PQDetailState.pq["respond_by"] != "", rx.el.p(PQDetailState.pq["respond_by"], class_name="lede")),

@@ -5,19 +5,23 @@ import reflex as rx
 from harmony_portal.components import message, select_field, submit_button, text_field
 from harmony_portal.components.forms import field_label
 from harmony_portal.layouts import protected_page
-from harmony_portal.state.role_request import RoleRequestState as S
+from harmony_portal.state.role_request import RoleRequestState
 from harmony_portal.vocabulary import ORGANIZATION_ROLES
 
 
 def _organization_field() -> rx.Component:
-    error = S.errors.get("organization", "")
+    error = RoleRequestState.errors.get("organization", "")
     return rx.el.div(
         field_label("Organization", "organization", required=True),
         rx.el.select(
             rx.el.option("Choose…", value=""),
-            rx.foreach(S.organizations, lambda o: rx.el.option(o["label"], value=o["id"])),
-            id="field-organization", name="organization", default_value=S.organization, aria_required="true",
-            aria_describedby="field-organization-error", aria_invalid=rx.cond(error != "", "true", "false"),
+            rx.foreach(RoleRequestState.organizations, lambda o: rx.el.option(o["label"], value=o["id"])),
+            id="field-organization",
+            name="organization",
+            default_value=RoleRequestState.organization,
+            aria_required="true",
+            aria_describedby="field-organization-error",
+            aria_invalid=rx.cond(error != "", "true", "false"),
         ),
         rx.cond(error != "", rx.el.p(error, id="field-organization-error", class_name="field-error")),
         class_name=rx.cond(error != "", "field has-error", "field"),
@@ -27,19 +31,33 @@ def _organization_field() -> rx.Component:
 def role_request_page() -> rx.Component:
     return protected_page(
         rx.el.h1("Request a role"),
-        rx.el.p("Your organization's Security Official reviews the request and you get an email with the "
-                "decision.", class_name="lede"),
-        message(S.error),
+        rx.el.p(
+            "Your organization's Security Official reviews the request and you get an email with the decision.",
+            class_name="lede",
+        ),
+        message(RoleRequestState.error),
         rx.el.form(
             _organization_field(),
-            select_field("Role", "role", list(ORGANIZATION_ROLES), required=True, error=S.errors.get("role", ""),
-                         default_value=S.role),
-            text_field("Justification", "justification", required=True, multiline=True,
-                       error=S.errors.get("justification", ""), default_value=S.justification,
-                       hint="Why you need this role: 10 to 1000 characters."),
+            select_field(
+                "Role",
+                "role",
+                list(ORGANIZATION_ROLES),
+                required=True,
+                error=RoleRequestState.errors.get("role", ""),
+                default_value=RoleRequestState.role,
+            ),
+            text_field(
+                "Justification",
+                "justification",
+                required=True,
+                multiline=True,
+                error=RoleRequestState.errors.get("justification", ""),
+                default_value=RoleRequestState.justification,
+                hint="Why you need this role: 10 to 1000 characters.",
+            ),
             rx.el.div(submit_button("Submit Request"), class_name="actions"),
-            on_submit=S.submit,
-            key=S.form_key,
+            on_submit=RoleRequestState.submit,
+            key=RoleRequestState.form_key,
             class_name="card narrow",
         ),
     )

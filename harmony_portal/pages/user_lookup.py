@@ -55,7 +55,7 @@ def user_lookup_page() -> rx.Component:
                 on_submit=UserLookupState.search,
             ),
             message(UserLookupState.error),
-            message(UserLookupState.notice, "info"),
+            message(UserLookupState.message, "info"),
             data_table("Users found", ["First Name", "Last Name", "User ID", "Email",
                                                      hidden_header("Actions")],
                        UserLookupState.rows, _cells),

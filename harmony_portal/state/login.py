@@ -42,7 +42,7 @@ def _second_step(check, user_id: int, code: str, ip: str) -> str:
 class LoginState(AuthState):
     step: str = "password"  # password | code | recovery
     error: str = ""
-    notice: str = ""
+    message: str = ""
     terms_error: str = ""
     _pending_user_id: int = 0
     _pending_since: float = 0.0
@@ -55,7 +55,7 @@ class LoginState(AuthState):
         self.step = "password"
         self.error = self.terms_error = ""
         self._pending_user_id = 0
-        self.notice = REASONS.get(self.router.url.query_parameters.get("reason", ""), "")
+        self.message = REASONS.get(self.router.url.query_parameters.get("reason", ""), "")
         active = self._active(touch=False)
         if active is not None and active.second_factor:
             return rx.redirect(self._next())

@@ -29,7 +29,7 @@ class PQDetailState(AuthState):
     attachments: list[dict[str, str]] = []
     history: list[dict[str, str]] = []
     help_desk: bool = False
-    saved_message: str = ""
+    message: str = ""
     error: str = ""
     # The Add Note dialog
     note_open: bool = False
@@ -75,7 +75,7 @@ class PQDetailState(AuthState):
     def load(self):
         self.error = ""
         self.note_open = False
-        self.saved_message = ("The save was successful."
+        self.message = ("The save was successful."
                               if self.router.url.query_parameters.get("saved") == "1" else "")
         try:
             self._reload()
@@ -130,6 +130,8 @@ class PQDetailState(AuthState):
         async with self:
             try:
                 self._require_user()
+                if not isinstance(chunks, rx.UploadChunkIterator) or not self.note_open:
+                    raise DomainError("Open Add Note on a PQ first, then choose the files.")
             except DomainError as exc:
                 self.note_error = str(exc)
                 return
@@ -198,14 +200,14 @@ class PQDetailState(AuthState):
         count = len(self._stored)
         self._stored, self.uploaded, self.upload_refusals, self.upload_progress = [], [], [], 0
         self.note_values, self.note_open = {}, False
-        self.saved_message = "The note was saved" + (f" with {count} attachment(s)." if count else ".")
+        self.message = "The note was saved" + (f" with {count} attachment(s)." if count else ".")
         self._reload()
 
     # --- The help desk works the PQ ---------------------------------------------------------
 
     def _work(self, action, success: str) -> None:
         """Run a help-desk action on this PQ; services refuse anyone else."""
-        self.error = self.saved_message = ""
+        self.error = self.message = ""
         self.work_errors = {}
         pq_id = parse_id(self.pq.get("id", ""))
         try:
@@ -221,7 +223,7 @@ class PQDetailState(AuthState):
         except DomainError as exc:
             self.error = str(exc)
             return
-        self.saved_message = success
+        self.message = success
         self._reload()
 
     @rx.event

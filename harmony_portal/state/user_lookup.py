@@ -21,12 +21,12 @@ class UserLookupState(AuthState):
     total: int = 0
     page: int = 1
     error: str = ""
-    notice: str = ""
+    message: str = ""
     sole_official_of: list[str] = []
 
     @rx.event
     def load(self):
-        self.error = self.notice = ""
+        self.error = self.message = ""
         try:
             user = self._require_user()
         except DomainError as exc:
@@ -41,7 +41,7 @@ class UserLookupState(AuthState):
         self._search()
 
     def _search(self) -> None:
-        self.error = self.notice = ""
+        self.error = self.message = ""
         if not self.organization:
             self.rows, self.total = [], 0
             return
@@ -50,7 +50,7 @@ class UserLookupState(AuthState):
             self.rows, self.total = role_queries.lookup_users(session, user, self.organization, self.query,
                                                               page=self.page)
         if self.query and not self.rows:
-            self.notice = "No user matches."
+            self.message = "No user matches."
 
     @rx.event
     def set_organization(self, value: str):
