@@ -27,6 +27,9 @@ SESSION_HANDOFF = "/auth/session"
 SIGN_OUT = "/auth/signout"
 # HTTP route (not a page): an attachment's bytes, for a signed-in user who may see them.
 ATTACHMENT_DOWNLOAD = "/pq/attachments/{attachment_id:int}"
+# HTTP routes (not pages): the Harmony Access Request form, filled in from a PQ (signed in), and blank (public).
+ACCESS_FORM_DOWNLOAD = "/pq/{pq_id:int}/access-request.pdf"
+BLANK_ACCESS_FORM = "/forms/harmony-access-request.pdf"
 
 PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS, CONFIRM_EMAIL})
 _PAGES = frozenset({HOME, LOGIN, SIGNUP, TWO_FACTOR_SETUP, FORGOT, PROFILE, HELP, TERMS, ROLE_REQUEST,
@@ -43,6 +46,11 @@ def confirm_email_url(token: str) -> str:
 def attachment_url(attachment_id: int) -> str:
     """Where an attachment downloads from (``web.attachment_href`` adds the backend's host in dev)."""
     return f"/pq/attachments/{int(attachment_id)}"
+
+
+def access_form_url(pq_id) -> str:
+    """Where a PQ's filled-in Access Request form downloads from; ``pq_id`` may be a Reflex Var."""
+    return f"/pq/{pq_id}/access-request.pdf"
 
 
 def user_roles_url(user_id: int) -> str:

@@ -6,6 +6,10 @@ could read them. The session cookie is set here instead, by an HTTP response,
 development); the websocket handshake carries it, and state reads it from the
 handshake's headers on every event.
 
+The Harmony Access Request form of a PQ (``/pq/<id>/access-request.pdf``), filled in
+from the PQ and its requester, follows the same rule and is audited too; the blank form
+(``/forms/harmony-access-request.pdf``) is public.
+
 Attachments download only through ``/pq/attachments/<id>``: the cookie must name a
 session that passed the second factor and whose user may see that file; anything
 else (signed out, password only, another organization, no such id) is the same
@@ -26,7 +30,7 @@ from urllib.parse import parse_qs, quote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, StreamingResponse
+from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -34,7 +38,8 @@ from harmony_portal import routes
 from harmony_portal.db import session_scope
 from harmony_portal.models import PQ
 from harmony_portal.services import attachments, audit
-from harmony_portal.services.errors import NotAllowed
+from harmony_portal.services.access_form import BLANK_FILENAME, access_request_pdf, blank_access_request_pdf
+from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.pq_access import visible_attachment
 from harmony_portal.services.sessions import end_session, redeem_handoff, resolve_session
 from harmony_portal.settings import get_settings
@@ -122,6 +127,16 @@ def attachment_href(attachment_id: int) -> str:
     return _backend(routes.attachment_url(attachment_id))
 
 
+def access_form_href(pq_id) -> str:
+    """The link to a PQ's filled-in Access Request form (``pq_id`` may be a Reflex Var)."""
+    return _backend(routes.access_form_url(pq_id))
+
+
+def blank_access_form_href() -> str:
+    """The link to the blank Harmony Access Request form."""
+    return _backend(routes.BLANK_ACCESS_FORM)
+
+
 def _client_ip(request: Request) -> str:
     hops = get_settings().harmony_trusted_proxy_hops
     forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
@@ -189,12 +204,45 @@ def download_attachment(request: Request):
     return _no_store(response)
 
 
+def download_access_form(request: Request):
+    """A PQ's Access Request form, filled in, for a signed-in user who may see that PQ; 404 for anyone else."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not token:
+        return _not_found()
+    ip = _client_ip(request)
+    with session_scope() as session:  # commits an expired session's ending even when refusing
+        active = resolve_session(session, token)
+        if active is None or not active.second_factor:
+            return _not_found()
+        try:
+            filename, data = access_request_pdf(session, active.user, request.path_params["pq_id"], ip=ip)
+        except (NotAllowed, Invalid):  # not visible, or not an Access Request: nothing to say about it
+            return _not_found()
+    return _no_store(Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    }))
+
+
+def blank_access_form(request: Request):
+    """The blank Harmony Access Request form: the same for everyone, so public and cacheable."""
+    return Response(blank_access_request_pdf(), media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{BLANK_FILENAME}"',
+        "Cache-Control": "public, max-age=86400",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    })
+
+
 def http_routes() -> Starlette:
     """Routes served before Reflex's own (plain functions: Starlette runs them off the event loop)."""
     return Starlette(routes=[
         Route(routes.SESSION_HANDOFF, take_session, methods=["GET"]),
         Route(routes.SIGN_OUT, sign_out, methods=["GET"]),
         Route(routes.ATTACHMENT_DOWNLOAD, download_attachment, methods=["GET"]),
+        Route(routes.ACCESS_FORM_DOWNLOAD, download_access_form, methods=["GET"]),
+        Route(routes.BLANK_ACCESS_FORM, blank_access_form, methods=["GET"]),
     ])
 
 

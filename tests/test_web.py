@@ -229,3 +229,92 @@ def test_the_download_path_is_built_in_one_place():
     from harmony_portal import routes
 
     assert routes.attachment_url(42) == "/pq/attachments/42"
+
+
+# The Harmony Access Request form: filled in for those who may see the PQ, blank for anyone.
+
+@pytest.fixture
+def access_pq(app_db, make):
+    with session_scope() as s:
+        home, other = make.org(s), make.org(s)
+        owner, stranger = make.user(s, first_name="Kaya", last_name="Nukluk"), make.user(s)
+        make.grant(s, owner, home, role="Staff")
+        make.grant(s, stranger, other, role="Security Official")
+        pq = make.pq(s, owner, home, inquiry_type="Access Request", subject="Access for a new nurse")
+        question = make.pq(s, owner, home, subject="Which billing code?")
+        tokens = {"owner": sessions.start_session(s, owner, second_factor=True),
+                  "stranger": sessions.start_session(s, stranger, second_factor=True),
+                  "password-only": sessions.start_session(s, owner, second_factor=False)}
+        return {"pq": pq.id, "question": question.id, "tokens": tokens, "owner": owner.id, "org": home.id}
+
+
+def _forms_generated():
+    from sqlmodel import select
+
+    from harmony_portal.models import AuditEvent
+
+    with session_scope() as s:
+        return list(s.exec(select(AuditEvent).where(AuditEvent.action == "pq.access_form_generated")).all())
+
+
+def _form(client, access_pq, who, pq_id=None):
+    client.cookies.clear()
+    if who:
+        client.cookies.set(SESSION_COOKIE, access_pq["tokens"][who])
+    return client.get(f"/pq/{pq_id or access_pq['pq']}/access-request.pdf")
+
+
+def test_the_owner_downloads_the_filled_in_form_and_it_is_audited(client, access_pq):
+    import io
+
+    from pypdf import PdfReader
+
+    response = _form(client, access_pq, "owner")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="harmony-access-request-pq-{access_pq["pq"]}.pdf"')
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Access for a new nurse" in text and "Kaya Nukluk" in text
+    [event] = _forms_generated()
+    assert (event.actor_id, event.organization_id) == (access_pq["owner"], access_pq["org"])
+
+
+@pytest.mark.parametrize("who", ["stranger", "password-only", None])
+def test_anyone_else_gets_404_for_the_form(client, access_pq, who):
+    response = _form(client, access_pq, who)
+    assert response.status_code == 404 and response.text == "Not Found"
+    assert response.headers["cache-control"] == "no-store"
+    assert _forms_generated() == []
+
+
+def test_no_form_for_other_inquiry_types_unknown_pqs_or_forged_cookies(client, access_pq):
+    assert _form(client, access_pq, "owner", pq_id=access_pq["question"]).status_code == 404
+    assert _form(client, access_pq, "owner", pq_id=access_pq["pq"] + 1000).status_code == 404
+    client.cookies.set(SESSION_COOKIE, "forged-token")
+    assert client.get(f"/pq/{access_pq['pq']}/access-request.pdf").status_code == 404
+    assert _forms_generated() == []
+
+
+def test_the_blank_form_is_public_and_cacheable(client):
+    import io
+
+    from pypdf import PdfReader
+
+    response = client.get("/forms/harmony-access-request.pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == 'attachment; filename="harmony-access-request.pdf"'
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "public" in response.headers["cache-control"]
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 2 and "Harmony Access Request" in reader.pages[0].extract_text()
+
+
+def test_the_form_paths_are_built_in_one_place():
+    from harmony_portal import routes
+
+    assert routes.access_form_url(7) == "/pq/7/access-request.pdf"
+    assert routes.BLANK_ACCESS_FORM == "/forms/harmony-access-request.pdf"
