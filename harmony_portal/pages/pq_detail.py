@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from harmony_portal import routes
 from harmony_portal.components.dialog import dialog
 from harmony_portal.components.form_data import form_values
 from harmony_portal.components.forms import message, select_field, submit_button, text_field
@@ -18,7 +19,22 @@ _ACCEPT = {"application/pdf": [".pdf"], "image/png": [".png"], "image/jpeg": [".
            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [".docx"]}
 
 
+def _access_forms() -> rx.Component:
+    """The Access Request form without print-sign-scan: the blank one, and one filled in from this PQ."""
+    return rx.el.div(
+        rx.el.p(rx.el.a("Blank Harmony Access Request form", href=routes.BLANK_ACCESS_FORM)),
+        rx.cond(PQDetailState.pq["inquiry_type"] == "Access Request", rx.el.p(
+            rx.el.a("Download the Access Request form, filled in",
+                    href=routes.access_form_url(PQDetailState.pq["id"])),
+            " Sign it, then attach it to a note.")),
+    )
+
+
 def _details() -> rx.Component:
+    return rx.fragment(_details_list(), _access_forms())
+
+
+def _details_list() -> rx.Component:
     pq = PQDetailState.pq
     return rx.el.dl(
         *[rx.el.div(rx.el.dt(label), rx.el.dd(pq[key])) for label, key in (

@@ -55,6 +55,9 @@ def test_a_provider_files_an_access_request_with_a_signed_form(page, browser, po
         expect(page.get_by_role("tab", name=tab)).to_be_visible()
     pq_url = page.url.split("?")[0]
     assert_accessible(page)
+    form_link = page.get_by_role("link", name="Download the Access Request form, filled in")
+    filled = page.request.get(portal.url + form_link.get_attribute("href"))
+    assert filled.status == 200 and filled.body().startswith(b"%PDF")
 
     page.get_by_role("tab", name="Notes").click()
     page.get_by_role("button", name="Add Note").click()
