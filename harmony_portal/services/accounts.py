@@ -233,6 +233,20 @@ def update_challenge(session: Session, actor: User, question: str, answer: str, 
     audit.record(session, "account.challenge_changed", actor_id=user.id, subject_user_id=user.id, now=now)
 
 
+def _identity_problems(session: Session, user_id: str, email: str) -> dict[str, str]:
+    """A malformed or taken User ID or email, by field."""
+    problems: dict[str, str] = {}
+    if problem := validation.user_id_problem(user_id):
+        problems["user_id"] = problem
+    elif find_user(session, user_id):
+        problems["user_id"] = f"User ID {user_id!r} already exists."
+    if problem := validation.email_problem(email):
+        problems["email"] = problem
+    elif find_user_by_email(session, email):
+        problems["email"] = f"Email {email!r} is already registered."
+    return problems
+
+
 def create_account(session: Session, *, user_id: str, email: str, first_name: str, last_name: str,
                    password_hash: str, challenge_question: str = "", challenge_answer_hash: str = "",
                    is_admin: bool = False, is_demo: bool = False, reason: str,
@@ -247,15 +261,7 @@ def create_account(session: Session, *, user_id: str, email: str, first_name: st
         Invalid: the User ID or email is malformed or taken.
     """
     now = now or utc_now()
-    problems: dict[str, str] = {}
-    if problem := validation.user_id_problem(user_id):
-        problems["user_id"] = problem
-    elif find_user(session, user_id):
-        problems["user_id"] = f"User ID {user_id!r} already exists."
-    if problem := validation.email_problem(email):
-        problems["email"] = problem
-    elif find_user_by_email(session, email):
-        problems["email"] = f"Email {email!r} is already registered."
+    problems = _identity_problems(session, user_id, email)
     if problems:
         raise Invalid(problems)
     user = User(user_id=user_id, user_id_key=user_id.lower(), email=email, email_key=email.lower(),
@@ -273,15 +279,7 @@ def create_admin(session: Session, user_id: str, email: str, password: str, *, f
                  last_name: str = "Desk", is_demo: bool = False, now: datetime | None = None) -> User:
     """A help-desk administrator (the CLI's create-admin). No device yet: see two_factor."""
     now = now or utc_now()
-    problems: dict[str, str] = {}
-    if problem := validation.user_id_problem(user_id):
-        problems["user_id"] = problem
-    elif find_user(session, user_id):
-        problems["user_id"] = f"User ID {user_id!r} already exists."
-    if problem := validation.email_problem(email):
-        problems["email"] = problem
-    elif find_user_by_email(session, email):
-        problems["email"] = f"Email {email!r} is already registered."
+    problems = _identity_problems(session, user_id, email)
     if problem := password_problem(password, user_id=user_id, email=email):
         problems["password"] = problem
     for name, problem in validation.text_problems({"first_name": first_name, "last_name": last_name}).items():

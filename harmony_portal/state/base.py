@@ -52,6 +52,15 @@ def parse_id(value: object) -> int | None:
     return number if 0 < number <= _MAX_ID else None
 
 
+def page_number(value: object, page_count: int) -> int:
+    """A page from a pager event: 1..page_count; anything odd (null, "abc", NaN) is the first page."""
+    try:
+        page = int(value)
+    except (TypeError, ValueError, OverflowError):
+        page = 1
+    return max(1, min(page, page_count))
+
+
 class AuthState(rx.State):
     """Who is signed in, for the page shell; every handler re-resolves the session."""
 

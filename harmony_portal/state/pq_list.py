@@ -8,7 +8,7 @@ from harmony_portal.db import session_scope
 from harmony_portal.services import pq_queries
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError
-from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.base import AuthState, form_fields, page_number
 
 __all__ = ["PQListState"]
 
@@ -54,11 +54,7 @@ class PQListState(AuthState):
 
     @rx.event
     def go_to_page(self, page):
-        try:
-            page = int(page)
-        except (TypeError, ValueError, OverflowError):
-            page = 1
-        self.page = max(1, min(page, self.page_count))
+        self.page = page_number(page, self.page_count)
         self._run_search()
 
     @rx.var

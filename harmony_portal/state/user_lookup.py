@@ -8,7 +8,7 @@ from harmony_portal.db import session_scope
 from harmony_portal.services import role_queries, roles
 from harmony_portal.services.errors import DomainError
 from harmony_portal.services.organizations import organization_choices
-from harmony_portal.state.base import AuthState, as_text, form_fields
+from harmony_portal.state.base import AuthState, as_text, form_fields, page_number
 
 __all__ = ["UserLookupState"]
 
@@ -52,15 +52,18 @@ class UserLookupState(AuthState):
         if self.query and not self.rows:
             self.message = "No user matches."
 
-    @rx.event
-    def set_organization(self, value: str):
-        """Choosing an organization lists all its users at once."""
-        self.organization, self.query, self.page = as_text(value), "", 1
+    def _run_search(self) -> None:
         try:
             self._search()
         except DomainError as exc:
             self.rows, self.total = [], 0
             self.error = str(exc)
+
+    @rx.event
+    def set_organization(self, value: str):
+        """Choosing an organization lists all its users at once."""
+        self.organization, self.query, self.page = as_text(value), "", 1
+        self._run_search()
 
     @rx.event
     def search(self, form: dict):
@@ -71,23 +74,12 @@ class UserLookupState(AuthState):
         if not self.organization:
             self.error = "Organization is required."
             return
-        try:
-            self._search()
-        except DomainError as exc:
-            self.rows, self.total = [], 0
-            self.error = str(exc)
+        self._run_search()
 
     @rx.event
     def go_to_page(self, page: int):
-        try:
-            page = int(page)
-        except (TypeError, ValueError, OverflowError):  # null, "abc", NaN, infinity: the first page
-            page = 1
-        self.page = max(1, min(page, self.page_count))
-        try:
-            self._search()
-        except DomainError as exc:
-            self.error = str(exc)
+        self.page = page_number(page, self.page_count)
+        self._run_search()
 
     @rx.var
     def page_count(self) -> int:
