@@ -11,6 +11,11 @@ from harmony_portal.models._base import utc_now
 # so PostgreSQL answers it from this GIN index; SQLite has no such index and scans. Written
 # as PostgreSQL reflects it (casts and all), so the migration check compares it cleanly.
 PQ_SEARCH_DOCUMENT = "to_tsvector('english'::regconfig, (subject::text || ' '::text) || details::text)"
+# Statuses off the help desk's queue, and the queue's WHERE clause: the partial indexes below
+# are built over exactly this predicate, and the queue query states it word for word (not
+# as bound parameters) so PostgreSQL can prove the index applies.
+PQ_CLOSED_STATUSES = ("Resolved", "Closed")
+PQ_OPEN = "status NOT IN ('Resolved', 'Closed')"
 
 
 class PQ(SQLModel, table=True):
@@ -18,8 +23,13 @@ class PQ(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_pq_search", text(PQ_SEARCH_DOCUMENT), postgresql_using="gin").ddl_if(dialect="postgresql"),
-        # The help desk's queue: open PQs by due time.
+        # The help desk's queue filtered by a status: that status's PQs by due time.
         Index("ix_pq_status_due", "status", "first_response_due_at"),
+        # The help desk's queue: open PQs by due time, and one provider's open PQs (migration 0009).
+        Index("ix_pq_open_due", "first_response_due_at", "id",
+              postgresql_where=text(PQ_OPEN), sqlite_where=text(PQ_OPEN)),
+        Index("ix_pq_open_org_due", "organization_id", "first_response_due_at",
+              postgresql_where=text(PQ_OPEN), sqlite_where=text(PQ_OPEN)),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -51,7 +51,7 @@ def pq_list_page() -> rx.Component:
                   class_name="actions"),
         _search_form(),
         message(PQListState.error),
-        rx.el.p(PQListState.total.to(str) + " PQ(s)", role="status"),
+        rx.el.p(PQListState.total_label, role="status"),
         data_table("PQs", ["Number", "Provider Name", "Inquiry Type", "Subject", "Status", "Filed"],
                    PQListState.rows, _cells),
         _pager(),

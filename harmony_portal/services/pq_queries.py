@@ -5,6 +5,12 @@ Text search: on PostgreSQL, ``to_tsvector('english', subject || ' ' || details) 
 websearch_to_tsquery('english', words)``, written exactly as the GIN index ``ix_pq_search``
 (models/pq.py, migration 0008) so the planner answers it from that index; on SQLite, a
 plain case-insensitive LIKE over subject and details.
+
+At scale (benchmarks/pq_queries.py, 1,000,000 PQs): totals are counted up to
+``TOTAL_LIMIT`` only (an exact count of a million rows alone took longer than the page's
+50 ms aim), and a word search with few matches takes its page from the index's matches
+rather than letting the planner walk the newest PQs backwards, recomputing every one's
+text-search document, in search of 25 matches it wrongly expects to find soon.
 """
 
 from __future__ import annotations
@@ -13,17 +19,21 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, text
+from sqlalchemy import ColumnElement, and_, literal, or_, text
 from sqlmodel import Session, col, func, select
 
 from harmony_portal.models import PQ, Attachment, AuditEvent, PQNote, User, utc_now
-from harmony_portal.models.pq import PQ_SEARCH_DOCUMENT
+from harmony_portal.models.pq import PQ_CLOSED_STATUSES, PQ_OPEN, PQ_SEARCH_DOCUMENT
 from harmony_portal.services.clock import to_local
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.pq_access import INTERNAL, require_help_desk, sees_internal, viewable_pq, visible_clause
 
 PAGE_SIZE = 25
-CLOSED_STATUSES = ("Resolved", "Closed")
+CLOSED_STATUSES = PQ_CLOSED_STATUSES
+# Totals are exact up to this many; more is reported as TOTAL_LIMIT + 1 ("more than 1,000").
+TOTAL_LIMIT = 1_000
+# A word search expected to match up to this many PQs sorts the index's matches for its page.
+SORT_MATCHES_UP_TO = 20_000
 SEARCH_MAX = 200
 
 
@@ -95,10 +105,21 @@ def _like(value: str) -> str:
     return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _expected_rows(session: Session, filters: list) -> float:
+    """How many rows PostgreSQL's statistics expect to match. They know the frequent words
+    (each with its share); a word they don't know is assumed rare (0.5% at most), so an
+    error here only ever sends a search the index's way."""
+    statement = select(literal(1)).select_from(PQ).where(*filters).compile(
+        session.get_bind(), compile_kwargs={"render_postcompile": True})
+    plan = session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(statement), statement.params)
+    return float(plan.scalar()[0]["Plan"]["Plan Rows"])
+
+
 def list_pqs(session: Session, actor: User, *, number: int | str | None = None, provider: str | None = None,
              inquiry_type: str | None = None, status: str | None = None, words: str | None = None,
              page: int = 1) -> tuple[list[PQ], int]:
-    """PQs ``actor`` may see, newest first, ``PAGE_SIZE`` a page, with the total matching.
+    """PQs ``actor`` may see, newest first, ``PAGE_SIZE`` a page, with the total matching
+    (exact up to ``TOTAL_LIMIT``; ``TOTAL_LIMIT + 1`` means more than that).
 
     Args:
         number: a PQ number (exact).
@@ -120,12 +141,28 @@ def list_pqs(session: Session, actor: User, *, number: int | str | None = None, 
         filters.append(PQ.inquiry_type == inquiry_type)
     if status:
         filters.append(PQ.status == status)
-    if words and words.strip():
-        filters.append(_words_clause(session, words.strip()[:SEARCH_MAX]))
-    total = session.exec(select(func.count()).select_from(PQ).where(*filters)).one()
+    words_clause = _words_clause(session, words.strip()[:SEARCH_MAX]) if words and words.strip() else None
+    if words_clause is not None:
+        filters.append(words_clause)
     page = max(1, int(page))
-    rows = session.exec(select(PQ).where(*filters).order_by(col(PQ.id).desc())
-                        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    offset = (page - 1) * PAGE_SIZE
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # Counted from a materialized CTE: planned for all its rows (the index's matches), read
+    # only as far as the limit.
+    hits = select(literal(1).label("hit")).select_from(PQ).where(*filters).cte("hits")
+    if postgres:
+        hits = hits.prefix_with("MATERIALIZED")
+    total = session.exec(select(func.count()).select_from(select(hits.c.hit).limit(TOTAL_LIMIT + 1).subquery())).one()
+    if words_clause is not None and postgres and (
+            total <= TOTAL_LIMIT or _expected_rows(session, [words_clause]) <= SORT_MATCHES_UP_TO):
+        # Few PQs with these words: sort the index's matches rather than walk the newest PQs
+        # (computing each one's document) looking for them. Frequent words are found that way fast.
+        matching = select(PQ.id).where(*filters).cte("matching").prefix_with("MATERIALIZED")
+        page_ids = select(matching.c.id).order_by(matching.c.id.desc()).offset(offset).limit(PAGE_SIZE)
+        query = select(PQ).where(col(PQ.id).in_(page_ids))
+    else:
+        query = select(PQ).where(*filters).offset(offset).limit(PAGE_SIZE)
+    rows = session.exec(query.order_by(col(PQ.id).desc())).all()
     return list(rows), total
 
 
@@ -134,21 +171,20 @@ def help_desk_queue(session: Session, admin: User, *, status: str | None = None,
     """PQs by first-response due time (open ones unless ``status`` is given), each flagged
     overdue when it has had no first response and its due time has passed."""
     require_help_desk(admin, "The help desk's queue is for the Harmony Help Desk.")
-    query = select(PQ)
-    query = query.where(PQ.status == status) if status else query.where(col(PQ.status).not_in(CLOSED_STATUSES))
+    # The queue's own columns (not the details), open PQs by the literal predicate of the
+    # partial indexes ix_pq_open_due / ix_pq_open_org_due (models/pq.py).
+    query = select(PQ.id, PQ.provider_name, PQ.organization_id, PQ.inquiry_type, PQ.subject, PQ.status,
+                   PQ.assigned_resource, PQ.created_at, PQ.first_response_due_at, PQ.first_response_at,
+                   PQ.taken_by_id)
+    query = query.where(PQ.status == status) if status else query.where(text(PQ_OPEN))
     if inquiry_type:
         query = query.where(PQ.inquiry_type == inquiry_type)
     if provider:
         query = query.where(PQ.organization_id == provider)
-    pqs = session.exec(query.order_by(col(PQ.first_response_due_at).asc(), col(PQ.id).asc()).limit(limit)).all()
-    return [QueueRow(id=p.id, provider_name=p.provider_name, organization_id=p.organization_id,
-                     inquiry_type=p.inquiry_type, subject=p.subject, status=p.status,
-                     assigned_resource=p.assigned_resource, created_at=p.created_at,
-                     first_response_due_at=p.first_response_due_at, first_response_at=p.first_response_at,
-                     taken_by_id=p.taken_by_id,
-                     overdue=p.first_response_at is None and p.first_response_due_at is not None
-                     and p.first_response_due_at < now)
-            for p in pqs]
+    rows = session.exec(query.order_by(col(PQ.first_response_due_at).asc(), col(PQ.id).asc()).limit(limit)).all()
+    return [QueueRow(*row, overdue=row.first_response_at is None and row.first_response_due_at is not None
+                     and row.first_response_due_at < now)
+            for row in rows]
 
 
 def notes_of(session: Session, actor: User, pq_id: int) -> list[NoteRow]:

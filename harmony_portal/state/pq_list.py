@@ -58,5 +58,11 @@ class PQListState(AuthState):
         self._run_search()
 
     @rx.var
+    def total_label(self) -> str:
+        if self.total > pq_queries.TOTAL_LIMIT:
+            return f"More than {pq_queries.TOTAL_LIMIT:,} PQs: refine the search to see them all"
+        return f"{self.total} PQ(s)"
+
+    @rx.var
     def page_count(self) -> int:
         return max(1, -(-self.total // pq_queries.PAGE_SIZE))

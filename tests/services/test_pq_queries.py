@@ -135,6 +135,25 @@ def test_list_is_paginated(session, world, make, clock):
     assert not {r.id for r in first} & {r.id for r in second}
 
 
+def test_totals_are_counted_up_to_a_limit_and_word_searches_page_either_way(session, world, make, clock,
+                                                                             monkeypatch):
+    from harmony_portal.services import pq_queries
+
+    made = [make.pq(session, world["pb"], world["b"], subject=f"Respite question {n}", now=clock.now())
+            for n in range(5)]
+    monkeypatch.setattr(pq_queries, "PAGE_SIZE", 2)
+    monkeypatch.setattr(pq_queries, "TOTAL_LIMIT", 3)
+    assert list_pqs(session, world["admin"])[1] == 4  # more than 3
+    assert list_pqs(session, world["pa"])[1] == 1  # exact below the limit
+    newest = sorted((p.id for p in made), reverse=True)
+    # Past the limit and frequent (the newest walked backwards), then few (the index's matches sorted).
+    for limit, sort_up_to in ((3, 0), (100, 20_000)):
+        monkeypatch.setattr(pq_queries, "TOTAL_LIMIT", limit)
+        monkeypatch.setattr(pq_queries, "SORT_MATCHES_UP_TO", sort_up_to)
+        pages = [list_pqs(session, world["admin"], words="respite question", page=n)[0] for n in (1, 2, 3)]
+        assert [[r.id for r in rows] for rows in pages] == [newest[:2], newest[2:4], newest[4:]]
+
+
 def test_the_queue_is_ordered_by_due_time_flags_overdue_and_is_the_help_desks(session, world, make, clock):
     early = world["pq"]
     late = make.pq(session, world["pb"], world["b"], now=clock.advance(hours=5))
