@@ -267,14 +267,31 @@ async def _clear_desk_feed(session_id: int) -> None:
             feed._forget()
 
 
-_desk_push_waiting = None  # the scheduled help-desk push that has not started yet
+_desk_push_waiting = None  # the scheduled help-desk push that has not started yet, and when
 _desk_push_lock = threading.Lock()  # commits arrive on worker threads as well as on the loop
+# A push starts within milliseconds of being scheduled. One still waiting after this long sits on
+# a loop that is not turning (a closed or parked loop): never let it swallow later changes.
+_STALE_PUSH_SECONDS = 2.0
+
+
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    """The loop a push scheduled from here would run on (see ``_schedule``)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return _loop
 
 
 def _still_waiting(pending) -> bool:
-    if pending is None or pending.done():
+    """A push scheduled on the loop this change would use, not started yet: it will see this change too."""
+    if pending is None:
         return False
-    return not (isinstance(pending, asyncio.Task) and pending.get_loop().is_closed())
+    future, scheduled_at = pending
+    if future is None or future.done() or time.monotonic() - scheduled_at > _STALE_PUSH_SECONDS:
+        return False
+    if isinstance(future, asyncio.Task):
+        return not future.get_loop().is_closed() and future.get_loop() is _current_loop()
+    return True
 
 
 def help_desk_changed() -> None:
@@ -283,7 +300,7 @@ def help_desk_changed() -> None:
     with _desk_push_lock:
         if _still_waiting(_desk_push_waiting):
             return  # that push has not read the database yet: it will see this change too
-        _desk_push_waiting = _schedule(push_help_desk())
+        _desk_push_waiting = (_schedule(push_help_desk()), time.monotonic())
 
 
 async def push_help_desk() -> None:

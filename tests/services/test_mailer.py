@@ -9,6 +9,7 @@ from harmony_portal import mailer
 from harmony_portal.db import session_scope
 from harmony_portal.services.notify import queue_email
 from harmony_portal.settings import get_settings
+from tests.state.conftest import run_async
 
 
 def _commit_an_email() -> None:
@@ -34,7 +35,7 @@ def test_a_commit_that_queued_mail_wakes_the_sender_and_a_rollback_does_not(app_
         await asyncio.sleep(0)
         return rolled_back, wakeup.is_set()
 
-    assert asyncio.run(scenario()) == (False, True)
+    assert run_async(scenario()) == (False, True)
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def test_the_sender_delivers_right_after_the_commit_without_waiting_for_the_poll
         sender.cancel()
         return waited
 
-    waited = asyncio.run(scenario())
+    waited = run_async(scenario())
     print(f"delivered {waited * 1000:.0f} ms after the commit")
     assert [m["To"] for m in inbox.messages] == ["woken@example.org"]
     assert waited < 2

@@ -61,3 +61,14 @@ def run_async(coroutine):
         # Context variables (Reflex's app registration) do not cross threads by themselves.
         return pool.submit(contextvars.copy_context().run, asyncio.run, coroutine).result()
 
+
+
+async def settle_pushes(timeout: float = 10.0) -> None:
+    """Wait until the live pushes that commits scheduled on this loop have run (a busy machine is slow)."""
+    from harmony_portal import live
+
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(0.01)  # let a just-scheduled push start
+    deadline = loop.time() + timeout
+    while any(t.get_loop() is loop for t in list(live._PENDING_PUSHES)) and loop.time() < deadline:
+        await asyncio.sleep(0.01)

@@ -1,6 +1,5 @@
 """The Help Desk queue: administrators only, by due time, filters, Take, and the live push."""
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -13,7 +12,7 @@ from harmony_portal.live import HelpDeskFeed, clear_feeds, desk_token, push_help
 from harmony_portal.models import PQ, Organization, User, UserSession, utc_now
 from harmony_portal.services.sessions import start_session
 from harmony_portal.state.help_desk import REFUSAL, HelpDeskState
-from tests.state.conftest import run_async
+from tests.state.conftest import run_async, settle_pushes
 
 
 @pytest.fixture(autouse=True)
@@ -162,8 +161,7 @@ def test_a_new_pq_or_note_reaches_every_open_help_desk_and_no_provider(app_db, m
     sessions = {"one": _session_of(desk_one), "two": _session_of(desk_two), "provider": _session_of(provider)}
 
     async def settle():
-        for _ in range(30):  # the after-commit push runs as its own task
-            await asyncio.sleep(0.01)
+        await settle_pushes()
 
     async def scenario():
         for name in ("one", "two", "provider"):  # even a provider's feed marked open gets nothing

@@ -1,6 +1,5 @@
 """The live push itself: who gets which rows after a change commits (feeds read from the state manager)."""
 
-import asyncio
 
 from reflex.istate.manager.token import BaseStateToken
 from reflex_base.registry import RegistrationContext
@@ -11,7 +10,7 @@ from harmony_portal.live import QueueFeed, feed_token, push_queue_changed
 from harmony_portal.models import Organization, User, UserSession
 from harmony_portal.services import decisions
 from harmony_portal.services.sessions import start_session
-from tests.state.conftest import run_async
+from tests.state.conftest import run_async, settle_pushes
 
 
 async def _rows(session_id: int) -> list[str]:
@@ -28,8 +27,7 @@ def _session_of(user: User) -> int:
 
 
 async def _settle() -> None:
-    for _ in range(30):  # the after-commit push runs as its own task
-        await asyncio.sleep(0.01)
+    await settle_pushes()
 
 
 def test_a_new_request_reaches_each_deciding_official_and_only_them(app_db, make):
