@@ -4,11 +4,12 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from harmony_portal.models import User
+from harmony_portal.services.pq import PQForm, add_pq
 from tests.e2e.helpers import assert_accessible, make_account, sign_in
 
 PUBLIC = ["/login", "/signup", "/forgot", "/help", "/terms"]
 SIGNED_IN = ["/", "/profile", "/roles/request", "/security-official", "/security-official/users",
-             "/security-official/requests", "/admin", "/two-factor/setup"]
+             "/security-official/requests", "/admin", "/two-factor/setup", "/pq", "/pq/new", "/help-desk"]
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
@@ -34,6 +35,14 @@ def test_every_page_fits_a_320_pixel_window(page, portal):
         someone = s.exec(select(User).where(User.user_id_key == "vj.staff")).one()
     page.goto(portal.url + f"/security-official/users/{someone.id}")
     _assert_reflows(page, "/security-official/users/[id]")
+    with portal.session() as s:
+        filed = add_pq(s, s.get(User, official.id), PQForm(
+            provider="123", inquiry_type="Access Request", subject="A subject long enough to wrap on a phone screen",
+            details="Details-without-any-spaces-" * 8))
+        s.commit()
+        pq_id = filed.id
+    page.goto(portal.url + f"/pq/{pq_id}")
+    _assert_reflows(page, "/pq/[id]")
     page.goto(portal.url + "/admin")
     page.get_by_label("User ID or email").fill("so.")
     page.get_by_role("button", name="Find").click()
