@@ -12,6 +12,7 @@ from harmony_portal.services import password_reset, rate_limits
 from harmony_portal.services.accounts import SignUpForm, sign_up
 from harmony_portal.services.errors import Invalid, Locked, RateLimited
 from harmony_portal.settings import get_settings
+from tests import redis_server
 
 IP = "203.0.113.9"
 
@@ -79,14 +80,14 @@ def test_sign_ups_are_limited_per_ip(session, clock):
         sign_up(session, SignUpForm(user_id="taken?"), ip=IP, now=clock.now())
 
 
-def test_counts_are_shared_through_redis_when_it_is_configured(session, clock, make, monkeypatch):
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/15"
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    monkeypatch.setenv("REDIS_URL", url)
+@pytest.fixture(scope="session")
+def redis_url():
+    with redis_server.redis_url() as url:
+        yield url
+
+
+def test_counts_are_shared_through_redis_when_it_is_configured(session, clock, make, monkeypatch, redis_url):
+    monkeypatch.setenv("REDIS_URL", redis_url)
     get_settings.cache_clear()
     try:
         rate_limits.reset()
