@@ -107,16 +107,6 @@ def _schedule(coroutine):
     return None
 
 
-def queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> None:
-    """Schedule :func:`push_queue_changed` to run after the calling event handler.
-
-    The push must not run inside the handler: the handler holds the lock on its
-    own client's state, linked feed included, and writing that feed through the
-    state manager would wait for the lock it holds.
-    """
-    _schedule(push_queue_changed(set(org_ids), also_user_ids=list(also_user_ids)))
-
-
 async def clear_feeds(session_ids: Iterable[int]) -> None:
     """Ended sessions: empty their feeds, so every tab still linked to one shows nothing."""
     for session_id in session_ids:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from harmony_portal.models import Organization, User
 from harmony_portal.services import sessions
@@ -18,6 +18,7 @@ from harmony_portal.services.clock import to_local
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.identity import users_by_ids
 from harmony_portal.services.pq_queries import help_desk_queue, weekly_stats
+from harmony_portal.services.roles import administrator_ids
 from harmony_portal.services.sla import format_due
 from harmony_portal.vocabulary import INQUIRY_TYPES, PQ_STATUSES
 
@@ -97,7 +98,6 @@ def week_rows(session: Session, admin: User, *, now: datetime) -> tuple[list[dic
 
 def live_desk_sessions(session: Session, *, now: datetime | None = None) -> list[tuple[int, User]]:
     """Every open, second-factor session of an active help-desk administrator: (session id, user)."""
-    admins = {u.id: u for u in users_by_ids(session, set(session.exec(
-        select(User.id).where(User.is_admin, User.is_active))))}
+    admins = {u.id: u for u in users_by_ids(session, administrator_ids(session))}
     live = sessions.live_session_ids(session, admins, now=now)
     return [(session_id, admins[uid]) for uid, ids in sorted(live.items()) for session_id in sorted(ids)]

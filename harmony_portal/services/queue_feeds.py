@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from harmony_portal.models import User
 from harmony_portal.services.identity import users_by_ids
 from harmony_portal.services.role_queries import decidable_rows, pending_rows
-from harmony_portal.services.roles import decider_ids
+from harmony_portal.services.roles import administrator_ids, decider_ids
 
 Row = dict[str, str]
-
-
-def _administrator_ids(session: Session) -> set[int]:
-    return set(session.exec(select(User.id).where(User.is_admin, User.is_active)))
 
 
 def patches_for(session: Session, org_ids: Iterable[str]) -> dict[int, dict[str, list[Row]]]:
@@ -28,7 +23,7 @@ def patches_for(session: Session, org_ids: Iterable[str]) -> dict[int, dict[str,
     org_ids = set(org_ids)
     if not org_ids:
         return {}
-    administrators = _administrator_ids(session)
+    administrators = set(administrator_ids(session))
     patches: dict[int, dict[str, list[Row]]] = {}
     for org in org_ids:
         rows = pending_rows(session, [org])

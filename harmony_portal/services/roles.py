@@ -50,12 +50,14 @@ def lookup_org_ids(session: Session, actor: User) -> list[str]:
     return represented_org_ids(session, actor)
 
 
+def administrator_ids(session: Session) -> list[int]:
+    """The active help-desk administrators."""
+    return list(session.exec(select(User.id).where(User.is_admin, User.is_active)))
+
+
 def decider_ids(session: Session, org_id: str) -> list[int]:
     """Who decides this organization's requests (the help desk while it has no Security Official)."""
-    officials = security_official_ids(session, org_id)
-    if officials:
-        return officials
-    return list(session.exec(select(User.id).where(User.is_admin, User.is_active)))
+    return security_official_ids(session, org_id) or administrator_ids(session)
 
 
 def roles_changed(session: Session, grants: Iterable[OrgRole]) -> None:
