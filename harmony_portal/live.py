@@ -143,6 +143,14 @@ async def _write_each(session_ids: Iterable[int], update) -> int:
     return written
 
 
+def _queue_plan(org_ids: set[str], also_user_ids: set[int]):
+    """What to write: the patches per official, the queues rebuilt whole, and their live sessions."""
+    with session_scope() as session:
+        patches = queue_feeds.patches_for(session, org_ids)
+        rebuilt = queue_feeds.whole_queues(session, also_user_ids)
+        return patches, rebuilt, sessions.live_session_ids(session, [*patches, *rebuilt])
+
+
 async def push_queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> None:
     """Requests of ``org_ids`` changed: refresh every deciding official's feed.
 
@@ -150,10 +158,8 @@ async def push_queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[
     (a role granted or removed); their feed is rebuilt from scratch.
     """
     started = time.perf_counter()
-    with session_scope() as session:
-        patches = queue_feeds.patches_for(session, org_ids)
-        rebuilt = queue_feeds.whole_queues(session, also_user_ids)
-        live = sessions.live_session_ids(session, [*patches, *rebuilt])
+    # The reads are plain database work: a thread, so other clients' events keep flowing.
+    patches, rebuilt, live = await asyncio.to_thread(_queue_plan, set(org_ids), set(also_user_ids))
     pushed = 0
     for uid, by_org in patches.items():
         if uid not in rebuilt:

@@ -10,7 +10,7 @@ from harmony_portal.models import AuditEvent, RecoveryCode, TotpDevice, User, ut
 from harmony_portal.services import audit, rate_limits
 from harmony_portal.services.accounts import find_user
 from harmony_portal.services.clock import format_local
-from harmony_portal.services.devices import confirmed_devices
+from harmony_portal.services.devices import confirmed_devices, has_confirmed_device
 from harmony_portal.services.errors import Invalid, Locked, NotAllowed
 from harmony_portal.services.guards import require_admin
 from harmony_portal.services.notify import queue_email
@@ -123,7 +123,7 @@ def check_password(session: Session, user_id: str, password: str, *, ip: str = "
             audit.record(session, "auth.password_failed", subject_user_id=user.id, ip=ip, now=now,
                          reason="locked")
             raise Invalid("password", BAD_CREDENTIALS).keeping_changes()
-        if not confirmed_devices(session, user.id):
+        if not has_confirmed_device(session, user.id):
             check_not_locked(user, now)
         return user
     if not matches:

@@ -135,7 +135,7 @@ def _claim(session: Session, actor: User, requests: dict[int, RoleRequest], stat
 
 
 def _users(session: Session, ids: set[int]) -> dict[int, User]:
-    return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
+    return {u.id: u for u in users_by_ids(session, ids)}
 
 
 def _grant(session: Session, actor: User, approved: list[RoleRequest], now: datetime) -> None:

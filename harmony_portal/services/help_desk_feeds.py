@@ -18,7 +18,7 @@ from harmony_portal.services.clock import to_local
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.identity import users_by_ids
 from harmony_portal.services.pq_queries import help_desk_queue, weekly_stats
-from harmony_portal.services.roles import administrator_ids
+from harmony_portal.services.roles import administrator_ids, full_name
 from harmony_portal.services.sla import format_due
 from harmony_portal.vocabulary import INQUIRY_TYPES, PQ_STATUSES
 
@@ -51,7 +51,7 @@ def clean_filters(session: Session, *, status: str = "", inquiry_type: str = "",
 
 
 def _name(user: User | None) -> str:
-    return f"{user.first_name} {user.last_name}".strip() if user else ""
+    return full_name(user) if user else ""
 
 
 def queue_rows(session: Session, admin: User, filters: Filters, *, now: datetime) -> list[Row]:

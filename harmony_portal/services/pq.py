@@ -265,7 +265,7 @@ def grant_from_pq(session: Session, admin: User, pq_id: int, organization_id: st
     """Grant the role an Access Request PQ asks for (to its requester, or ``user_id``).
 
     A pending role request for it is approved through ``decisions.approve_requests``, the service a
-    Security Official's approval uses; without one, ``roles.grant_role`` grants it. The
+    Security Official's approval uses; without one, ``roles.help_desk_grant`` grants it. The
     PQ is then Resolved.
     """
     now = now or utc_now()
@@ -280,9 +280,6 @@ def grant_from_pq(session: Session, admin: User, pq_id: int, organization_id: st
         result = decisions.approve_requests(session, admin, [request.id], now=now, as_help_desk=True)
         if not result.decided:
             raise Conflict("That role request was decided by someone else first.")
-        changes.requests_changed(session, {organization_id})
-        if role == roles.SECURITY_OFFICIAL:
-            changes.deciders_changed(session, {grantee})
     else:
         roles.help_desk_grant(session, admin, grantee, organization_id, role, source=f"pq:{pq.id}", now=now)
     _audit(session, "pq.access_granted", admin, pq, now, grantee_id=grantee, granted_org=organization_id, role=role,
@@ -294,7 +291,7 @@ def grant_from_pq(session: Session, admin: User, pq_id: int, organization_id: st
 
 def reject_from_pq(session: Session, admin: User, pq_id: int, reason: str, *, now: datetime | None = None) -> PQ:
     """Refuse an Access Request PQ with a reason (required): the requester is told why; a
-    pending role request of theirs for the PQ's organization is rejected through ``decisions.approve_requests``."""
+    pending role request of theirs for the PQ's organization is rejected through ``decisions.reject_requests``."""
     now = now or utc_now()
     pq = _access_request(session, admin, pq_id)
     reason = reason.strip()
@@ -305,7 +302,6 @@ def reject_from_pq(session: Session, admin: User, pq_id: int, reason: str, *, no
     request = _pending_request(session, pq.created_by_id, pq.organization_id) if pq.organization_id else None
     if request is not None:
         decisions.reject_requests(session, admin, [request.id], reason, now=now, as_help_desk=True)
-        changes.requests_changed(session, {request.organization_id})
     else:
         requester = session.get(User, pq.created_by_id)
         queue_email(session, requester.email, f"Your Access Request (PQ {pq.id}) was denied",

@@ -23,13 +23,13 @@ from sqlalchemy import ColumnElement, and_, literal, or_, text
 from sqlmodel import Session, col, func, select
 
 from harmony_portal.models import PQ, Attachment, AuditEvent, PQNote, User, utc_now
-from harmony_portal.models.pq import PQ_CLOSED_STATUSES, PQ_OPEN, PQ_SEARCH_DOCUMENT
+from harmony_portal.models.pq import PQ_OPEN, PQ_SEARCH_DOCUMENT
 from harmony_portal.services.clock import to_local
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.pq_access import INTERNAL, require_help_desk, sees_internal, viewable_pq, visible_clause
+from harmony_portal.services.roles import full_name
 
 PAGE_SIZE = 25
-CLOSED_STATUSES = PQ_CLOSED_STATUSES
 # Totals are exact up to this many; more is reported as TOTAL_LIMIT + 1 ("more than 1,000").
 TOTAL_LIMIT = 1_000
 # A word search expected to match up to this many PQs sorts the index's matches for its page.
@@ -91,7 +91,7 @@ class WeekStats:
 
 
 def _name(user: User | None) -> str:
-    return f"{user.first_name} {user.last_name}".strip() if user else ""
+    return full_name(user) if user else ""
 
 
 def _words_clause(session: Session, words: str) -> ColumnElement[bool]:

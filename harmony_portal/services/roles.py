@@ -216,9 +216,6 @@ def help_desk_grant(session: Session, admin: User, user_id: int, org_id: str, ro
                  target=source or f"role:{grant.id}", now=now, role=role, role_id=grant.id, reason=reason.strip())
     queue_email(session, holder.email, f"You now hold the {role} role at {org.name}",
                 f"Hello {holder.first_name},\n\nThe Harmony Help Desk granted you the {role} role at {org.name}.\n")
-    if role == SECURITY_OFFICIAL:
-        changes.requests_changed(session, {org.id})  # the organization leaves the help desk's queue
-        changes.deciders_changed(session, {holder.id})
     return grant
 
 

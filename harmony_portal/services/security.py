@@ -132,8 +132,7 @@ def normalise_recovery_code(code: str) -> str:
 def short_digest(value: str, purpose: str = "label") -> str:
     """A short keyed digest of ``value``: lets log rows about the same input be matched
     up without storing the input (an unknown User ID may be a password typed in the wrong box)."""
-    key = get_settings().secret_key().encode()
-    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:12]
+    return keyed_name(purpose, value)[:12]
 
 
 def recovery_code_digest(code: str) -> str:

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from harmony_portal.models import RecoveryCode, TotpDevice, User, utc_now
 from harmony_portal.services import audit, validation
-from harmony_portal.services.devices import confirmed_devices, unconfirmed_devices
+from harmony_portal.services.devices import confirmed_devices, has_confirmed_device, unconfirmed_devices
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.security import (
     current_totp,
@@ -75,7 +75,7 @@ def start_enrolment(session: Session, actor: User, *, name: str = "Authenticator
         audit.record(session, "account.unconfirmed_devices_dropped", actor_id=actor.id, subject_user_id=actor.id,
                      now=now, count=len(stale))
     device, secret = begin_device(session, actor, name)
-    return Enrolment(device.id, secret, needs_step_up=bool(confirmed_devices(session, actor.id)))
+    return Enrolment(device.id, secret, needs_step_up=has_confirmed_device(session, actor.id))
 
 
 def enrol_trusted_device(session: Session, owner: User, name: str = "Authenticator app", *,
@@ -112,7 +112,7 @@ def confirm_device(session: Session, actor: User, device_id: int, code: str, *, 
     device = _own_device(session, actor, device_id)
     if device.confirmed_at is not None:
         raise Invalid("security_code", "This device is already set up.")
-    first = not confirmed_devices(session, actor.id)
+    first = not has_confirmed_device(session, actor.id)
     proved = None if first else verify_step_up(session, actor, step_up, purpose="device_added", ip=ip, now=now)
     step = matching_totp_step(unseal(device.secret), code, now, 0)
     if step is None:

@@ -10,6 +10,14 @@ from harmony_portal.services import password_reset
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.settings import get_settings
 from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.off_loop import off_loop
+
+
+def _complete_reset(token: str, form: dict[str, str], ip: str) -> None:
+    with session_scope() as session:
+        password_reset.complete_reset(
+            session, token, answer=form.get("challenge_answer", ""), code=form.get("security_code", ""),
+            new_password=form.get("new_password", ""), confirm_password=form.get("confirm_new_password", ""), ip=ip)
 
 
 class ForgotState(AuthState):
@@ -52,16 +60,12 @@ class ForgotState(AuthState):
             self.error = str(exc)
 
     @rx.event
-    def complete(self, form: dict):
+    async def complete(self, form: dict):
         form = form_fields(form)
         self.error, self.errors = "", {}
         try:
-            with session_scope() as session:
-                password_reset.complete_reset(
-                    session, self._token(), answer=str(form.get("challenge_answer", "")),
-                    code=str(form.get("security_code", "")), new_password=str(form.get("new_password", "")),
-                    confirm_password=str(form.get("confirm_new_password", "")),
-                    ip=self.router.session.client_ip or "")
+            # The answer check and the new hash are argon2: off the event loop.
+            await off_loop(_complete_reset, self._token(), form, self.router.session.client_ip or "")
         except Invalid as exc:
             self.errors = exc.errors
             self.error = str(exc)

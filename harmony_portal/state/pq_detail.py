@@ -167,10 +167,16 @@ class PQDetailState(AuthState):
             self.upload_progress = 100 if stored else 0
 
     @rx.event
-    def remove_upload(self, name: str):
+    async def remove_upload(self, name: str):
+        """Take a file out of the note being written (only this tab's own uploads are here)."""
+        try:
+            self._require_user()
+        except DomainError as exc:
+            self.note_error = str(exc)
+            return
         keep = [s for s in self._stored if s.filename != name]
         for gone in (s for s in self._stored if s.filename == name):
-            remove_stored(gone.storage_key)
+            await off_loop(remove_stored, gone.storage_key)
         self._stored = keep
         self.uploaded = [u for u in self.uploaded if u["name"] != name]
 

@@ -139,9 +139,9 @@ class ProfileState(AuthState):
         return self._load_page(routes.session_handoff_url(handoff, routes.PROFILE + "?changed=password"))
 
     @rx.event
-    def change_challenge(self, form: dict):
+    async def change_challenge(self, form: dict):
         form = form_fields(form)
-        self._run("challenge", lambda s, u: accounts.update_challenge(
+        await self._run_verifying("challenge", lambda s, u: accounts.update_challenge(
             s, u, str(form.get("challenge_question", "")), str(form.get("challenge_answer", "")),
             str(form.get("challenge_password", ""))), "Challenge question saved.")
 

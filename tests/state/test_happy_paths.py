@@ -255,7 +255,7 @@ def test_a_reset_with_the_right_answer_and_code_changes_the_password(official, m
         page = await state_with_cookie(ForgotState, path=f"{routes.FORGOT}?token=reset-token-for-nora")
         ForgotState.load.fn(page)
         shown = page.token_valid, page.challenge_question
-        result = ForgotState.complete.fn(page, {
+        result = await ForgotState.complete.fn(page, {
             "challenge_answer": "Juneau", "security_code": current_totp(secret, utc_now()),
             "new_password": NEW_PASSWORD, "confirm_new_password": NEW_PASSWORD})
         return shown, result, page.error
@@ -332,8 +332,8 @@ def test_changing_the_challenge_question(official, signed_in):
     async def scenario():
         profile = await signed_in(so)(ProfileState)
         ProfileState.load.fn(profile)
-        ProfileState.change_challenge.fn(profile, {"challenge_question": "What was the name of your first pet?",
-                                                   "challenge_answer": "Husky", "challenge_password": PASSWORD})
+        await ProfileState.change_challenge.fn(profile, {"challenge_question": "What was the name of your first pet?",
+                                                         "challenge_answer": "Husky", "challenge_password": PASSWORD})
         return dict(profile.messages), profile.challenge_question
 
     messages, question = run_async(scenario())
