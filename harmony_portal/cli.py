@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from harmony_portal.db import session_scope
 from harmony_portal.migrations import upgrade
 from harmony_portal.models import utc_now
-from harmony_portal.services import accounts, demo, two_factor
+from harmony_portal.services import accounts, demo, maintenance, two_factor
 from harmony_portal.services.audit import verify_chain
+from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.organizations import add_organization
 from harmony_portal.services.security import provisioning_uri
@@ -77,6 +78,48 @@ def _cmd_verify_audit(_args) -> int:
     return _fail(f"audit log chain broken at row {broken}")
 
 
+def _cmd_maintenance_add(args) -> int:
+    starts = maintenance.parse_local(args.start, "starts")
+    ends = maintenance.parse_local(args.end, "ends")
+    with session_scope() as session:
+        window = maintenance.add_window(session, None, starts, ends, args.reason, now=utc_now())
+    # No connection to the app: every worker's banner clock reads it within its poll interval.
+    print(f"added maintenance window {window.id}: {format_local(window.starts_at)} to {format_local(window.ends_at)}")
+    return 0
+
+
+def _cmd_maintenance_list(_args) -> int:
+    with session_scope() as session:
+        windows = maintenance.upcoming_windows(session, utc_now())
+        print(f"weekly: {maintenance.weekly_text(maintenance.weekly_rule(session))}")
+    for w in windows:
+        ident = str(w.id) if w.id else "weekly"
+        print(f"{ident:>7}  {format_local(w.starts_at)} to {format_local(w.ends_at)}  {w.reason}")
+    return 0
+
+
+def _cmd_maintenance_cancel(args) -> int:
+    with session_scope() as session:
+        window = maintenance.cancel_window(session, None, args.id, now=utc_now())
+    print(f"cancelled maintenance window {window.id}")
+    return 0
+
+
+def _add_maintenance_commands(sub) -> None:
+    group = sub.add_parser("maintenance", help="one-off maintenance windows").add_subparsers(
+        dest="maintenance_command", required=True)
+    p = group.add_parser("add", help="add a window (times with an offset, or Alaska time when none)")
+    p.add_argument("--start", required=True)
+    p.add_argument("--end", required=True)
+    p.add_argument("--reason", default="")
+    p.set_defaults(func=_cmd_maintenance_add)
+    group.add_parser("list", help="the weekly window and the windows ahead").set_defaults(
+        func=_cmd_maintenance_list)
+    p = group.add_parser("cancel", help="cancel a one-off window")
+    p.add_argument("id", type=int)
+    p.set_defaults(func=_cmd_maintenance_cancel)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harmony-portal", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -97,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user-id", required=True)
     p.set_defaults(func=_cmd_totp_code)
     sub.add_parser("verify-audit", help="check the audit log hash chain").set_defaults(func=_cmd_verify_audit)
+    _add_maintenance_commands(sub)
     p = sub.add_parser("serve", help="migrate, seed, build the frontend if it changed, and serve")
     p.set_defaults(func=_cmd_serve)
     return parser

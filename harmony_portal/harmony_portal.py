@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from harmony_portal import live, mailer, routes, web
+from harmony_portal import live, live_banner, mailer, routes, web
 from harmony_portal.pages.admin import admin_page
 from harmony_portal.pages.confirm_email import confirm_email_page
 from harmony_portal.pages.forgot import forgot_page
@@ -14,6 +14,7 @@ from harmony_portal.pages.pq_detail import pq_detail_page
 from harmony_portal.pages.pq_list import pq_list_page
 from harmony_portal.pages.pq_new import pq_new_page
 from harmony_portal.pages.profile import profile_page
+from harmony_portal.pages.report_of_harm import report_of_harm_page
 from harmony_portal.pages.role_request import role_request_page
 from harmony_portal.pages.role_requests import role_requests_page
 from harmony_portal.pages.security_official import security_official_page
@@ -23,6 +24,7 @@ from harmony_portal.pages.two_factor import two_factor_setup_page
 from harmony_portal.pages.user_lookup import user_lookup_page
 from harmony_portal.pages.user_roles import user_roles_page
 from harmony_portal.state.admin import AdminState
+from harmony_portal.state.admin_maintenance import AdminMaintenanceState
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.email_confirm import EmailConfirmState
 from harmony_portal.state.forgot import ForgotState
@@ -46,6 +48,7 @@ app = rx.App(stylesheets=["/portal.css"], head_components=[rx.el.meta(name="colo
              api_transformer=[web.http_routes(), web.guard_event_socket])
 app.register_lifespan_task(live.bind_loop)
 app.register_lifespan_task(mailer.run_sender)
+app.register_lifespan_task(live_banner.run_clock)
 
 
 def _add(component, route: str, title: str, *on_load, protected: bool = True) -> None:
@@ -59,6 +62,7 @@ _add(signup_page, routes.SIGNUP, "Sign Up", SignUpState.load, protected=False)
 _add(forgot_page, routes.FORGOT, "Having trouble logging in?", ForgotState.load, protected=False)
 _add(help_page, routes.HELP, "Help", protected=False)
 _add(terms_page, routes.TERMS, "Terms & Conditions", protected=False)
+_add(report_of_harm_page, routes.REPORT_OF_HARM, "Report of harm during maintenance", protected=False)
 _add(two_factor_setup_page, routes.TWO_FACTOR_SETUP, "Set up two-factor sign-in", TwoFactorSetupState.load)
 _add(home_page, routes.HOME, "Home", HomeState.load)
 _add(profile_page, routes.PROFILE, "User Profile", ProfileState.load)
@@ -69,7 +73,7 @@ _add(security_official_page, routes.SECURITY_OFFICIAL, "Security Official")
 _add(role_requests_page, routes.ROLE_REQUESTS, "Role Requests", RoleRequestsState.load)
 _add(user_lookup_page, routes.USER_LOOKUP, "User Lookup", UserLookupState.load)
 _add(user_roles_page, routes.USER_ROLES, "User Roles", UserRolesState.load)
-_add(admin_page, routes.ADMIN, "Administration", AdminState.load)
+_add(admin_page, routes.ADMIN, "Administration", AdminState.load, AdminMaintenanceState.load)
 _add(pq_list_page, routes.PQ_LIST, "PQ chapter", PQListState.load)
 _add(pq_new_page, routes.PQ_NEW, "Add PQ", PQNewState.load)
 _add(pq_detail_page, routes.PQ_DETAIL, "PQ", PQDetailState.load)

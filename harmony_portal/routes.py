@@ -22,6 +22,7 @@ PQ_LIST = "/pq"
 PQ_NEW = "/pq/new"
 PQ_DETAIL = "/pq/[pq_id]"
 HELP_DESK = "/help-desk"
+REPORT_OF_HARM = "/maintenance/report-of-harm"
 # HTTP routes (not pages): they set and clear the HttpOnly session cookie.
 SESSION_HANDOFF = "/auth/session"
 SIGN_OUT = "/auth/signout"
@@ -31,9 +32,10 @@ ATTACHMENT_DOWNLOAD = "/pq/attachments/{attachment_id:int}"
 ACCESS_FORM_DOWNLOAD = "/pq/{pq_id:int}/access-request.pdf"
 BLANK_ACCESS_FORM = "/forms/harmony-access-request.pdf"
 
-PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS, CONFIRM_EMAIL})
+PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS, CONFIRM_EMAIL, REPORT_OF_HARM})
 _PAGES = frozenset({HOME, LOGIN, SIGNUP, TWO_FACTOR_SETUP, FORGOT, PROFILE, HELP, TERMS, ROLE_REQUEST,
-                    SECURITY_OFFICIAL, USER_LOOKUP, ROLE_REQUESTS, ADMIN, CONFIRM_EMAIL, PQ_LIST, PQ_NEW, HELP_DESK})
+                    SECURITY_OFFICIAL, USER_LOOKUP, ROLE_REQUESTS, ADMIN, CONFIRM_EMAIL, PQ_LIST, PQ_NEW, HELP_DESK,
+                    REPORT_OF_HARM})
 _DYNAMIC_PAGES = (re.compile(r"/security-official/users/[0-9]{1,12}"), re.compile(r"/pq/[0-9]{1,12}"))
 _NOT_AFTER_SIGN_IN = frozenset({LOGIN, SIGNUP, FORGOT})
 

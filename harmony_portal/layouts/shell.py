@@ -42,15 +42,40 @@ def navigation() -> rx.Component:
 
 
 def maintenance_banner() -> rx.Component:
-    """role=alert while maintenance is on, role=status before it (ui-contract)."""
-    return rx.cond(
-        ShellState.banner_text != "",
-        rx.cond(
-            ShellState.banner_in_progress,
-            rx.el.div(ShellState.banner_text, role="alert", class_name="banner banner-alert"),
-            rx.el.div(ShellState.banner_text, role="status", class_name="banner banner-status"),
-        ),
+    """role=status before a window (a countdown from 30 minutes before), role=alert during it (ui-contract).
+
+    The clock in ``live_banner`` pushes every change; the countdown ticks in the browser.
+    """
+    phase = ShellState.banner_phase
+    in_progress = rx.el.div(
+        ShellState.banner_text, " ",
+        rx.el.a("Need to make a report of harm during maintenance? Read the instructions.",
+                href=routes.REPORT_OF_HARM),
+        role="alert", class_name="banner banner-alert")
+    countdown = rx.el.span(" Starts ", rx.moment(date=ShellState.banner_starts, from_now=True, interval=1000),
+                           ": save your work before then.")
+    upcoming = rx.el.div(ShellState.banner_text, rx.cond(phase == "countdown", countdown),
+                         role="status", class_name="banner banner-status")
+    return rx.fragment(
+        rx.cond(phase == "in_progress", in_progress, rx.cond(phase != "", upcoming)),
+        rx.cond(ShellState.save_warning & AuthState.signed_in, rx.el.div(
+            "Maintenance starts in less than 5 minutes. If you have a form open, save it now: "
+            "during maintenance saving waits, and what you typed stays on the page.",
+            role="alert", class_name="banner banner-alert")),
     )
+
+
+def announcements() -> rx.Component:
+    """Announcements in force for this user; closing one closes it on every device."""
+    def one(n) -> rx.Component:
+        return rx.el.div(
+            rx.el.p(rx.el.strong(n["title"]), " ", n["body"]),
+            rx.el.button("Close", type="button", class_name="btn", aria_label="Close announcement: " + n["title"],
+                         on_click=ShellState.close_notice(n["id"])),
+            class_name="announcement announcement-" + n["level"])
+    return rx.cond(ShellState.my_notices.length() > 0, rx.el.section(
+        rx.foreach(ShellState.my_notices, one), aria_label="Announcements", aria_live="polite",
+        class_name="announcements"))
 
 
 def browser_notice() -> rx.Component:
@@ -110,6 +135,7 @@ def _shell(*children: rx.Component) -> rx.Component:
             class_name="site-header",
         ),
         maintenance_banner(),
+        announcements(),
         browser_notice(),
         rx.el.main(*children, id="main", tab_index=-1),
         footer(),

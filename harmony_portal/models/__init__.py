@@ -12,7 +12,7 @@ from harmony_portal.models.accounts import (
     UserSession,
 )
 from harmony_portal.models.audit import AuditEvent
-from harmony_portal.models.maintenance import Announcement, MaintenanceWindow
+from harmony_portal.models.maintenance import Announcement, AnnouncementDismissal, MaintenanceWindow, WeeklyMaintenance
 from harmony_portal.models.organizations import Organization
 from harmony_portal.models.outbox import OutboxEmail
 from harmony_portal.models.pq import PQ, Attachment, Draft, InquiryRoute, PQNote
@@ -21,12 +21,14 @@ from harmony_portal.models.roles import OrgRole, RoleRequest
 __all__ = [
     "PQ",
     "Announcement",
+    "AnnouncementDismissal",
     "Attachment",
     "AuditEvent",
     "Draft",
     "EmailChange",
     "InquiryRoute",
     "MaintenanceWindow",
+    "WeeklyMaintenance",
     "OnboardingChecklist",
     "OrgRole",
     "Organization",

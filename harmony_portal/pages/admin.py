@@ -5,6 +5,7 @@ import reflex as rx
 from harmony_portal.components import message, select_field, submit_button, text_field
 from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
+from harmony_portal.pages.admin_maintenance import announcements_section, maintenance_section
 from harmony_portal.state.admin import AdminState
 from harmony_portal.vocabulary import PROVIDER_TYPES
 
@@ -57,6 +58,8 @@ def admin_page() -> rx.Component:
         rx.el.h1("Administration"),
         message(AdminState.error),
         message(AdminState.message, "ok"),
+        maintenance_section(),
+        announcements_section(),
         rx.el.section(
             rx.el.h2("Organizations"),
             rx.el.form(

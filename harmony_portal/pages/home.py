@@ -28,9 +28,6 @@ def home_page() -> rx.Component:
         rx.el.h1("Welcome, ", HomeState.display_name),
         message(HomeState.error),
         message(HomeState.message, "ok"),
-        rx.cond(HomeState.notices.length() > 0, rx.el.section(
-            rx.el.h2("Notices"), rx.el.ul(rx.foreach(HomeState.notices, lambda n: rx.el.li(n))),
-            class_name="card")),
         rx.el.section(
             rx.el.h2("My roles"),
             rx.cond(

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from harmony_portal.models import User, utc_now
-from harmony_portal.services import audit, rate_limits, validation
+from harmony_portal.services import audit, maintenance, rate_limits, validation
 from harmony_portal.services.email_change import request_email_change
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.passwords import password_problem
@@ -134,6 +134,7 @@ def sign_up(session: Session, form: SignUpForm, *, ip: str = "", now: datetime |
         problems["agree_terms"] = "You must agree to the Terms & Conditions."
     if problems:
         raise Invalid(problems)
+    maintenance.refuse_while_down(session, None, now)
     user = User(
         user_id=form.user_id.strip(),
         user_id_key=form.user_id.strip().lower(),
@@ -169,6 +170,7 @@ def update_profile(session: Session, actor: User, form: ProfileForm, *, step_up:
     problems = _profile_problems(session, form, now.date(), self_id=user.id)
     if problems:
         raise Invalid(problems)
+    maintenance.refuse_while_down(session, user, now)
     new_email = form.email.strip()
     changing_email = new_email.lower() != user.email_key
     proved = None

@@ -33,6 +33,7 @@ class Changes:
     ended_sessions: set[int] = field(default_factory=set)
     mail_queued: bool = False
     pqs_changed: set[int] = field(default_factory=set)  # PQs added, changed or noted (the help-desk queue)
+    maintenance: bool = False  # the maintenance schedule or the announcements changed (every page's banner)
 
 
 def subscribe(subscriber: Callable[[Changes], None]) -> None:
@@ -74,3 +75,7 @@ def mail_queued(session: Session) -> None:
 
 def pqs_changed(session: Session, pq_ids: Iterable[int]) -> None:
     _pending(session).pqs_changed.update(pq_ids)
+
+
+def maintenance_changed(session: Session) -> None:
+    _pending(session).maintenance = True

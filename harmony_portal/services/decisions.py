@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
-from harmony_portal.services import audit, changes, onboarding, validation
+from harmony_portal.services import audit, changes, maintenance, onboarding, validation
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 from harmony_portal.services.identity import users_by_ids
 from harmony_portal.services.notify import queue_email
@@ -49,6 +49,7 @@ def approve_requests(session: Session, actor: User, request_ids: Iterable[int], 
     now = now or utc_now()
     ids = _selection(request_ids)
     requests = _authorized(session, actor, ids, as_help_desk)
+    maintenance.refuse_while_down(session, actor, now)
     if waiting := onboarding.waiting_user_ids(session, {r.user_id for r in requests.values()}):
         names = sorted(full_name(u) for u in users_by_ids(session, waiting))
         raise Conflict(f"Approval waits until the onboarding checklist is complete for {', '.join(names)} "
@@ -75,6 +76,7 @@ def reject_requests(session: Session, actor: User, request_ids: Iterable[int], r
         raise Invalid("rejection_reason", "A Rejection Reason is required to reject a request.")
     validation.check_text({"rejection_reason": reason})
     requests = _authorized(session, actor, ids, as_help_desk)
+    maintenance.refuse_while_down(session, actor, now)
     result = _claim(session, actor, requests, REJECTED, reason, now)
     _audit_and_tell(session, actor, result.decided, REJECTED, reason, now)
     changes.requests_changed(session, result.org_ids)

@@ -1,74 +1,335 @@
-"""Maintenance windows: the weekly Sunday window plus one-off windows from the table."""
+"""Maintenance windows: the weekly rule (changeable, skippable), one-off windows, and the banner.
+
+Everything takes ``now``. Times are entered and shown in the portal's timezone (Alaska) and
+stored in UTC; the weekly rule is kept in local wall-clock minutes, so "Sunday 2:00 PM" stays
+2:00 PM across the DST changes. The banner says what is coming and when it changes next, so
+the app can push the change at that moment instead of asking every second.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from harmony_portal.models import Announcement, MaintenanceWindow
-from harmony_portal.services.clock import format_local, to_local
+from harmony_portal.models import MaintenanceWindow, User, WeeklyMaintenance
+from harmony_portal.models.maintenance import ONE_OFF, SKIP
+from harmony_portal.services import audit, changes
+from harmony_portal.services.clock import to_local
+from harmony_portal.services.errors import Conflict, Invalid, Maintenance
+from harmony_portal.services.guards import require_admin
+from harmony_portal.settings import get_settings
 
-NOTICES_SHOWN = 5
-
-WEEKLY_START = time(14, 0)
-WEEKLY_END = time(20, 0)
-SUNDAY = 6
-UPCOMING_NOTICE = timedelta(hours=24)
+UPCOMING_NOTICE = timedelta(hours=24)  # the banner appears a day before
+COUNTDOWN = timedelta(minutes=30)  # then counts down
+SAVE_WARNING = timedelta(minutes=5)  # open forms are told to save
+LONGEST_WINDOW = timedelta(days=3)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+REPORT_OF_HARM = "/maintenance/report-of-harm"
 
 
 @dataclass(frozen=True)
-class MaintenanceNotice:
-    """What the banner says. ``in_progress`` picks role=alert over role=status."""
-
-    in_progress: bool
-    starts_at: datetime
+class Window:
+    starts_at: datetime  # UTC
     ends_at: datetime
     reason: str
+    kind: str  # "weekly" or "one-off"
+    id: int | None = None  # the row of a one-off window
+
+
+@dataclass(frozen=True)
+class Banner:
+    """What every page shows at one moment, and when that changes next."""
+
+    phase: str  # "" | "upcoming" | "countdown" | "in_progress"
+    text: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    save_warning: bool  # within SAVE_WARNING of the start, or in progress
+    changes_at: datetime | None  # the next moment the banner is different (None: nothing scheduled)
 
     @property
-    def text(self) -> str:
-        span = f"{format_local(self.starts_at)} to {format_local(self.ends_at)}"
-        if self.in_progress:
-            return (f"Harmony is down for maintenance until {format_local(self.ends_at)}. "
-                    "Work you have not saved will not be recoverable.")
-        return f"Scheduled maintenance {span}: save your work before it starts. {self.reason}".strip()
+    def key(self) -> tuple:
+        """What a page shows: equal keys need no push."""
+        return (self.phase, self.text, self.starts_at, self.save_warning)
 
 
-def _weekly_window_around(now: datetime) -> tuple[datetime, datetime]:
-    """The weekly window that is in progress, or the next one."""
-    local = to_local(now)
-    days_ahead = (SUNDAY - local.weekday()) % 7
-    start = datetime.combine(local.date() + timedelta(days=days_ahead), WEEKLY_START, tzinfo=local.tzinfo)
-    end = datetime.combine(start.date(), WEEKLY_END, tzinfo=local.tzinfo)
-    if end <= local:  # this Sunday's window is over: next week's
-        start, end = start + timedelta(days=7), end + timedelta(days=7)
-    return start, end
+NO_BANNER = Banner("", "", None, None, False, None)
 
 
-def notice_at(session: Session | None, now: datetime) -> MaintenanceNotice | None:
-    """The banner to show at ``now``: a window in progress first, else one starting within a day."""
-    start, end = _weekly_window_around(now)
-    windows = [(start, end, "Weekly maintenance every Sunday, 2:00pm to 8:00pm.")]
-    if session is not None:
-        for row in session.exec(select(MaintenanceWindow).where(
-                MaintenanceWindow.cancelled_at.is_(None), MaintenanceWindow.ends_at > now)):
-            windows.append((row.starts_at, row.ends_at, row.reason))
-    windows.sort(key=lambda w: w[0])
-    for starts, ends, reason in windows:
-        if starts <= now < ends:
-            return MaintenanceNotice(True, starts, ends, reason)
-    for starts, ends, reason in windows:
-        if now < starts <= now + UPCOMING_NOTICE:
-            return MaintenanceNotice(False, starts, ends, reason)
-    return None
+# ---- reading the schedule -----------------------------------------------------------------
 
 
+def weekly_rule(session: Session) -> WeeklyMaintenance:
+    """The weekly window's rule (the default Sunday 2:00-8:00 PM when nobody changed it)."""
+    return session.get(WeeklyMaintenance, 1) or WeeklyMaintenance(id=1)
 
 
-def current_notices(session: Session, now: datetime) -> list[str]:
-    """Announcements in force at ``now``, newest first, as one line each ("Title: body")."""
-    announcements = session.exec(select(Announcement).where(Announcement.starts_at <= now)
-                                 .order_by(col(Announcement.starts_at).desc()).limit(NOTICES_SHOWN)).all()
-    return [f"{a.title}: {a.body}".strip(": ") for a in announcements if a.ends_at is None or a.ends_at > now]
+def _local_at(day: date, minute: int) -> datetime:
+    zone = get_settings().timezone
+    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
+
+
+def _weekly_between(rule: WeeklyMaintenance, start: datetime, end: datetime) -> list[Window]:
+    if not rule.active:
+        return []
+    first = to_local(start).date() - timedelta(days=1)
+    windows = []
+    for offset in range((end - start).days + 3):
+        day = first + timedelta(days=offset)
+        if day.weekday() != rule.weekday:
+            continue
+        begins = _local_at(day, rule.start_minute)
+        ends = _local_at(day + timedelta(days=1) if rule.end_minute <= rule.start_minute else day, rule.end_minute)
+        begins, ends = begins.astimezone(start.tzinfo), ends.astimezone(start.tzinfo)
+        if ends > start and begins < end:
+            windows.append(Window(begins, ends, rule.reason, "weekly"))
+    return windows
+
+
+def windows_between(session: Session, start: datetime, end: datetime) -> list[Window]:
+    """Every window that overlaps [start, end), weekly occurrences less the skipped ones, by start."""
+    rows = list(session.exec(select(MaintenanceWindow).where(
+        MaintenanceWindow.cancelled_at.is_(None), MaintenanceWindow.ends_at > start,
+        MaintenanceWindow.starts_at < end + LONGEST_WINDOW)))
+    skipped = {_utc(r.starts_at) for r in rows if r.kind == SKIP}
+    weekly = [w for w in _weekly_between(weekly_rule(session), start, end) if w.starts_at not in skipped]
+    one_off = [Window(_utc(r.starts_at), _utc(r.ends_at), r.reason, ONE_OFF, r.id)
+               for r in rows if r.kind == ONE_OFF and _utc(r.starts_at) < end]
+    return sorted(weekly + one_off, key=lambda w: (w.starts_at, w.ends_at))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def window_at(session: Session, now: datetime) -> Window | None:
+    """The window in progress at ``now`` (the one that ends last, when they overlap)."""
+    now = _utc(now)
+    current = [w for w in windows_between(session, now - LONGEST_WINDOW, now + timedelta(seconds=1))
+               if w.starts_at <= now < w.ends_at]
+    return max(current, key=lambda w: w.ends_at) if current else None
+
+
+def in_maintenance(session: Session, now: datetime) -> bool:
+    return window_at(session, now) is not None
+
+
+# ---- the banner ---------------------------------------------------------------------------
+
+
+def _clock(moment: datetime) -> str:
+    return to_local(moment).strftime("%I:%M %p").lstrip("0")
+
+
+def _day(moment: datetime, now: datetime) -> str:
+    days = (to_local(moment).date() - to_local(now).date()).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    return to_local(moment).strftime("%A %b %d").replace(" 0", " ")
+
+
+def plain_span(starts: datetime, ends: datetime, now: datetime) -> str:
+    """"today 2:00-8:00 PM AKST", "Sunday Nov 29 2:00 PM AKST to Monday Nov 30 1:00 AM AKST"."""
+    local_start, local_end = to_local(starts), to_local(ends)
+    zone = local_end.strftime("%Z")
+    if local_start.date() == local_end.date():
+        if local_start.strftime("%p%Z") == local_end.strftime("%p%Z"):
+            begin = local_start.strftime("%I:%M").lstrip("0")
+        else:
+            begin = f"{_clock(starts)} {local_start.strftime('%Z')}"
+        return f"{_day(starts, now)} {begin}-{_clock(ends)} {zone}"
+    return (f"{_day(starts, now)} {_clock(starts)} {local_start.strftime('%Z')} "
+            f"to {_day(ends, now)} {_clock(ends)} {zone}")
+
+
+def banner_at(session: Session, now: datetime) -> Banner:
+    """The banner at ``now``: a window in progress, else the next one starting within a day."""
+    now = _utc(now)
+    windows = windows_between(session, now - LONGEST_WINDOW, now + UPCOMING_NOTICE + LONGEST_WINDOW)
+    moments = sorted({m for w in windows for m in (w.starts_at - UPCOMING_NOTICE, w.starts_at - COUNTDOWN,
+                                                   w.starts_at - SAVE_WARNING, w.starts_at, w.ends_at)
+                      if m > now})
+    changes_at = moments[0] if moments else None
+    current = [w for w in windows if w.starts_at <= now < w.ends_at]
+    if current:
+        window = max(current, key=lambda w: w.ends_at)
+        reason = f" {window.reason}" if window.reason else ""
+        text = (f"Harmony is in maintenance until {_day(window.ends_at, now)} {_clock(window.ends_at)} "
+                f"{to_local(window.ends_at).strftime('%Z')}.{reason} Saving waits until then; "
+                "what you type is kept.")
+        return Banner("in_progress", text, window.starts_at, window.ends_at, True, changes_at)
+    coming = [w for w in windows if now < w.starts_at <= now + UPCOMING_NOTICE]
+    if not coming:
+        return replace(NO_BANNER, changes_at=changes_at)
+    window = coming[0]
+    reason = f" {window.reason}" if window.reason else ""
+    text = f"Scheduled maintenance {plain_span(window.starts_at, window.ends_at, now)}.{reason}"
+    phase = "countdown" if window.starts_at - now <= COUNTDOWN else "upcoming"
+    return Banner(phase, text, window.starts_at, window.ends_at, window.starts_at - now <= SAVE_WARNING, changes_at)
+
+
+def back_at_text(session: Session, now: datetime) -> str:
+    """When saving works again, for a refusal: "8:00 PM AKST" (empty outside a window)."""
+    window = window_at(session, now)
+    if window is None:
+        return ""
+    return f"{_day(window.ends_at, now)} {_clock(window.ends_at)} {to_local(window.ends_at).strftime('%Z')}"
+
+
+# ---- administering the schedule ----------------------------------------------------------
+
+
+def parse_local(text: str, field: str) -> datetime:
+    """A time typed in the portal's timezone ("2026-11-29T14:00" or "2026-11-29 14:00"), or
+    with an explicit offset; returned in UTC.
+
+    Raises:
+        Invalid: not a date and time.
+    """
+    try:
+        moment = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    except ValueError:
+        raise Invalid(field, "Enter a date and time, for example 2026-11-29 14:00.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=get_settings().timezone)
+    return _utc(moment)
+
+
+def _check_span(starts: datetime, ends: datetime, now: datetime) -> None:
+    errors = {}
+    if ends <= starts:
+        errors["ends"] = "The end must be after the start."
+    elif ends - starts > LONGEST_WINDOW:
+        errors["ends"] = "A window can last at most 3 days."
+    if ends <= now:
+        errors.setdefault("ends", "That time has already passed.")
+    if errors:
+        raise Invalid(errors)
+
+
+def _reason(text: str) -> str:
+    reason = " ".join((text or "").split())
+    if len(reason) > 500:
+        raise Invalid("reason", "Keep the reason under 500 characters.")
+    return reason
+
+
+def add_window(session: Session, actor: User | None, starts_at: datetime, ends_at: datetime, reason: str,
+               *, now: datetime) -> MaintenanceWindow:
+    """A one-off window. ``actor`` None: the command line (the operator of the machine)."""
+    if actor is not None:
+        require_admin(session, actor)
+    _check_span(_utc(starts_at), _utc(ends_at), _utc(now))
+    row = MaintenanceWindow(starts_at=_utc(starts_at), ends_at=_utc(ends_at), reason=_reason(reason),
+                            kind=ONE_OFF, created_by_id=actor.id if actor else None)
+    session.add(row)
+    session.flush()
+    audit.record(session, "maintenance.window_added", actor_id=actor.id if actor else None, target=str(row.id),
+                 now=now, starts_at=row.starts_at.isoformat(), ends_at=row.ends_at.isoformat())
+    changes.maintenance_changed(session)
+    return row
+
+
+def cancel_window(session: Session, actor: User | None, window_id: int, *, now: datetime) -> MaintenanceWindow:
+    if actor is not None:
+        require_admin(session, actor)
+    row = session.get(MaintenanceWindow, window_id)
+    if row is None or row.kind != ONE_OFF or row.cancelled_at is not None:
+        raise Conflict("No such maintenance window (it may have been cancelled already).")
+    row.cancelled_at = _utc(now)
+    session.add(row)
+    audit.record(session, "maintenance.window_cancelled", actor_id=actor.id if actor else None,
+                 target=str(row.id), now=now)
+    changes.maintenance_changed(session)
+    return row
+
+
+def set_weekly(session: Session, actor: User, *, weekday: int, start_minute: int, end_minute: int,
+               active: bool, reason: str, now: datetime) -> WeeklyMaintenance:
+    """Change (or switch off, ``active`` False) the weekly window."""
+    require_admin(session, actor)
+    errors = {}
+    if weekday not in range(7):
+        errors["weekday"] = "Choose a day of the week."
+    if start_minute not in range(24 * 60):
+        errors["start"] = "Enter a start time such as 14:00."
+    if end_minute not in range(24 * 60 + 1) or end_minute == start_minute:
+        errors["end"] = "Enter an end time such as 20:00, not the start time."
+    if errors:
+        raise Invalid(errors)
+    rule = session.get(WeeklyMaintenance, 1) or WeeklyMaintenance(id=1)
+    rule.weekday, rule.start_minute, rule.end_minute = weekday, start_minute, end_minute % (24 * 60)
+    rule.active, rule.reason = bool(active), _reason(reason)
+    rule.updated_by_id, rule.updated_at = actor.id, _utc(now)
+    session.add(rule)
+    audit.record(session, "maintenance.weekly_changed", actor_id=actor.id, now=now, weekday=WEEKDAYS[weekday],
+                 start=_minutes_text(start_minute), end=_minutes_text(end_minute), active=bool(active))
+    changes.maintenance_changed(session)
+    return rule
+
+
+def skip_next_weekly(session: Session, actor: User, *, now: datetime) -> Window:
+    """Skip the next (or current) weekly occurrence; later weeks are untouched."""
+    require_admin(session, actor)
+    now = _utc(now)
+    skipped = {_utc(r.starts_at) for r in session.exec(select(MaintenanceWindow).where(
+        MaintenanceWindow.kind == SKIP, MaintenanceWindow.cancelled_at.is_(None)))}
+    upcoming = [w for w in _weekly_between(weekly_rule(session), now, now + timedelta(days=8))
+                if w.ends_at > now and w.starts_at not in skipped]
+    if not upcoming:
+        raise Invalid("weekday", "There is no weekly window to skip (the weekly window is off).")
+    window = upcoming[0]
+    session.add(MaintenanceWindow(starts_at=window.starts_at, ends_at=window.ends_at, kind=SKIP,
+                                  reason="Weekly window skipped", created_by_id=actor.id))
+    audit.record(session, "maintenance.weekly_skipped", actor_id=actor.id, now=now,
+                 starts_at=window.starts_at.isoformat())
+    changes.maintenance_changed(session)
+    return window
+
+
+def _minutes_text(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def parse_minutes(text: str) -> int:
+    """"14:00" -> 840; -1 for anything else (the caller's check turns it into a field error)."""
+    try:
+        hours, minutes = (int(p) for p in (text or "").strip().split(":"))
+    except ValueError:
+        return -1
+    return hours * 60 + minutes if 0 <= hours <= 24 and 0 <= minutes < 60 else -1
+
+
+def weekly_text(rule: WeeklyMaintenance) -> str:
+    """"Every Sunday, 2:00 PM to 8:00 PM" or "Off"."""
+    if not rule.active:
+        return "Off"
+    start, end = (time(m // 60 % 24, m % 60).strftime("%I:%M %p").lstrip("0")
+                  for m in (rule.start_minute, rule.end_minute))
+    return f"Every {WEEKDAYS[rule.weekday]}, {start} to {end}"
+
+
+def upcoming_windows(session: Session, now: datetime, *, days: int = 28) -> list[Window]:
+    """The schedule ahead (and the window in progress), for the admin page, the CLI and Help."""
+    now = _utc(now)
+    return [w for w in windows_between(session, now - LONGEST_WINDOW, now + timedelta(days=days)) if w.ends_at > now]
+
+
+def refuse_while_down(session: Session, actor: User | None, now: datetime, *, kept: str = "") -> None:
+    """Refuse a save or a submission during a window (administrators keep working).
+
+    ``kept`` says where the typed work waits, e.g. " and in your draft".
+
+    Raises:
+        Maintenance: a window is in progress.
+    """
+    window = window_at(session, now)
+    if window is None or (actor is not None and actor.is_admin and actor.is_active):
+        return
+    back = back_at_text(session, now)
+    raise Maintenance(f"Harmony is in maintenance until {back}: nothing was saved, and nothing you typed is "
+                      f"lost. It stays on this page{kept}; save again after {back}.")

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from harmony_portal.models import PQ, InquiryRoute, Organization, PQNote, RoleRequest, User, utc_now
 from harmony_portal.services import audit, changes, decisions, maintenance, roles, validation
 from harmony_portal.services.clock import format_local
-from harmony_portal.services.errors import Conflict, Invalid, Maintenance
+from harmony_portal.services.errors import Conflict, Invalid
 from harmony_portal.services.notify import queue_email
 from harmony_portal.services.pq_access import (
     INTERNAL,
@@ -53,13 +53,6 @@ class PQForm:
 
 def pq_url(pq_id: int) -> str:
     return f"{get_settings().harmony_base_url.rstrip('/')}/pq/{pq_id}"
-
-
-def _refuse_during_maintenance(session: Session, now: datetime) -> None:
-    notice = maintenance.notice_at(session, now)
-    if notice is not None and notice.in_progress:
-        raise Maintenance("Harmony is down for maintenance; nothing was saved. Your draft is kept: "
-                          "save again when maintenance is over.")
 
 
 def _audit(session: Session, action: str, actor: User, pq: PQ, now: datetime, **detail: object) -> None:
@@ -139,7 +132,7 @@ def add_pq(session: Session, actor: User, form: PQForm, *, now: datetime | None 
     problems, org = _form_problems(session, actor, form)
     if problems:
         raise Invalid(problems)
-    _refuse_during_maintenance(session, now)
+    maintenance.refuse_while_down(session, actor, now, kept=" and in your draft")
     resource = route_for(session, form.inquiry_type)
     if form.inquiry_type != ACCESS_REQUEST and is_help_desk(actor) and form.assigned_resource.strip():
         resource = form.assigned_resource.strip()
@@ -223,7 +216,7 @@ def add_note(session: Session, actor: User, pq_id: int, note_type: str, status: 
         problems["note"] = problem
     if problems:
         raise Invalid(problems)
-    _refuse_during_maintenance(session, now)
+    maintenance.refuse_while_down(session, actor, now, kept=" and in your draft")
     note = PQNote(pq_id=pq.id, note_type=note_type, status=status, text=body, author_id=actor.id, created_at=now)
     session.add(note)
     session.flush()

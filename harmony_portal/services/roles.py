@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
-from harmony_portal.services import audit, changes, validation
+from harmony_portal.services import audit, changes, maintenance, validation
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 from harmony_portal.services.notify import queue_email
 from harmony_portal.settings import get_settings
@@ -91,6 +91,7 @@ def request_role(session: Session, actor: User, org_id: str, role: str, justific
         problems["justification"] = problem
     if problems:
         raise Invalid(problems)
+    maintenance.refuse_while_down(session, actor, now)
     held = session.exec(select(OrgRole.id).where(OrgRole.user_id == actor.id, OrgRole.organization_id == org_id,
                                                  OrgRole.role == role)).first()
     if held:

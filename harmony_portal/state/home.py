@@ -1,12 +1,11 @@
-"""Home: my roles, my role requests, notices."""
+"""Home: my roles, my role requests (announcements are in the page shell, on every page)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.models import utc_now
-from harmony_portal.services import maintenance, role_queries, roles
+from harmony_portal.services import role_queries, roles
 from harmony_portal.services.errors import DomainError
 from harmony_portal.state.base import AuthState, parse_id
 
@@ -16,17 +15,14 @@ __all__ = ["HomeState"]
 class HomeState(AuthState):
     my_roles: list[dict[str, str]] = []
     my_requests: list[dict] = []
-    notices: list[str] = []
     message: str = ""
     error: str = ""
 
     def _reload(self) -> None:
         user = self._require_user()
-        now = utc_now()
         with session_scope() as session:
             self.my_roles = role_queries.my_roles(session, user)
             self.my_requests = role_queries.my_requests(session, user)
-            self.notices = maintenance.current_notices(session, now)
 
     @rx.event
     def load(self):

@@ -1,12 +1,11 @@
 """The reads and small changes the state layer asks services for (it runs no queries itself)."""
 
-from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
-from harmony_portal.models import Announcement, AuditEvent, TotpDevice
-from harmony_portal.services import identity, maintenance, organizations, role_queries, roles, two_factor
+from harmony_portal.models import AuditEvent, TotpDevice
+from harmony_portal.services import identity, organizations, role_queries, roles, two_factor
 from harmony_portal.services.devices import confirmed_devices, has_confirmed_device
 from harmony_portal.services.errors import NotAllowed
 from harmony_portal.services.guards import require_admin
@@ -79,16 +78,6 @@ def test_decidable_rows_never_include_the_officials_own_request(session, world, 
     rows = role_queries.decidable_rows(session, world["official"])
     assert [r["id"] for r in rows] == [str(theirs.id)] and str(mine.id) not in {r["id"] for r in rows}
     assert role_queries.decidable_rows(session, world["asker"]) == []
-
-
-def test_current_notices_are_those_in_force(session, clock):
-    now = clock.now()
-    session.add(Announcement(title="Upgrade", body="New forms", starts_at=now - timedelta(hours=1)))
-    session.add(Announcement(title="Old", body="Gone", starts_at=now - timedelta(days=2),
-                             ends_at=now - timedelta(days=1)))
-    session.add(Announcement(title="Later", body="Soon", starts_at=now + timedelta(hours=1)))
-    session.flush()
-    assert maintenance.current_notices(session, now) == ["Upgrade: New forms"]
 
 
 def test_users_by_ids_and_current(session, world):

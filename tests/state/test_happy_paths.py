@@ -644,9 +644,9 @@ def test_the_banner_shows_maintenance_in_progress(app_db):
 
     async def scenario():
         shell = await state_with_cookie(ShellState)
-        ShellState.load.fn(shell)
-        return shell.banner_text, shell.banner_in_progress
+        await ShellState.load.fn(shell)
+        return shell.banner_text, shell.banner_phase
 
-    text, in_progress = run_async(scenario())
-    assert in_progress
-    assert text.startswith("Harmony is down for maintenance until ")
+    text, phase = run_async(scenario())
+    assert phase == "in_progress"
+    assert text.startswith("Harmony is in maintenance until ") and "Database upgrade" in text
