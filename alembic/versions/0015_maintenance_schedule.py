@@ -1,7 +1,7 @@
 """Maintenance schedule: the weekly rule in a row (change, skip, cancel), window kinds,
 announcement levels and audiences, and per-user dismissals
 
-Revision ID: 0014
+Revision ID: 0015
 Revises: 0009
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0014'
+revision: str = '0015'
 down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
