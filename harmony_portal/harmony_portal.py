@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from harmony_portal import live, live_banner, mailer, routes, web
+from harmony_portal import live, live_banner, live_pq, mailer, routes, web
 from harmony_portal.pages.admin import admin_page
 from harmony_portal.pages.confirm_email import confirm_email_page
 from harmony_portal.pages.forgot import forgot_page
@@ -49,6 +49,7 @@ app = rx.App(stylesheets=["/portal.css"], head_components=[rx.el.meta(name="colo
 app.register_lifespan_task(live.bind_loop)
 app.register_lifespan_task(mailer.run_sender)
 app.register_lifespan_task(live_banner.run_clock)
+app.register_lifespan_task(live_pq.run)
 
 
 def _add(component, route: str, title: str, *on_load, protected: bool = True) -> None:

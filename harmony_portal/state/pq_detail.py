@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from harmony_portal import live_pq
 from harmony_portal.db import session_scope
 from harmony_portal.services import drafts, pq, pq_attachments, pq_queries, sla
 from harmony_portal.services.attachments import MAX_BYTES, AttachmentWriter, StoredFile, remove_stored
@@ -82,6 +83,18 @@ class PQDetailState(AuthState):
         except DomainError as exc:
             self.pq, self.notes, self.attachments, self.history = {}, [], [], []
             self.error = str(exc)
+        live_pq.watch(parse_id(self.pq.get("id")), self.router.session.client_token)
+
+    async def _follow(self, pq_id: int) -> int:
+        """The PQ this tab shows changed (``live_pq``): read it again, as this tab's user."""
+        if self._pq_id() != pq_id or not self.pq:
+            return 0
+        try:
+            await off_loop(self._reload)
+        except DomainError as exc:
+            self.pq, self.notes, self.attachments, self.history = {}, [], [], []
+            self.error = str(exc)
+        return 1
 
     # --- Add Note -------------------------------------------------------------------------
 

@@ -106,14 +106,21 @@ def test_a_provider_files_an_access_request_with_a_signed_form(page, browser, po
     assert page.request.get(portal.url + "/_upload/signed-access-form.pdf").status in (404, 405)
 
 
-def test_the_help_desk_grants_an_access_request_from_the_pq(page, portal):
-    requester, _secret = make_account(portal, "pqneeds", first="Nell", last="Needs", roles=(("123", "Staff"),))
+def test_the_help_desk_grants_an_access_request_from_the_pq(page, browser, portal):
+    requester, requester_secret = make_account(portal, "pqneeds", first="Nell", last="Needs", roles=(("123", "Staff"),))
     with portal.session() as s:
         filed = add_pq(s, s.get(User, requester.id), PQForm(provider="123", inquiry_type="Access Request",
                                                             subject="Assessment access",
                                                             details="Nell needs the Assessment Coordinator role."))
         s.commit()
         pq_id = filed.id
+    # The requester keeps the PQ open: everything the help desk does shows there without reload.
+    requester_context = browser.new_context()
+    watching = requester_context.new_page()
+    watching.set_default_timeout(15_000)
+    sign_in(watching, portal, requester, requester_secret)
+    watching.goto(f"{portal.url}/pq/{pq_id}")
+    expect(watching.get_by_role("tabpanel")).to_contain_text("Pending")
     desk, desk_secret = make_account(portal, "pqdesk", is_admin=True)
     sign_in(page, portal, desk, desk_secret)
     page.goto(f"{portal.url}/pq/{pq_id}")
@@ -126,6 +133,21 @@ def test_the_help_desk_grants_an_access_request_from_the_pq(page, portal):
     work.get_by_role("button", name="Grant role").click()
     expect(page.get_by_role("status").filter(has_text="Granted the Assessment Coordinator role")).to_be_visible()
     expect(page.get_by_role("tabpanel")).to_contain_text("Resolved")
+    expect(watching.get_by_role("tabpanel")).to_contain_text("Resolved", timeout=3_000)
+
+    # A Response reaches the requester's open page; an Internal note never does.
+    page.get_by_role("tab", name="Notes").click()
+    for note_type, text in (("Internal", "Checked the training record."), ("Response", "Your role is granted.")):
+        page.get_by_role("button", name="Add Note").click()
+        dialog = page.get_by_role("dialog", name="Add Note")
+        dialog.get_by_label("PQ Note Type").select_option(note_type)
+        dialog.get_by_label("Note", exact=True).fill(text)
+        dialog.get_by_role("button", name="Save and Close Note").click()
+        expect(page.get_by_role("status").filter(has_text="The note was saved")).to_be_visible()
+    watching.get_by_role("tab", name="Notes").click()
+    expect(watching.get_by_text("Your role is granted.")).to_be_visible(timeout=3_000)
+    expect(watching.get_by_text("Checked the training record.")).to_have_count(0)
+    requester_context.close()
     with portal.session() as s:
         assert s.exec(select(OrgRole).where(OrgRole.user_id == requester.id,
                                             OrgRole.role == "Assessment Coordinator")).one()

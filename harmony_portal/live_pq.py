@@ -1,0 +1,117 @@
+"""An open PQ page follows its PQ live: a Response from the help desk, a status change or a
+new note shows on the requester's page without reload.
+
+Each worker remembers which of its tabs show which PQ (a tab shows one at a time). When a
+commit changes PQs, the tabs of this worker that show one of them re-read it, each as its
+own signed-in user: the same reads as a page load, so a provider never receives an Internal
+note and a tab whose session ended gets nothing. With Redis, the changed PQ ids are also
+published, so tabs on the other workers and nodes re-read too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+
+from reflex.istate.manager.token import BaseStateToken
+from reflex_base.registry import RegistrationContext
+
+from harmony_portal.services import changes
+from harmony_portal.settings import get_settings
+
+log = logging.getLogger(__name__)
+CHANNEL = "harmony:pqs"
+_viewers: dict[int, set[str]] = {}  # PQ id -> client tokens of this worker's tabs showing it
+_loop: asyncio.AbstractEventLoop | None = None
+_ME = uuid.uuid4().hex  # this worker, so it skips its own published changes
+
+
+def watch(pq_id: int | None, client_token: str) -> None:
+    """This tab now shows ``pq_id`` (None: no PQ), and no other."""
+    for tokens in _viewers.values():
+        tokens.discard(client_token)
+    if pq_id is not None:
+        _viewers.setdefault(pq_id, set()).add(client_token)
+    for empty in [k for k, v in _viewers.items() if not v]:
+        del _viewers[empty]
+
+
+def _on_commit(committed: changes.Changes) -> None:
+    if not committed.pqs_changed:
+        return
+    ids = sorted(committed.pqs_changed)
+    if _loop is not None and not _loop.is_closed():
+        asyncio.run_coroutine_threadsafe(refresh(ids), _loop)
+    _publish(ids)
+
+
+changes.subscribe(_on_commit)
+
+
+def _publish(ids: list[int]) -> None:
+    url = get_settings().redis_url
+    if not url:
+        return
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=1)
+        client.publish(CHANNEL, json.dumps({"from": _ME, "ids": ids}))
+        client.close()
+    except Exception:  # the others' tabs show it at their next load
+        log.warning("could not publish changed PQs to Redis")
+
+
+async def refresh(pq_ids: list[int]) -> int:
+    """Re-read every tab of this worker that shows one of ``pq_ids``; returns how many."""
+    from harmony_portal.state.pq_detail import PQDetailState  # the state imports this module
+
+    app = RegistrationContext.get().app
+    if app.event_namespace is None:
+        return 0
+    connected = set(app.event_namespace.sid_to_token.values())
+    refreshed = 0
+    for pq_id in pq_ids:
+        for token in list(_viewers.get(pq_id, ())):
+            if token not in connected:
+                _viewers[pq_id].discard(token)
+                continue
+            try:
+                async with app.modify_state(BaseStateToken(ident=token, cls=PQDetailState)) as root:
+                    refreshed += await (await root.get_state(PQDetailState))._follow(pq_id)
+            except Exception:  # one tab that cannot be refreshed must not stop the others
+                log.exception("could not refresh an open PQ page")
+    return refreshed
+
+
+async def _listen(url: str) -> None:
+    import redis.asyncio as aioredis
+
+    while True:
+        try:
+            client = aioredis.Redis.from_url(url)
+            async with client.pubsub() as pubsub:
+                await pubsub.subscribe(CHANNEL)
+                async for message in pubsub.listen():
+                    if message.get("type") != "message":
+                        continue
+                    sent = json.loads(message["data"])
+                    if sent.get("from") != _ME:
+                        await refresh([int(i) for i in sent.get("ids", [])])
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("changed-PQ channel lost; retrying")
+            await asyncio.sleep(5)
+
+
+async def run() -> None:
+    """Lifespan task: remember the loop; with Redis, hear the other workers' changes."""
+    global _loop
+    _loop = asyncio.get_running_loop()
+    if url := get_settings().redis_url:
+        await _listen(url)
+    else:
+        await asyncio.Event().wait()
