@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from harmony_portal import live, live_banner, live_pq, mailer, routes, web
+from harmony_portal import live, live_banner, live_pq, mailer, outages, routes, web
 from harmony_portal.pages.admin import admin_page
 from harmony_portal.pages.confirm_email import confirm_email_page
 from harmony_portal.pages.forgot import forgot_page
@@ -45,7 +45,8 @@ from harmony_portal.state.user_roles import UserRolesState
 
 app = rx.App(stylesheets=["/portal.css"], head_components=[rx.el.meta(name="color-scheme", content="light")],
              # Our HTTP routes first (the session cookie), then the websocket gate around everything.
-             api_transformer=[web.http_routes(), web.guard_event_socket])
+             api_transformer=[web.http_routes(), web.guard_event_socket],
+             backend_exception_handler=outages.on_backend_error)
 app.register_lifespan_task(live.bind_loop)
 app.register_lifespan_task(mailer.run_sender)
 app.register_lifespan_task(live_banner.run_clock)

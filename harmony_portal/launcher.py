@@ -92,8 +92,9 @@ def serve() -> int:
             print(f"demo login: {login.user_id} ({login.role}), password {demo.DEMO_PASSWORD}")
         if logins:
             print("two-factor codes: .venv/bin/harmony-portal totp-code --user-id USER_ID")
-    if not frontend_is_current(settings.port):
+    build_port = settings.harmony_frontend_port or settings.port
+    if not frontend_is_current(build_port):
         print("Building the frontend (first run, or the sources changed)…", flush=True)
-        build_frontend(settings.port)
+        build_frontend(build_port)
     serve_backend(settings.port)
     return 0

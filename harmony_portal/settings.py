@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     # How often each server process looks for email to send, besides right after a commit
     # that queued some (which reaches only the process that made it).
     harmony_mail_poll_seconds: float = Field(default=5, gt=0)
+    # Other origins of this same portal (comma-separated), e.g. each node's own name behind the
+    # proxy: their pages may open the websocket too. Every other origin is refused.
+    harmony_extra_origins: str = ""
+    # The port the frontend build is keyed to (default: PORT). Behind a TLS proxy the browser
+    # reaches the backend on its page's own host and port whatever the build says, so every
+    # node may share one build: give them all the same value.
+    harmony_frontend_port: int | None = None
 
     @property
     def is_production(self) -> bool:
@@ -67,6 +74,7 @@ class Settings(BaseSettings):
         origins = [f"{parts.scheme}://{parts.netloc}"]
         if not self.is_production:
             origins += [f"http://{host}:{self.port}" for host in ("localhost", "127.0.0.1")]
+        origins += [o.strip().rstrip("/") for o in self.harmony_extra_origins.split(",") if o.strip()]
         return list(dict.fromkeys(origins))
 
     @property

@@ -1,0 +1,226 @@
+"""Production: two app nodes behind nginx on PostgreSQL and Redis, and what happens when a part fails.
+
+The recipe of docs/deployment.md, run for real: a PostgreSQL cluster and a Redis of the test's
+own (the fault tests stop and start them), two `harmony-portal serve` nodes in production mode,
+nginx with TLS (a self-signed certificate) in front. Chromium reaches node A as
+https://a.localhost and node B as https://b.localhost (each name routes to its node, the other
+standing by), and the portal as https://localhost (either node).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import secrets
+import shutil
+import signal
+import ssl
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, select
+
+from harmony_portal import devserver, migrations
+from harmony_portal.db import make_engine
+from harmony_portal.models import Draft, Organization, RoleRequest
+from tests.e2e.conftest import Portal
+from tests.e2e.helpers import make_account, sign_in
+from tests.servers import Nginx, ThrowawayPostgres, ThrowawayRedis, self_signed_certificate
+
+HOSTS = ("localhost", "a.localhost", "b.localhost")
+ORG = "NODES1"
+
+
+@dataclass
+class Cluster:
+    pg: ThrowawayPostgres
+    redis: ThrowawayRedis
+    node_a: devserver.DevServer
+    node_b: devserver.DevServer
+    engine: object
+
+    def portal(self, host: str = "localhost") -> Portal:
+        return Portal(url=f"https://{host}", engine=self.engine)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    workdir = Path(tempfile.mkdtemp(prefix="harmony-nodes-"))
+    pg, rds = ThrowawayPostgres(), ThrowawayRedis()
+    nodes, nginx = [], None
+    try:
+        migrations.upgrade(pg.url())  # once per deployment, before the nodes start
+        env = {"REDIS_URL": rds.url, "HARMONY_ENV": "production", "HARMONY_DEMO": "0",
+               "HARMONY_SECRET_KEY": secrets.token_hex(32), "HARMONY_BASE_URL": "https://localhost",
+               "HARMONY_EXTRA_ORIGINS": "https://a.localhost,https://b.localhost",
+               "HARMONY_TRUSTED_PROXY_HOPS": "1", "HARMONY_UPLOAD_DIR": str(workdir / "attachments"),
+               # One build serves every node: behind TLS the browser reaches its page's own host.
+               "HARMONY_FRONTEND_PORT": "3517", "GRANIAN_WORKERS": "1"}
+        for port in (3601, 3602):
+            nodes.append(devserver.start(port, pg.url(), **env))
+        cert, key = self_signed_certificate(workdir, list(HOSTS))
+        nginx = Nginx(port_a=_port(nodes[0]), port_b=_port(nodes[1]), host_a="a.localhost", host_b="b.localhost",
+                      http_port=80, https_port=443, certificate=cert, certificate_key=key)
+        engine = make_engine(pg.url())
+        with Session(engine) as s:
+            s.add(Organization(id=ORG, name="Two Nodes Home", provider_type="Nursing Home"))
+            s.commit()
+        yield Cluster(pg, rds, nodes[0], nodes[1], engine)
+        engine.dispose()
+    finally:
+        if nginx:
+            nginx.close()
+        for node in nodes:
+            node.stop(keep_log_as=f"harmony-node-{_port(node)}.log")
+        rds.close()
+        pg.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _port(node: devserver.DevServer) -> int:
+    return int(node.url.rsplit(":", 1)[1])
+
+
+def _tls() -> ssl.SSLContext:
+    return ssl._create_unverified_context()  # noqa: S323 - the test's own self-signed certificate
+
+
+def _context(browser):
+    context = browser.new_context(ignore_https_errors=True)
+    context.set_default_timeout(20_000)
+    return context
+
+
+def test_nginx_serves_tls_with_security_headers_and_limits(cluster):
+    with urllib.request.urlopen("https://localhost/login", context=_tls(), timeout=10) as answer:  # noqa: S310
+        headers = answer.headers
+        assert answer.status == 200
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin" and "max-age=" in headers["Strict-Transport-Security"]
+    assert "nginx/" not in headers.get("Server", "")
+    plain = http.client.HTTPConnection("localhost", 80, timeout=10)
+    plain.request("GET", "/login")
+    redirect = plain.getresponse()
+    assert redirect.status == 301 and redirect.getheader("Location") == "https://localhost/login"
+    for path, size in (("/auth/session", 2_000_000), ("/_upload", 60_000_000)):
+        conn = http.client.HTTPSConnection("localhost", 443, context=_tls(), timeout=10)
+        conn.putrequest("POST", path)
+        conn.putheader("Content-Length", str(size))
+        conn.endheaders()  # nginx answers from the header alone: nothing this large is read
+        assert conn.getresponse().status == 413, path
+
+
+def test_a_change_through_node_a_reaches_a_page_on_node_b(browser, cluster):
+    official, o_secret = make_account(cluster.portal("b.localhost"), "nodeoff", first="Olga",
+                                      roles=((ORG, "Security Official"),))
+    requester, r_secret = make_account(cluster.portal("a.localhost"), "nodereq", first="Rae", last="Remote")
+    on_b, on_a = _context(browser), _context(browser)
+    try:
+        dashboard = on_b.new_page()
+        sign_in(dashboard, cluster.portal("b.localhost"), official, o_secret)
+        dashboard.goto("https://b.localhost/security-official/requests")
+        expect(dashboard.get_by_role("heading", name="Role Requests")).to_be_visible()
+        cookie = next(c for c in on_b.cookies() if c["name"] == "harmony_session")
+        assert cookie["httpOnly"] and cookie["secure"]
+
+        form = on_a.new_page()
+        sign_in(form, cluster.portal("a.localhost"), requester, r_secret)
+        form.goto("https://a.localhost/roles/request")
+        form.get_by_label("Organization").select_option(ORG)
+        form.get_by_label("Role").select_option("Staff")
+        form.get_by_label("Justification").fill("Cross-node request, please approve.")
+        form.get_by_role("button", name="Submit Request").click()
+        clicked = time.monotonic()
+        expect(dashboard.get_by_role("checkbox", name="Select Rae Remote")).to_be_visible(timeout=5_000)
+        seen_after = time.monotonic() - clicked
+        assert seen_after < 3, f"the row took {seen_after:.1f} s to cross nodes"
+    finally:
+        on_a.close()
+        on_b.close()
+
+
+def test_postgresql_restarted_events_say_try_again_and_the_app_recovers(browser, cluster):
+    provider, secret = make_account(cluster.portal(), "nodepg", first="Pia")
+    context = _context(browser)
+    try:
+        page = context.new_page()
+        sign_in(page, cluster.portal(), provider, secret)
+        page.goto("https://localhost/roles/request")
+        page.get_by_label("Organization").select_option(ORG)
+        page.get_by_label("Role").select_option("Staff")
+        page.get_by_label("Justification").fill("Typed while the database restarts.")
+        cluster.pg.stop()
+        try:
+            page.get_by_role("button", name="Submit Request").click()
+            expect(page.get_by_text("try again in a moment")).to_be_visible()
+            expect(page.get_by_label("Justification")).to_have_value("Typed while the database restarts.")
+        finally:
+            cluster.pg.start()
+        with Session(cluster.engine) as s:
+            assert s.exec(select(RoleRequest).where(RoleRequest.user_id == provider.id)).all() == []
+        page.get_by_role("button", name="Submit Request").click()  # no restart of the app
+        expect(page.get_by_role("heading", name="Welcome, Pia")).to_be_visible()  # submitted: Home
+        with Session(cluster.engine) as s:
+            assert len(s.exec(select(RoleRequest).where(RoleRequest.user_id == provider.id)).all()) == 1
+    finally:
+        context.close()
+
+
+def test_redis_restarted_loses_no_saved_data_and_the_app_recovers(browser, cluster):
+    provider, secret = make_account(cluster.portal(), "noderedis", first="Rex", roles=((ORG, "Staff"),))
+    context = _context(browser)
+    try:
+        page = context.new_page()
+        sign_in(page, cluster.portal(), provider, secret)
+        page.goto("https://localhost/")
+        expect(page.get_by_role("heading", name="Welcome, Rex")).to_be_visible()
+        cluster.redis.stop()
+        cluster.redis.start()  # empty: every page's state and socket record are gone
+        page.goto("https://localhost/")
+        # The session lives in PostgreSQL behind an HttpOnly cookie: still signed in, roles intact.
+        expect(page.get_by_role("heading", name="Welcome, Rex")).to_be_visible()
+        expect(page.get_by_role("main")).to_contain_text("Two Nodes Home")
+    finally:
+        context.close()
+
+
+def test_a_node_killed_mid_session_its_users_reconnect_signed_in_with_their_draft(browser, cluster):
+    provider, secret = make_account(cluster.portal("a.localhost"), "nodekill", first="Kai", roles=((ORG, "Staff"),))
+    context = _context(browser)
+    try:
+        page = context.new_page()
+        sign_in(page, cluster.portal("a.localhost"), provider, secret)
+        page.goto("https://a.localhost/pq/new")
+        page.get_by_label("Provider Name").select_option(value=ORG)
+        page.get_by_label("Inquiry Type").select_option("General Question")
+        page.get_by_label("Subject").fill("Typed on node A")
+        page.get_by_label("Details").fill("Node A goes away before I save.")
+        page.get_by_label("Subject").focus()  # leaving Details saves the draft on the server
+        _wait_for_draft(cluster, provider.id)
+        os.killpg(cluster.node_a.process.pid, signal.SIGKILL)
+        cluster.node_a.process.wait(timeout=10)
+        with pytest.raises(urllib.error.URLError):
+            urllib.request.urlopen(cluster.node_a.url + "/ping", timeout=2)  # noqa: S310 - it is gone
+        page.get_by_role("button", name="Save PQ").click()  # through nginx to node B, same session
+        expect(page.get_by_role("status").filter(has_text="The save was successful")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("heading", level=1)).to_contain_text("PQ ")
+        expect(page.get_by_role("tabpanel")).to_contain_text("Typed on node A")
+    finally:
+        context.close()
+
+
+def _wait_for_draft(cluster, user_id: int) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with Session(cluster.engine) as s:
+            if s.exec(select(Draft).where(Draft.user_id == user_id)).first():
+                return
+        time.sleep(0.2)
+    raise AssertionError("the PQ draft never reached the database")
