@@ -11,7 +11,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 
 INSTALLED := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: install run test dev lint bench chromium
+.PHONY: install run test dev lint bench chromium nginx
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +46,20 @@ chromium:
 		echo "Chromium is missing: install it (apt-get install chromium) or set CHROMIUM_PATH." >&2; \
 	fi
 
-test: install chromium
+# The two-node production test (tests/e2e/test_two_nodes.py) puts the Debian package's nginx in front.
+nginx:
+	@if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installing nginx from the system packages..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
+	elif command -v sudo >/dev/null 2>&1; then \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
+	else \
+		echo "nginx is missing: install it (apt-get install nginx-light)." >&2; \
+	fi
+
+test: install chromium nginx
 	$(PY) -m pytest
 
 lint: install
