@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # How often each server process looks for email to send, besides right after a commit
     # that queued some (which reaches only the process that made it).
     harmony_mail_poll_seconds: float = Field(default=5, gt=0)
+    # How long `harmony-portal prune-audit` keeps audit rows: six years, HIPAA's retention
+    # period for security documentation (45 CFR 164.316(b)(2)).
+    harmony_audit_retention_days: int = Field(default=2190, ge=1)
 
     @property
     def is_production(self) -> bool:
