@@ -53,8 +53,12 @@ def _pager() -> rx.Component:
 
 
 def audit_section() -> rx.Component:
-    """Every audit event, newest first, 50 a page; the export takes the filter in force."""
-    return rx.el.section(
+    """Every audit event, newest first, 50 a page; the export takes the filter in force.
+
+    Shown to administrators only (the rest would see the admin page's own refusal twice);
+    the services refuse everyone else whatever the page shows.
+    """
+    return rx.cond(AdminAuditState.is_admin, rx.el.section(
         rx.el.h2("Audit Log"),
         message(AdminAuditState.error),
         _filters(),
@@ -64,4 +68,4 @@ def audit_section() -> rx.Component:
         rx.cond(AdminAuditState.rows.length() == 0, rx.el.p("No audit events match.")),
         _pager(),
         class_name="card",
-    )
+    ))
