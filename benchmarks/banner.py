@@ -84,7 +84,7 @@ def run() -> dict:
                 start = utc_now() + timedelta(hours=2, minutes=i)
                 admin.get_by_label("Starts (Alaska time)").fill(_local(start))
                 admin.get_by_label("Ends (Alaska time)").fill(_local(start + timedelta(hours=1)))
-                admin.get_by_label("Reason shown to users").fill(f"Admin round {i}")
+                admin.get_by_label("Reason users will see").fill(f"Admin round {i}")
                 admin.evaluate("""() => document.querySelectorAll('button[type=submit]').forEach(b =>
                     b.addEventListener('click', () => { window.__clicked = Date.now(); }, {capture: true}))""")
                 admin.get_by_role("button", name="Add window").click()

@@ -5,16 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
 from harmony_portal.db import session_scope
 from harmony_portal.migrations import upgrade
 from harmony_portal.models import utc_now
 from harmony_portal.services import accounts, demo, maintenance, two_factor
-from harmony_portal.services.audit import verify_chain
+from harmony_portal.services.audit import prune, verify_chain
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.organizations import add_organization
 from harmony_portal.services.security import provisioning_uri
+from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import PROVIDER_TYPES
 
 
@@ -120,6 +122,19 @@ def _add_maintenance_commands(sub) -> None:
     p.set_defaults(func=_cmd_maintenance_cancel)
 
 
+def _cmd_prune_audit(_args) -> int:
+    days = get_settings().harmony_audit_retention_days
+    cutoff = utc_now() - timedelta(days=days)
+    with session_scope() as session:
+        pruned = prune(session, cutoff)
+    if not pruned.rows:
+        print(f"no audit rows older than {days} days (before {cutoff:%Y-%m-%d %H:%M} UTC)")
+        return 0
+    print(f"pruned {pruned.rows} audit rows older than {days} days (ids up to {pruned.through_id}); "
+          f"checkpoint row {pruned.checkpoint_id} vouches for the rest of the chain")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harmony-portal", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_totp_code)
     sub.add_parser("verify-audit", help="check the audit log hash chain").set_defaults(func=_cmd_verify_audit)
     _add_maintenance_commands(sub)
+    sub.add_parser("prune-audit", help="delete audit rows older than HARMONY_AUDIT_RETENTION_DAYS "
+                                       "(the chain stays verifiable)").set_defaults(func=_cmd_prune_audit)
     p = sub.add_parser("serve", help="migrate, seed, build the frontend if it changed, and serve")
     p.set_defaults(func=_cmd_serve)
     return parser

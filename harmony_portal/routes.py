@@ -31,6 +31,8 @@ ATTACHMENT_DOWNLOAD = "/pq/attachments/{attachment_id:int}"
 # HTTP routes (not pages): the Harmony Access Request form, filled in from a PQ (signed in), and blank (public).
 ACCESS_FORM_DOWNLOAD = "/pq/{pq_id:int}/access-request.pdf"
 BLANK_ACCESS_FORM = "/forms/harmony-access-request.pdf"
+# HTTP route (not a page): the Audit Log as CSV, streamed, for administrators.
+AUDIT_EXPORT = "/admin/audit-log.csv"
 
 PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS, CONFIRM_EMAIL, REPORT_OF_HARM})
 _PAGES = frozenset({HOME, LOGIN, SIGNUP, TWO_FACTOR_SETUP, FORGOT, PROFILE, HELP, TERMS, ROLE_REQUEST,
@@ -53,6 +55,11 @@ def attachment_url(attachment_id: int) -> str:
 def access_form_url(pq_id) -> str:
     """Where a PQ's filled-in Access Request form downloads from; ``pq_id`` may be a Reflex Var."""
     return f"/pq/{pq_id}/access-request.pdf"
+
+
+def audit_export_url(filters: dict[str, str]) -> str:
+    """The Audit Log export with a filter's query parameters (``audit_log.AuditFilter.query()``)."""
+    return AUDIT_EXPORT + ("?" + urlencode(filters, quote_via=quote) if filters else "")
 
 
 def user_roles_url(user_id: int) -> str:

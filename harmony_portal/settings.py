@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # reaches the backend on its page's own host and port whatever the build says, so every
     # node may share one build: give them all the same value.
     harmony_frontend_port: int | None = None
+    # How long `harmony-portal prune-audit` keeps audit rows: six years, HIPAA's retention
+    # period for security documentation (45 CFR 164.316(b)(2)).
+    harmony_audit_retention_days: int = Field(default=2190, ge=1)
 
     @property
     def is_production(self) -> bool:

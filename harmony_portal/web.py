@@ -15,6 +15,9 @@ session that passed the second factor and whose user may see that file; anything
 else (signed out, password only, another organization, no such id) is the same
 404. Every download is audited.
 
+The Audit Log downloads as CSV from ``/admin/audit-log.csv`` (the page's filters as query
+parameters), streamed in batches, for an administrator only; each export is audited.
+
 The gate refuses, before Reflex sees them, socket connections whose client
 token is not a random UUID (a client may otherwise pick the token of a shared
 state and read it) or whose page comes from another origin.
@@ -36,8 +39,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.models import PQ
-from harmony_portal.services import attachments, audit
+from harmony_portal.models import PQ, utc_now
+from harmony_portal.services import attachments, audit, audit_log
 from harmony_portal.services.access_form import BLANK_FILENAME, access_request_pdf, blank_access_request_pdf
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.pq_access import visible_attachment
@@ -86,6 +89,11 @@ def _frontend(path: str) -> str:
 
 def load_page_script(url: str) -> str:
     """Script for rx.call_script: a full page load, so the next handshake carries the new cookie."""
+    return f"window.location.assign({json.dumps(_backend(url))})"
+
+
+def download_script(url: str) -> str:
+    """Script for rx.call_script: fetch ``url`` (an attachment response) while the page stays."""
     return f"window.location.assign({json.dumps(_backend(url))})"
 
 
@@ -235,6 +243,31 @@ def blank_access_form(request: Request):
     })
 
 
+def export_audit_log(request: Request):
+    """The Audit Log, filtered by the query parameters, as CSV streamed in batches; the export is audited.
+
+    Signed out (or past the password only): to the sign-in page. Not an administrator: 403.
+    """
+    token = request.cookies.get(SESSION_COOKIE, "")
+    with session_scope() as session:  # commits an expired session's ending even when refusing
+        active = resolve_session(session, token) if token else None
+        if active is None or not active.second_factor:
+            return _no_store(RedirectResponse(_frontend(routes.login_url(routes.ADMIN)), status_code=303))
+        try:
+            checked = audit_log.parse_filter(session, active.user, dict(request.query_params))
+            upto_id = audit_log.begin_export(session, active.user, checked, ip=_client_ip(request))
+        except NotAllowed:
+            return _no_store(PlainTextResponse("Forbidden", status_code=403))
+        except Invalid as exc:
+            return _no_store(PlainTextResponse(str(exc), status_code=400))
+    filename = f"audit-log-{utc_now():%Y%m%dT%H%M%SZ}.csv"
+    # A sync generator: Starlette runs each batch's query on a worker thread, off the event loop.
+    return _no_store(StreamingResponse(audit_log.export_chunks(session_scope, checked, upto_id),
+                                       media_type="text/csv; charset=utf-8", headers={
+                                           "Content-Disposition": _content_disposition(filename),
+                                           "X-Content-Type-Options": "nosniff"}))
+
+
 def http_routes() -> Starlette:
     """Routes served before Reflex's own (plain functions: Starlette runs them off the event loop)."""
     return Starlette(routes=[
@@ -243,6 +276,7 @@ def http_routes() -> Starlette:
         Route(routes.ATTACHMENT_DOWNLOAD, download_attachment, methods=["GET"]),
         Route(routes.ACCESS_FORM_DOWNLOAD, download_access_form, methods=["GET"]),
         Route(routes.BLANK_ACCESS_FORM, blank_access_form, methods=["GET"]),
+        Route(routes.AUDIT_EXPORT, export_audit_log, methods=["GET"]),
     ])
 
 

@@ -5,6 +5,7 @@ import reflex as rx
 from harmony_portal.components import message, select_field, submit_button, text_field
 from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
+from harmony_portal.pages.admin_audit import audit_section
 from harmony_portal.pages.admin_maintenance import announcements_section, maintenance_section
 from harmony_portal.state.admin import AdminState
 from harmony_portal.vocabulary import PROVIDER_TYPES
@@ -102,27 +103,7 @@ def admin_page() -> rx.Component:
             ),
             class_name="card",
         ),
-        rx.el.section(
-            rx.el.h2("Audit Log"),
-            rx.el.div(
-                rx.el.button("Export CSV", type="button", class_name="btn", on_click=AdminState.export_audit),
-                class_name="actions",
-            ),
-            _table(
-                "Audit log",
-                ["When", "Action", "Actor", "Subject", "Organization", "Detail"],
-                AdminState.audit,
-                [
-                    lambda r: r["at"],
-                    lambda r: r["action"],
-                    lambda r: r["actor"],
-                    lambda r: r["subject"],
-                    lambda r: r["organization"],
-                    lambda r: r["detail"],
-                ],
-            ),
-            class_name="card",
-        ),
+        audit_section(),
         rx.el.section(
             rx.el.h2("Outbox"),
             _table(

@@ -43,7 +43,7 @@ def _add_window_form() -> rx.Component:
             text_field("Ends (Alaska time)", "mw_ends", type="datetime-local", required=True,
                        error=errors.get("ends", "")),
             class_name="grid-2"),
-        text_field("Reason shown to users", "mw_reason", error=errors.get("reason", "")),
+        text_field("Reason users will see", "mw_reason", error=errors.get("reason", "")),
         rx.el.div(submit_button("Add window"), class_name="actions"),
         key=S.window_form_key, on_submit=S.add_window)
 

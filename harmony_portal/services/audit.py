@@ -1,19 +1,26 @@
-"""Audit log writes and the hash-chain check.
+"""Audit log writes, the hash-chain check and retention pruning.
 
 Every row carries the hash of the row before it, so a deleted or edited row
 breaks the chain at that point. Secrets never go into ``detail``.
+
+The log is append-only: the ORM refuses to flush a changed or deleted audit row, or to run
+an UPDATE or DELETE on the table (``AppendOnly``). The one exception is ``prune``, which
+removes the oldest rows past retention after appending an ``audit.pruned`` checkpoint naming
+the hash the first kept row chains to; ``verify_chain`` trusts that row's ``prev_hash`` only
+when such a checkpoint, itself inside the chain, vouches for it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import delete, func, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import text
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from harmony_portal.models import AuditEvent, utc_now
 
@@ -21,9 +28,21 @@ from harmony_portal.models import AuditEvent, utc_now
 _FORBIDDEN_KEYS = {"password", "code", "secret", "token", "answer", "recovery_code"}
 _CHAIN_LOCK_ID = 7_311_001
 _HEAD_KEY = "audit_chain_head"
+_PRUNING_KEY = "audit_pruning"
+PRUNED = "audit.pruned"
+# Rows read per query by verify_chain: memory stays flat however long the log is.
+VERIFY_BATCH = 5000
+_HASHED = (AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.actor_id, AuditEvent.subject_user_id,
+           AuditEvent.organization_id, AuditEvent.target, AuditEvent.ip, AuditEvent.detail, AuditEvent.prev_hash,
+           AuditEvent.hash)
 
 
-def _row_hash(event: AuditEvent) -> str:
+class AppendOnly(RuntimeError):
+    """Code tried to change or delete an audit row: a programming error, never a user's."""
+
+
+def _row_hash(event) -> str:
+    """The hash of a row (an AuditEvent or a selected row with its columns)."""
     payload = json.dumps(
         [
             event.prev_hash,
@@ -39,6 +58,12 @@ def _row_hash(event: AuditEvent) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _lock_chain(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialise appenders (and pruning) so two transactions never chain onto the same row.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_ID})
 
 
 def record(
@@ -59,9 +84,7 @@ def record(
         raise ValueError(f"audit detail may not carry {sorted(leaked)}")
     last = session.info.get(_HEAD_KEY)
     if last is None:
-        if session.get_bind().dialect.name == "postgresql":
-            # Serialise appenders so two transactions never chain onto the same row.
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_ID})
+        _lock_chain(session)
         last = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first() or ""
     event = AuditEvent(
         at=now or utc_now(),
@@ -90,11 +113,98 @@ def _forget_chain_head(session, _transaction) -> None:
     session.info.pop(_HEAD_KEY, None)
 
 
-def verify_chain(session: Session) -> int | None:
-    """The id of the first row whose chain is broken, or None when whole."""
-    prev = ""
-    for event in session.exec(select(AuditEvent).order_by(AuditEvent.id)):
-        if event.prev_hash != prev or _row_hash(event) != event.hash:
-            return event.id
-        prev = event.hash
+@sa_event.listens_for(OrmSession, "before_flush")
+def _refuse_changed_rows(session, _context, _instances) -> None:
+    if any(isinstance(obj, AuditEvent) for obj in session.deleted) or any(
+            isinstance(obj, AuditEvent) and session.is_modified(obj) for obj in session.dirty):
+        raise AppendOnly("audit rows are never changed or deleted")
+
+
+@sa_event.listens_for(OrmSession, "do_orm_execute")
+def _refuse_bulk_changes(state) -> None:
+    if not (state.is_update or state.is_delete) or state.session.info.get(_PRUNING_KEY):
+        return
+    target = getattr(state.statement, "table", None)
+    if target is AuditEvent.__table__ or any(m.class_ is AuditEvent for m in state.all_mappers):
+        raise AppendOnly("audit rows are never changed or deleted (only prune removes the oldest)")
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What ``prune`` removed: ``rows`` rows up to id ``through_id``, vouched for by ``checkpoint_id``."""
+
+    rows: int
+    through_id: int | None = None
+    checkpoint_id: int | None = None
+
+
+def prune(session: Session, cutoff: datetime, *, now: datetime | None = None) -> Pruned:
+    """Delete the oldest rows, those written before ``cutoff``, leaving a chain that still verifies.
+
+    Only an unbroken run of the oldest ids goes: a row dated before ``cutoff`` but written
+    after a newer one (a caller's own clock) waits for a later prune, so no gap opens inside
+    the chain. The checkpoint is appended first, in the same transaction as the delete.
+    """
+    _lock_chain(session)
+    first_kept = session.exec(select(AuditEvent.id).where(col(AuditEvent.at) >= cutoff)
+                              .order_by(AuditEvent.id).limit(1)).first()
+    newest_pruned = select(AuditEvent.id, AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)
+    if first_kept is not None:
+        newest_pruned = newest_pruned.where(col(AuditEvent.id) < first_kept)
+    last = session.exec(newest_pruned).first()
+    if last is None:
+        return Pruned(0)
+    rows = session.exec(select(func.count()).select_from(AuditEvent).where(col(AuditEvent.id) <= last.id)).one()
+    checkpoint = record(session, PRUNED, now=now, pruned_through_id=last.id, last_pruned_hash=last.hash,
+                        rows=rows, cutoff=cutoff.isoformat())
+    session.flush()
+    session.info[_PRUNING_KEY] = True
+    try:
+        session.execute(delete(AuditEvent).where(col(AuditEvent.id) <= last.id),
+                        execution_options={"synchronize_session": False})
+    finally:
+        session.info.pop(_PRUNING_KEY, None)
+    return Pruned(rows, last.id, checkpoint.id)
+
+
+def _vouched(session: Session) -> dict[str, int]:
+    """The last pruned row's hash -> its id, for every checkpoint in the log."""
+    vouched = {}
+    for detail in session.exec(select(AuditEvent.detail).where(AuditEvent.action == PRUNED)):
+        try:
+            facts = json.loads(detail)
+            vouched[str(facts["last_pruned_hash"])] = int(facts["pruned_through_id"])
+        except (ValueError, KeyError, TypeError):
+            continue  # not a checkpoint this code wrote: it vouches for nothing
+    return vouched
+
+
+def _in_order(session: Session, batch: int):
+    after = 0
+    while True:
+        rows = session.exec(select(*_HASHED).where(col(AuditEvent.id) > after)
+                            .order_by(AuditEvent.id).limit(batch)).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = rows[-1].id
+
+
+def verify_chain(session: Session, batch: int = VERIFY_BATCH) -> int | None:
+    """The id of the first row whose chain is broken, or None when whole.
+
+    The oldest row starts the chain (``prev_hash`` empty) or follows pruned rows, which a
+    checkpoint row must vouch for (the hash and an id below it); every later row follows the
+    one before it, and every row's hash must match its content.
+    """
+    vouched = _vouched(session)
+    prev = None
+    for row in _in_order(session, batch):
+        if prev is None:
+            whole = row.prev_hash == "" or vouched.get(row.prev_hash, row.id) < row.id
+        else:
+            whole = row.prev_hash == prev
+        if not whole or _row_hash(row) != row.hash:
+            return row.id
+        prev = row.hash
     return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable, Sequence
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -25,11 +26,15 @@ def safe_cell(value: object) -> str:
     return text
 
 
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """The header and rows as CSV text, every cell passed through ``safe_cell``."""
+def csv_text(rows: Iterable[Sequence[object]]) -> str:
+    """Rows as CSV text, every cell passed through ``safe_cell`` (a streamed export sends one batch at a time)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([safe_cell(h) for h in header])
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """The header and rows as CSV text, every cell passed through ``safe_cell``."""
+    return csv_text(itertools.chain([header], rows))

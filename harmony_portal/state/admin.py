@@ -1,4 +1,4 @@
-"""Administration: organizations, account help (unlock, reset two-factor), audit log, outbox."""
+"""Administration: organizations, account help (unlock, reset two-factor), outbox (the Audit Log: admin_audit.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from harmony_portal.state.base import AuthState, form_fields, parse_id
 class AdminState(AuthState):
     organizations: list[dict[str, str]] = []
     users: list[dict[str, str]] = []
-    audit: list[dict[str, str]] = []
     emails: list[dict[str, str]] = []
     errors: dict[str, str] = {}
     message: str = ""
@@ -24,7 +23,6 @@ class AdminState(AuthState):
     def _reload(self) -> None:
         user = self._require_user()
         with session_scope() as session:
-            self.audit = admin_queries.recent_audit(session, user)
             self.emails = admin_queries.outbox(session, user)
             self.organizations = [{"id": o.id, "name": o.name, "type": o.provider_type}
                                   for o in organizations.list_organizations(session)]
@@ -86,14 +84,3 @@ class AdminState(AuthState):
         self._act(lambda s, u: authentication.set_account_active(s, u, target, bool(active)),
                   "Account enabled." if active else "Account disabled: its sessions have ended.")
         self.users = []
-
-    @rx.event
-    def export_audit(self):
-        try:
-            user = self._require_user()
-            with session_scope() as session:
-                data = admin_queries.audit_csv(session, user)
-        except DomainError as exc:
-            self.error = str(exc)
-            return None
-        return rx.download(data=data, filename="audit-log.csv")

@@ -60,7 +60,7 @@ def test_a_window_reaches_every_open_page_live_and_a_save_during_it_keeps_the_wo
         start = utc_now() + timedelta(minutes=10)
         admin_page.get_by_label("Starts (Alaska time)").fill(_local_input(start))
         admin_page.get_by_label("Ends (Alaska time)").fill(_local_input(start + timedelta(hours=1)))
-        admin_page.get_by_label("Reason shown to users").fill("Database upgrade")
+        admin_page.get_by_label("Reason users will see").fill("Database upgrade")
         admin_page.get_by_role("button", name="Add window").click()
         expect(admin_page.get_by_role("status").filter(has_text="Maintenance window added")).to_be_visible()
         for p in (provider_page, official_page, login_page):
