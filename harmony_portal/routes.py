@@ -4,6 +4,7 @@ import re
 from urllib.parse import quote, urlencode, urlsplit
 
 HOME = "/"
+NOTIFICATIONS = "/#notifications"  # Home's Notifications section (the navigation's badge leads there)
 LOGIN = "/login"
 SIGNUP = "/signup"
 TWO_FACTOR_SETUP = "/two-factor/setup"
@@ -51,6 +52,11 @@ def attachment_url(attachment_id: int) -> str:
 def access_form_url(pq_id) -> str:
     """Where a PQ's filled-in Access Request form downloads from; ``pq_id`` may be a Reflex Var."""
     return f"/pq/{pq_id}/access-request.pdf"
+
+
+def resubmit_url(request_id: int) -> str:
+    """Request a role, the form filled in from an earlier (denied) request."""
+    return f"{ROLE_REQUEST}?resubmit={int(request_id)}"
 
 
 def user_roles_url(user_id: int) -> str:

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     # How often each server process looks for email to send, besides right after a commit
     # that queued some (which reaches only the process that made it).
     harmony_mail_poll_seconds: float = Field(default=5, gt=0)
+    # How long the sender keeps trying an email that fails (server down or refusing for now):
+    # this many attempts, the first retry after this many seconds and each later wait twice
+    # the one before (8 and 60: about two hours in all); then it is marked failed for an
+    # administrator to retry from the Outbox.
+    harmony_mail_max_attempts: int = Field(default=8, ge=1, le=20)
+    harmony_mail_first_retry_seconds: float = Field(default=60, gt=0)
 
     @property
     def is_production(self) -> bool:

@@ -5,6 +5,7 @@ import reflex as rx
 from harmony_portal.components import message, select_field, submit_button, text_field
 from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
+from harmony_portal.pages.admin_outbox import outbox_section
 from harmony_portal.state.admin import AdminState
 from harmony_portal.vocabulary import PROVIDER_TYPES
 
@@ -120,14 +121,5 @@ def admin_page() -> rx.Component:
             ),
             class_name="card",
         ),
-        rx.el.section(
-            rx.el.h2("Outbox"),
-            _table(
-                "Outbox",
-                ["To", "Subject", "Queued", "Sent"],
-                AdminState.emails,
-                [lambda r: r["to"], lambda r: r["subject"], lambda r: r["created"], lambda r: r["sent"]],
-            ),
-            class_name="card",
-        ),
+        outbox_section(),
     )

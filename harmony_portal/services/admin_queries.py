@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, or_, select
 
-from harmony_portal.models import AuditEvent, OutboxEmail, User
+from harmony_portal.models import AuditEvent, User
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.csv_export import to_csv
 from harmony_portal.services.guards import require_admin
@@ -38,13 +38,6 @@ def recent_audit(session: Session, actor: User, limit: int = 50) -> list[dict]:
     return [{"at": format_local(e.at), "action": e.action, "actor": people.get(e.actor_id, ""),
              "subject": people.get(e.subject_user_id, ""), "organization": e.organization_id or "",
              "detail": e.detail} for e in events]
-
-
-def outbox(session: Session, actor: User, limit: int = 50) -> list[dict]:
-    require_admin(session, actor)
-    emails = session.exec(select(OutboxEmail).order_by(col(OutboxEmail.id).desc()).limit(limit))
-    return [{"to": e.to_address, "subject": e.subject, "created": format_local(e.created_at),
-             "sent": format_local(e.sent_at) if e.sent_at else "Not sent"} for e in emails]
 
 
 def audit_csv(session: Session, actor: User) -> str:

@@ -5,7 +5,8 @@ A service records its change here, on the SQLAlchemy session it works in
 registers one after-commit hook (``db.on_commit``); after a successful commit
 every subscriber gets the whole set at once; after a rollback nobody hears
 anything. The app subscribes: ``live.py`` pushes queues and empties the feeds of
-ended sessions, ``mailer.py`` wakes the email sender. A command-line process
+ended sessions, ``live_notifications.py`` pushes unread counts, ``mailer.py`` wakes
+the email sender. A command-line process
 subscribes nothing, so its changes simply wait in the database.
 """
 
@@ -33,6 +34,7 @@ class Changes:
     ended_sessions: set[int] = field(default_factory=set)
     mail_queued: bool = False
     pqs_changed: set[int] = field(default_factory=set)  # PQs added, changed or noted (the help-desk queue)
+    notified_users: set[int] = field(default_factory=set)  # users whose in-app notifications changed
 
 
 def subscribe(subscriber: Callable[[Changes], None]) -> None:
@@ -74,3 +76,7 @@ def mail_queued(session: Session) -> None:
 
 def pqs_changed(session: Session, pq_ids: Iterable[int]) -> None:
     _pending(session).pqs_changed.update(pq_ids)
+
+
+def notifications_changed(session: Session, user_ids: Iterable[int]) -> None:
+    _pending(session).notified_users.update(user_ids)

@@ -1,4 +1,4 @@
-"""Administration: organizations, account help (unlock, reset two-factor), audit log, outbox."""
+"""Administration: organizations, account help (unlock, reset two-factor), audit log (the Outbox: admin_outbox)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ class AdminState(AuthState):
     organizations: list[dict[str, str]] = []
     users: list[dict[str, str]] = []
     audit: list[dict[str, str]] = []
-    emails: list[dict[str, str]] = []
     errors: dict[str, str] = {}
     message: str = ""
     error: str = ""
@@ -25,7 +24,6 @@ class AdminState(AuthState):
         user = self._require_user()
         with session_scope() as session:
             self.audit = admin_queries.recent_audit(session, user)
-            self.emails = admin_queries.outbox(session, user)
             self.organizations = [{"id": o.id, "name": o.name, "type": o.provider_type}
                                   for o in organizations.list_organizations(session)]
 
