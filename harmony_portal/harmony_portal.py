@@ -2,7 +2,16 @@
 
 import reflex as rx
 
-from harmony_portal import live, live_banner, live_pq, mailer, outages, routes, web
+from harmony_portal import (  # live_notifications: its push subscribes to committed changes
+    live,
+    live_banner,
+    live_notifications,  # noqa: F401
+    live_pq,
+    mailer,
+    outages,
+    routes,
+    web,
+)
 from harmony_portal.pages.admin import admin_page
 from harmony_portal.pages.confirm_email import confirm_email_page
 from harmony_portal.pages.forgot import forgot_page
@@ -26,12 +35,14 @@ from harmony_portal.pages.user_roles import user_roles_page
 from harmony_portal.state.admin import AdminState
 from harmony_portal.state.admin_audit import AdminAuditState
 from harmony_portal.state.admin_maintenance import AdminMaintenanceState
+from harmony_portal.state.admin_outbox import AdminOutboxState
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.email_confirm import EmailConfirmState
 from harmony_portal.state.forgot import ForgotState
 from harmony_portal.state.help_desk import HelpDeskState
 from harmony_portal.state.home import HomeState
 from harmony_portal.state.login import LoginState
+from harmony_portal.state.notifications import NotificationsState
 from harmony_portal.state.pq_detail import PQDetailState
 from harmony_portal.state.pq_list import PQListState
 from harmony_portal.state.pq_new import PQNewState
@@ -55,7 +66,8 @@ app.register_lifespan_task(live_pq.run)
 
 
 def _add(component, route: str, title: str, *on_load, protected: bool = True) -> None:
-    guards = [AuthState.require_login] if protected else []
+    # The notification feed links only once require_login has checked who this is.
+    guards = [AuthState.require_login, NotificationsState.link] if protected else []
     app.add_page(component, route=route, title=f"{title} | Harmony Portal",
                  on_load=[ShellState.load, *guards, *on_load])
 
@@ -77,7 +89,7 @@ _add(role_requests_page, routes.ROLE_REQUESTS, "Role Requests", RoleRequestsStat
 _add(user_lookup_page, routes.USER_LOOKUP, "User Lookup", UserLookupState.load)
 _add(user_roles_page, routes.USER_ROLES, "User Roles", UserRolesState.load)
 _add(admin_page, routes.ADMIN, "Administration", AdminState.load, AdminMaintenanceState.load,
-     AdminAuditState.load)
+     AdminAuditState.load, AdminOutboxState.load)
 _add(pq_list_page, routes.PQ_LIST, "PQ chapter", PQListState.load)
 _add(pq_new_page, routes.PQ_NEW, "Add PQ", PQNewState.load)
 _add(pq_detail_page, routes.PQ_DETAIL, "PQ", PQDetailState.load)

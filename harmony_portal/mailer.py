@@ -14,7 +14,7 @@ import contextlib
 import logging
 
 from harmony_portal import db
-from harmony_portal.services import changes, notify
+from harmony_portal.services import changes, outbox
 from harmony_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ async def _deliver_batch(worker: str) -> int:
     if not smtp_url:
         return 0
     try:
-        return await asyncio.to_thread(notify.deliver_outbox, db.get_engine(), smtp_url, worker=worker)
+        return await asyncio.to_thread(outbox.deliver_outbox, db.get_engine(), smtp_url, worker=worker)
     except Exception:  # the outbox keeps the mail; the next round tries again
         log.exception("email delivery failed")
         return 0
@@ -45,7 +45,7 @@ async def run_sender() -> None:
     """Lifespan task: deliver the outbox until the server stops."""
     global _loop, _wakeup
     _loop, _wakeup = asyncio.get_running_loop(), asyncio.Event()
-    wakeup, worker = _wakeup, notify.default_worker()
+    wakeup, worker = _wakeup, outbox.default_worker()
     try:
         while True:
             wakeup.clear()  # a commit during the batch sets it again: then there is another round

@@ -4,6 +4,7 @@ import re
 from urllib.parse import quote, urlencode, urlsplit
 
 HOME = "/"
+NOTIFICATIONS = "/#notifications"  # Home's Notifications section (the navigation's badge leads there)
 LOGIN = "/login"
 SIGNUP = "/signup"
 TWO_FACTOR_SETUP = "/two-factor/setup"
@@ -60,6 +61,9 @@ def access_form_url(pq_id) -> str:
 def audit_export_url(filters: dict[str, str]) -> str:
     """The Audit Log export with a filter's query parameters (``audit_log.AuditFilter.query()``)."""
     return AUDIT_EXPORT + ("?" + urlencode(filters, quote_via=quote) if filters else "")
+def resubmit_url(request_id: int) -> str:
+    """Request a role, the form filled in from an earlier (denied) request."""
+    return f"{ROLE_REQUEST}?resubmit={int(request_id)}"
 
 
 def user_roles_url(user_id: int) -> str:

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     # How long `harmony-portal prune-audit` keeps audit rows: six years, HIPAA's retention
     # period for security documentation (45 CFR 164.316(b)(2)).
     harmony_audit_retention_days: int = Field(default=2190, ge=1)
+    # How long the sender keeps trying an email that fails (server down or refusing for now):
+    # this many attempts, the first retry after this many seconds and each later wait twice
+    # the one before (8 and 60: about two hours in all); then it is marked failed for an
+    # administrator to retry from the Outbox.
+    harmony_mail_max_attempts: int = Field(default=8, ge=1, le=20)
+    harmony_mail_first_retry_seconds: float = Field(default=60, gt=0)
 
     @property
     def is_production(self) -> bool:

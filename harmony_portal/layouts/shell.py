@@ -6,6 +6,7 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.components.dialog import dialog
+from harmony_portal.live_notifications import NotificationFeed
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.shell import ShellState
 from harmony_portal.vocabulary import CARE_COORDINATION_EMAIL, HELP_BOX_HOURS, HELP_DESK_EMAIL
@@ -13,6 +14,17 @@ from harmony_portal.vocabulary import CARE_COORDINATION_EMAIL, HELP_BOX_HOURS, H
 
 def _nav_link(text: str, href: str) -> rx.Component:
     return rx.el.li(rx.el.a(text, href=href))
+
+
+def _notifications_link() -> rx.Component:
+    """The unread count, live (NotificationFeed): the badge is for the eye, the link's name says it in words."""
+    unread = NotificationFeed.unread
+    return rx.el.li(rx.el.a(
+        "Notifications",
+        rx.cond(unread > 0, rx.el.span(unread.to(str), aria_hidden="true", class_name="count-badge")),
+        href=routes.NOTIFICATIONS,
+        aria_label=rx.cond(unread > 0, "Notifications, " + unread.to(str) + " unread", "Notifications"),
+    ))
 
 
 def navigation() -> rx.Component:
@@ -26,6 +38,7 @@ def navigation() -> rx.Component:
                 AuthState.pending_count.to(str), rx.el.span(" pending requests", class_name="visually-hidden"),
                 class_name="count-badge")),
         )),
+        _notifications_link(),
         rx.cond(AuthState.is_admin, _nav_link("Help Desk", routes.HELP_DESK)),
         rx.cond(AuthState.is_admin, _nav_link("Administration", routes.ADMIN)),
         _nav_link("User Profile", routes.PROFILE),

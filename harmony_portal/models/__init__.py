@@ -13,6 +13,7 @@ from harmony_portal.models.accounts import (
 )
 from harmony_portal.models.audit import AuditEvent
 from harmony_portal.models.maintenance import Announcement, AnnouncementDismissal, MaintenanceWindow, WeeklyMaintenance
+from harmony_portal.models.notifications import EmailPreference, Notification
 from harmony_portal.models.organizations import Organization
 from harmony_portal.models.outbox import OutboxEmail
 from harmony_portal.models.pq import PQ, Attachment, Draft, InquiryRoute, PQNote
@@ -26,9 +27,11 @@ __all__ = [
     "AuditEvent",
     "Draft",
     "EmailChange",
+    "EmailPreference",
     "InquiryRoute",
     "MaintenanceWindow",
     "WeeklyMaintenance",
+    "Notification",
     "OnboardingChecklist",
     "OrgRole",
     "Organization",

@@ -17,6 +17,8 @@ class OutboxEmail(SQLModel, table=True):
     A sender claims a row (``claimed_at``, ``claimed_by``) before it sends it; the claim
     lapses after a lease, so a sender that died mid-send leaves nothing stranded. A
     temporary refusal sets ``next_attempt_at`` further out each time.
+
+    ``category`` is the kind of email (services/email_preferences): the admin Outbox shows it.
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -32,3 +34,4 @@ class OutboxEmail(SQLModel, table=True):
     next_attempt_at: datetime | None = None
     claimed_at: datetime | None = None
     claimed_by: str = Field(default="", max_length=100)
+    category: str = Field(default="", max_length=30)

@@ -7,6 +7,7 @@ from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
 from harmony_portal.pages.admin_audit import audit_section
 from harmony_portal.pages.admin_maintenance import announcements_section, maintenance_section
+from harmony_portal.pages.admin_outbox import outbox_section
 from harmony_portal.state.admin import AdminState
 from harmony_portal.vocabulary import PROVIDER_TYPES
 
@@ -104,14 +105,5 @@ def admin_page() -> rx.Component:
             class_name="card",
         ),
         audit_section(),
-        rx.el.section(
-            rx.el.h2("Outbox"),
-            _table(
-                "Outbox",
-                ["To", "Subject", "Queued", "Sent"],
-                AdminState.emails,
-                [lambda r: r["to"], lambda r: r["subject"], lambda r: r["created"], lambda r: r["sent"]],
-            ),
-            class_name="card",
-        ),
+        outbox_section(),
     )

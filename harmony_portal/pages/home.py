@@ -1,4 +1,4 @@
-"""/: Home - my roles, my role requests, notices."""
+"""/: Home - notifications, notices, my roles, my role requests."""
 
 import reflex as rx
 

@@ -5,6 +5,7 @@ import reflex as rx
 from harmony_portal.components import message, select_field, submit_button, text_field
 from harmony_portal.components.dialog import confirm_form, dialog
 from harmony_portal.layouts import protected_page
+from harmony_portal.pages.email_notifications import email_notifications_section
 from harmony_portal.state.profile import ProfileState
 from harmony_portal.vocabulary import CHALLENGE_QUESTIONS
 
@@ -237,4 +238,5 @@ def profile_page() -> rx.Component:
             _remove_dialog(),
             class_name="card",
         ),
+        email_notifications_section(),
     )

@@ -10,7 +10,9 @@ from sqlmodel import Session, select
 from harmony_portal.models import User, utc_now
 from harmony_portal.services import audit, maintenance, rate_limits, validation
 from harmony_portal.services.email_change import request_email_change
+from harmony_portal.services.email_preferences import SECURITY
 from harmony_portal.services.errors import Invalid, NotAllowed
+from harmony_portal.services.notify import tell
 from harmony_portal.services.passwords import password_problem
 from harmony_portal.services.security import hash_password, normalise_answer, verify_password
 from harmony_portal.services.sessions import end_other_sessions
@@ -213,6 +215,10 @@ def change_password(
     ended = end_other_sessions(session, user.id, keep_id=keep_session_id, now=now)
     audit.record(session, "account.password_changed", actor_id=user.id, subject_user_id=user.id, now=now,
                  other_sessions_ended=ended)
+    tell(session, user, SECURITY, "Your Harmony Portal password was changed",
+         email=f"Hello {user.first_name},\n\nThe password of User ID {user.user_id} was changed, and every other "
+               "session was signed out.\n\nIf this was not you, call the Harmony Help Desk at once.\n",
+         note="Your password was changed and your other sessions were signed out.", now=now)
     return ended
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, or_, select
 
-from harmony_portal.models import OutboxEmail, User
+from harmony_portal.models import User
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.guards import require_admin
 
@@ -22,8 +22,3 @@ def find_users(session: Session, actor: User, text: str, now) -> list[dict]:
              else "", "disabled": "" if u.is_active else "Disabled"} for u in users]
 
 
-def outbox(session: Session, actor: User, limit: int = 50) -> list[dict]:
-    require_admin(session, actor)
-    emails = session.exec(select(OutboxEmail).order_by(col(OutboxEmail.id).desc()).limit(limit))
-    return [{"to": e.to_address, "subject": e.subject, "created": format_local(e.created_at),
-             "sent": format_local(e.sent_at) if e.sent_at else "Not sent"} for e in emails]

@@ -11,9 +11,10 @@ from harmony_portal.services import audit, rate_limits
 from harmony_portal.services.accounts import find_user
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.devices import confirmed_devices, has_confirmed_device
+from harmony_portal.services.email_preferences import SECURITY
 from harmony_portal.services.errors import Invalid, Locked, NotAllowed
 from harmony_portal.services.guards import require_admin
-from harmony_portal.services.notify import queue_email
+from harmony_portal.services.notify import tell
 from harmony_portal.services.security import (
     matching_totp_step,
     recovery_code_digest,
@@ -48,9 +49,11 @@ def check_not_locked(user: User, now: datetime) -> None:
 
 def _tell_owner_of_lock(session: Session, user: User) -> None:
     """The password step no longer says an account is locked, so its owner hears it by email."""
-    queue_email(
-        session, user.email, "Your Harmony Portal account is locked",
-        f"Hello {user.first_name},\n\nAfter repeated failed attempts to sign in to User ID {user.user_id}, "
+    tell(
+        session, user, SECURITY, "Your Harmony Portal account is locked",
+        note=f"After repeated failed attempts to sign in, your account was locked until "
+             f"{format_local(user.locked_until)}.",
+        email=f"Hello {user.first_name},\n\nAfter repeated failed attempts to sign in to User ID {user.user_id}, "
         f"the account is locked until {format_local(user.locked_until)}.\n\n"
         "If this was not you, someone may know your password: change it once you can sign in, "
         "or ask the Harmony Help Desk for help.\n",
@@ -222,6 +225,12 @@ def reset_two_factor(session: Session, actor: User, user_id: int, *, now: dateti
     ended = end_other_sessions(session, user.id, now=now)  # whoever holds them must prove it again
     audit.record(session, "account.two_factor_reset", actor_id=actor.id, subject_user_id=user.id, now=now,
                  sessions_ended=ended)
+    tell(session, user, SECURITY, "Your Harmony Portal two-factor devices were reset",
+         email=f"Hello {user.first_name},\n\nThe Harmony Help Desk removed every two-factor device and recovery "
+               f"code of User ID {user.user_id}. You set up a new device the next time you sign in.\n\n"
+               "If you did not ask for this, call the Harmony Help Desk at once.\n",
+         note="The Harmony Help Desk removed your two-factor devices: you set up a new one at your next sign-in.",
+         now=now)
 
 
 def set_account_active(session: Session, actor: User, user_id: int, active: bool, *,
@@ -233,8 +242,21 @@ def set_account_active(session: Session, actor: User, user_id: int, active: bool
         raise Invalid("user", "No such user.")
     if user.id == actor.id and not active:
         raise Invalid("user", "You can't disable your own account.")
+    changed = user.is_active != active
     user.is_active = active
     session.add(user)
     ended = 0 if active else end_other_sessions(session, user.id, now=now)
     audit.record(session, "account.enabled" if active else "account.disabled", actor_id=actor.id,
                  subject_user_id=user.id, now=now, sessions_ended=ended)
+    if changed:
+        _tell_of_activity(session, user, active, now)
+
+
+def _tell_of_activity(session: Session, user: User, active: bool, now: datetime | None) -> None:
+    """A disabled account's owner can't sign in to read a notification: the email says it."""
+    state = "enabled again" if active else "disabled"
+    what = ("You can sign in again." if active
+            else "You can't sign in until it is enabled again; call the Harmony Help Desk with any questions.")
+    tell(session, user, SECURITY, f"Your Harmony Portal account was {state}",
+         email=f"Hello {user.first_name},\n\nThe Harmony Help Desk {state} User ID {user.user_id}. {what}\n",
+         note=f"The Harmony Help Desk {state} your account.", now=now)

@@ -5,7 +5,8 @@ A service records its change here, on the SQLAlchemy session it works in
 registers one after-commit hook (``db.on_commit``); after a successful commit
 every subscriber gets the whole set at once; after a rollback nobody hears
 anything. The app subscribes: ``live.py`` pushes queues and empties the feeds of
-ended sessions, ``mailer.py`` wakes the email sender. A command-line process
+ended sessions, ``live_notifications.py`` pushes unread counts, ``mailer.py`` wakes
+the email sender. A command-line process
 subscribes nothing, so its changes simply wait in the database.
 """
 
@@ -34,6 +35,7 @@ class Changes:
     mail_queued: bool = False
     pqs_changed: set[int] = field(default_factory=set)  # PQs added, changed or noted (the help-desk queue)
     maintenance: bool = False  # the maintenance schedule or the announcements changed (every page's banner)
+    notified_users: set[int] = field(default_factory=set)  # users whose in-app notifications changed
 
 
 def subscribe(subscriber: Callable[[Changes], None]) -> None:
@@ -79,3 +81,5 @@ def pqs_changed(session: Session, pq_ids: Iterable[int]) -> None:
 
 def maintenance_changed(session: Session) -> None:
     _pending(session).maintenance = True
+def notifications_changed(session: Session, user_ids: Iterable[int]) -> None:
+    _pending(session).notified_users.update(user_ids)

@@ -15,11 +15,13 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from harmony_portal import routes
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
 from harmony_portal.services import audit, changes, maintenance, onboarding, validation
+from harmony_portal.services.email_preferences import ROLE_DECISIONS
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 from harmony_portal.services.identity import users_by_ids
-from harmony_portal.services.notify import queue_email
+from harmony_portal.services.notify import tell
 from harmony_portal.services.roles import full_name, lookup_org_ids, represented_org_ids, roles_changed
 from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import APPROVED, PENDING, REJECTED
@@ -171,10 +173,14 @@ def _audit_and_tell(session: Session, actor: User, decided: list[RoleRequest], s
         audit.record(session, f"role.request_{status}", actor_id=actor.id, subject_user_id=requester.id,
                      organization_id=org.id, target=f"request:{request.id}", now=now, role=request.role,
                      reason=reason)
-        body = (f"Hello {requester.first_name},\n\nYour request for the {request.role} role at {org.name} "
-                f"was {verdict}.\n")
+        note = f"Your request for the {request.role} role at {org.name} was {verdict}."
+        body = f"Hello {requester.first_name},\n\n{note}\n"
+        link = routes.HOME
         if status == REJECTED:
+            link = routes.resubmit_url(request.id)
+            note += f" Reason: {reason}"
             body += (f"\nReason: {reason}\n\nYou can resubmit the request with the details filled in: "
-                     f"{base}/roles/request?resubmit={request.id}\n")
-        queue_email(session, requester.email, f"Your role request was {verdict}", body)
+                     f"{base}{link}\n")
+        tell(session, requester, ROLE_DECISIONS, f"Your role request was {verdict}", email=body, note=note,
+             link=link, now=now)
     session.flush()

@@ -14,8 +14,9 @@ from sqlmodel import Session, select
 from harmony_portal import routes
 from harmony_portal.models import EmailChange, User, utc_now
 from harmony_portal.services import audit
+from harmony_portal.services.email_preferences import SECURITY
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
-from harmony_portal.services.notify import queue_email
+from harmony_portal.services.notify import queue_email, tell
 from harmony_portal.services.security import new_token, token_digest
 from harmony_portal.settings import get_settings
 
@@ -54,16 +55,18 @@ def request_email_change(session: Session, user: User, new_email: str, *, ip: st
     token = new_token()
     session.add(EmailChange(user_id=user.id, new_email=new_email, token_hash=token_digest(token),
                             created_at=now, expires_at=now + LINK_LIFETIME))
-    queue_email(
-        session, new_email, "Confirm your new Harmony Portal email address",
-        f"Hello {user.first_name},\n\nUser ID {user.user_id} asked to use this address for Harmony Portal.\n"
+    queue_email(  # an address that is not the account's yet: no notification, no choice
+        session, new_email, "Confirm your new Harmony Portal email address", category=SECURITY,
+        body=f"Hello {user.first_name},\n\nUser ID {user.user_id} asked to use this address for Harmony Portal.\n"
         "To confirm it, open this link within 24 hours:\n\n"
         f"{confirm_url(token)}\n\n"
         "Until then the account keeps its current address. If you did not ask for this, ignore this email.\n",
     )
-    queue_email(
-        session, user.email, "A change of your Harmony Portal email address was requested",
-        f"Hello {user.first_name},\n\nSomeone signed in as User ID {user.user_id} asked to change the "
+    tell(
+        session, user, SECURITY, "A change of your Harmony Portal email address was requested",
+        note=f"A change of your email address to {new_email} was requested; it happens only when the link "
+             "sent there is opened.", link=routes.PROFILE, now=now,
+        email=f"Hello {user.first_name},\n\nSomeone signed in as User ID {user.user_id} asked to change the "
         f"account's email address from this one to {new_email}.\n"
         "The change happens only if the link sent to the new address is opened within 24 hours.\n\n"
         "If this was not you, sign in and change your password now, and call the Harmony Help Desk.\n",
@@ -112,9 +115,10 @@ def confirm_email_change(session: Session, token: str, *, actor: User | None = N
     user.email = change.new_email
     user.email_key = change.new_email.lower()
     session.add(user)
-    queue_email(
-        session, old, "Your Harmony Portal email address was changed",
-        f"Hello {user.first_name},\n\nThe email address of User ID {user.user_id} is now {user.email}. "
+    tell(
+        session, user, SECURITY, "Your Harmony Portal email address was changed", to=old,
+        note=f"Your email address is now {user.email}.", link=routes.PROFILE, now=now,
+        email=f"Hello {user.first_name},\n\nThe email address of User ID {user.user_id} is now {user.email}. "
         "Emails from Harmony Portal no longer come to this address.\n\n"
         "If this was not you, call the Harmony Help Desk at once.\n",
     )

@@ -15,8 +15,9 @@ from harmony_portal.services.authentication import (
     register_failure,
     use_recovery_code,
 )
+from harmony_portal.services.email_preferences import SECURITY
 from harmony_portal.services.errors import Invalid
-from harmony_portal.services.notify import queue_email
+from harmony_portal.services.notify import tell
 from harmony_portal.services.passwords import password_problem
 from harmony_portal.services.security import (
     hash_password,
@@ -51,14 +52,16 @@ def request_reset(session: Session, email: str, *, base_url: str, ip: str = "",
     token = new_token()
     session.add(PasswordReset(user_id=user.id, token_hash=token_digest(token), created_at=now,
                               expires_at=now + RESET_LIFETIME))
-    queue_email(
-        session, user.email, "Reset your Harmony Portal password",
-        f"Hello {user.first_name},\n\nSomeone asked to reset the password of User ID {user.user_id}.\n"
+    tell(
+        session, user, SECURITY, "Reset your Harmony Portal password",
+        email=f"Hello {user.first_name},\n\nSomeone asked to reset the password of User ID {user.user_id}.\n"
         "To choose a new password, open this link within 30 minutes:\n\n"
         "{{reset_link}}\n\n"
         "If this was not you, ignore this email; your password stays as it is.\n",
         # The link is a key to the account: the outbox keeps it sealed, and only until it is sent.
         sealed={"reset_link": f"{base_url.rstrip('/')}/forgot?token={token}"},
+        note="Someone asked to reset your password; the link was emailed to you. If this was not you, "
+             "your password stays as it is.", now=now,
     )
     audit.record(session, "account.reset_requested", subject_user_id=user.id, ip=ip, now=now, known=True)
     return SENT_MESSAGE
@@ -131,5 +134,10 @@ def complete_reset(session: Session, token: str, *, answer: str, code: str, new_
     user.password_changed_at = now
     session.add(user)
     end_other_sessions(session, user.id, now=now)
+    tell(session, user, SECURITY, "Your Harmony Portal password was reset",
+         email=f"Hello {user.first_name},\n\nThe password of User ID {user.user_id} was reset with the emailed "
+               "link, and every other session was signed out.\n\n"
+               "If this was not you, call the Harmony Help Desk at once.\n",
+         note="Your password was reset and your other sessions were signed out.", now=now)
     audit.record(session, "account.reset_completed", actor_id=user.id, subject_user_id=user.id, ip=ip, now=now)
     return user

@@ -13,11 +13,13 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from harmony_portal import routes
 from harmony_portal.models import PQ, InquiryRoute, Organization, PQNote, RoleRequest, User, utc_now
 from harmony_portal.services import audit, changes, decisions, maintenance, roles, validation
 from harmony_portal.services.clock import format_local
+from harmony_portal.services.email_preferences import PQ_UPDATES
 from harmony_portal.services.errors import Conflict, Invalid
-from harmony_portal.services.notify import queue_email
+from harmony_portal.services.notify import tell
 from harmony_portal.services.pq_access import (
     INTERNAL,
     is_help_desk,
@@ -144,9 +146,11 @@ def add_pq(session: Session, actor: User, form: PQForm, *, now: datetime | None 
     session.flush()
     _audit(session, "pq.created", actor, pq, now, inquiry_type=pq.inquiry_type, status=pq.status,
            assigned_resource=resource)
-    queue_email(session, actor.email, f"PQ {pq.id} received: {pq.subject}",
-                f"Hello {actor.first_name},\n\nWe received your PQ {pq.id} ({pq.inquiry_type}) for {org.name}.\n"
-                f"We will respond by {format_local(pq.first_response_due_at)}.\n\nSee it: {pq_url(pq.id)}\n")
+    received = (f"We received your PQ {pq.id} ({pq.inquiry_type}) for {org.name}. "
+                f"We will respond by {format_local(pq.first_response_due_at)}.")
+    tell(session, actor, PQ_UPDATES, f"PQ {pq.id} received: {pq.subject}",
+         email=f"Hello {actor.first_name},\n\n{received}\n\nSee it: {pq_url(pq.id)}\n", note=received,
+         link=routes.pq_url(pq.id), now=now)
     changes.pqs_changed(session, {pq.id})
     return pq
 
@@ -228,9 +232,10 @@ def add_note(session: Session, actor: User, pq_id: int, note_type: str, status: 
             pq.first_response_at = now
         requester = session.get(User, pq.created_by_id)
         if requester is not None and requester.id != actor.id:
-            queue_email(session, requester.email, f"Response to your PQ {pq.id}: {pq.subject}",
-                        f"Hello {requester.first_name},\n\nThe {HELP_DESK} answered your PQ {pq.id}:\n\n{body}\n\n"
-                        f"See it: {pq_url(pq.id)}\n")
+            tell(session, requester, PQ_UPDATES, f"Response to your PQ {pq.id}: {pq.subject}",
+                 email=(f"Hello {requester.first_name},\n\nThe {HELP_DESK} answered your PQ {pq.id}:\n\n{body}\n\n"
+                        f"See it: {pq_url(pq.id)}\n"),
+                 note=f"The {HELP_DESK} answered your PQ {pq.id}.", link=routes.pq_url(pq.id), now=now)
     pq.updated_at = now
     session.add(pq)
     changes.pqs_changed(session, {pq.id})
@@ -297,9 +302,11 @@ def reject_from_pq(session: Session, admin: User, pq_id: int, reason: str, *, no
         decisions.reject_requests(session, admin, [request.id], reason, now=now, as_help_desk=True)
     else:
         requester = session.get(User, pq.created_by_id)
-        queue_email(session, requester.email, f"Your Access Request (PQ {pq.id}) was denied",
-                    f"Hello {requester.first_name},\n\nYour Access Request (PQ {pq.id}) was denied.\n\n"
-                    f"Reason: {reason}\n\nSee it: {pq_url(pq.id)}\n")
+        tell(session, requester, PQ_UPDATES, f"Your Access Request (PQ {pq.id}) was denied",
+             email=(f"Hello {requester.first_name},\n\nYour Access Request (PQ {pq.id}) was denied.\n\n"
+                    f"Reason: {reason}\n\nSee it: {pq_url(pq.id)}\n"),
+             note=f"Your Access Request (PQ {pq.id}) was denied. Reason: {reason}", link=routes.pq_url(pq.id),
+             now=now)
     _audit(session, "pq.access_rejected", admin, pq, now, reason=reason,
            request_id=request.id if request else None)
     _set_status(session, admin, pq, "Resolved", now)

@@ -13,10 +13,12 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
+from harmony_portal import routes
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
 from harmony_portal.services import audit, changes, maintenance, validation
+from harmony_portal.services.email_preferences import ROLE_DECISIONS, ROLE_REQUESTS
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
-from harmony_portal.services.notify import queue_email
+from harmony_portal.services.notify import tell, tell_each
 from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import CANCELLED, ORGANIZATION_ROLES, PENDING, SECURITY_OFFICIAL
 
@@ -108,11 +110,13 @@ def request_role(session: Session, actor: User, org_id: str, role: str, justific
                  target=f"request:{request.id}", now=now, role=role)
     changes.requests_changed(session, [org_id])
     base = get_settings().harmony_base_url.rstrip("/")
-    for decider in session.exec(select(User).where(col(User.id).in_(decider_ids(session, org_id)))):
-        if decider.id != actor.id:
-            queue_email(session, decider.email, f"Role request waiting: {role} at {org.name}",
-                        f"{full_name(actor)} ({actor.user_id}) asks for the {role} role at {org.name}.\n\n"
-                        f"Justification: {text}\n\nReview it: {base}/security-official/requests\n")
+    deciders = [u for u in session.exec(select(User).where(col(User.id).in_(decider_ids(session, org_id))))
+                if u.id != actor.id]
+    tell_each(session, deciders, ROLE_REQUESTS, f"Role request waiting: {role} at {org.name}",
+              email=(f"{full_name(actor)} ({actor.user_id}) asks for the {role} role at {org.name}.\n\n"
+                     f"Justification: {text}\n\nReview it: {base}{routes.ROLE_REQUESTS}\n"),
+              note=f"{full_name(actor)} ({actor.user_id}) asks for the {role} role at {org.name}.",
+              link=routes.ROLE_REQUESTS, now=now)
     return request
 
 
@@ -215,8 +219,9 @@ def help_desk_grant(session: Session, admin: User, user_id: int, org_id: str, ro
     roles_changed(session, [grant])
     audit.record(session, "role.granted", actor_id=admin.id, subject_user_id=holder.id, organization_id=org.id,
                  target=source or f"role:{grant.id}", now=now, role=role, role_id=grant.id, reason=reason.strip())
-    queue_email(session, holder.email, f"You now hold the {role} role at {org.name}",
-                f"Hello {holder.first_name},\n\nThe Harmony Help Desk granted you the {role} role at {org.name}.\n")
+    tell(session, holder, ROLE_DECISIONS, f"You now hold the {role} role at {org.name}",
+         email=f"Hello {holder.first_name},\n\nThe Harmony Help Desk granted you the {role} role at {org.name}.\n",
+         note=f"The Harmony Help Desk granted you the {role} role at {org.name}.", link=routes.HOME, now=now)
     return grant
 
 
@@ -239,10 +244,14 @@ def remove_role(session: Session, actor: User, org_role_id: int, *, reason: str 
     roles_changed(session, [grant])
     audit.record(session, "role.removed", actor_id=actor.id, subject_user_id=holder.id, organization_id=org.id,
                  target=f"role:{grant.id}", now=now, role=grant.role, reason=reason.strip())
+    note = f"Your {grant.role} role at {org.name} was removed by {full_name(actor)}."
+    if reason.strip():
+        note += f" Reason: {reason.strip()}"
     body = f"Hello {holder.first_name},\n\nYour {grant.role} role at {org.name} was removed by {full_name(actor)}.\n"
     if reason.strip():
         body += f"\nReason: {reason.strip()}\n"
-    queue_email(session, holder.email, f"Your {grant.role} role at {org.name} was removed", body)
+    tell(session, holder, ROLE_DECISIONS, f"Your {grant.role} role at {org.name} was removed", email=body,
+         note=note, link=routes.HOME, now=now)
     return grant
 
 

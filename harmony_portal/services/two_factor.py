@@ -7,10 +7,13 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from harmony_portal import routes
 from harmony_portal.models import RecoveryCode, TotpDevice, User, utc_now
 from harmony_portal.services import audit, validation
 from harmony_portal.services.devices import confirmed_devices, has_confirmed_device, unconfirmed_devices
+from harmony_portal.services.email_preferences import SECURITY
 from harmony_portal.services.errors import Invalid, NotAllowed
+from harmony_portal.services.notify import tell
 from harmony_portal.services.security import (
     current_totp,
     matching_totp_step,
@@ -125,7 +128,19 @@ def confirm_device(session: Session, actor: User, device_id: int, code: str, *, 
     session.add(device)
     audit.record(session, "account.device_added", actor_id=actor.id, subject_user_id=actor.id, ip=ip, now=now,
                  device=device.name, **({"step_up": proved} if proved else {}))
-    return replace_recovery_codes(session, actor, now=now) if first else []
+    if first:  # set up right after signing up, by the person signing up: nothing to warn of
+        return replace_recovery_codes(session, actor, now=now)
+    _tell_owner(session, actor, f"A two-factor device was added: {device.name}", now)
+    return []
+
+
+def _tell_owner(session: Session, actor: User, what: str, now: datetime) -> None:
+    """A device added or removed is how an account is taken over: its owner always hears of it."""
+    owner = session.get(User, actor.id)
+    tell(session, owner, SECURITY, "Your Harmony Portal two-factor devices changed",
+         email=f"Hello {owner.first_name},\n\n{what} (User ID {owner.user_id}).\n\n"
+               "If this was not you, sign in, change your password and call the Harmony Help Desk at once.\n",
+         note=f"{what}.", link=routes.PROFILE, now=now)
 
 
 def replace_recovery_codes(session: Session, actor: User, *, now: datetime | None = None) -> list[str]:
@@ -164,6 +179,7 @@ def remove_device(session: Session, actor: User, device_id: int, *, step_up: str
     ended = end_other_sessions(session, actor.id, keep_id=keep_session_id, now=now)
     audit.record(session, "account.device_removed", actor_id=actor.id, subject_user_id=actor.id, ip=ip, now=now,
                  device=device.name, step_up=proved, other_sessions_ended=ended)
+    _tell_owner(session, actor, f"A two-factor device was removed: {device.name}", now)
 
 
 def list_devices(session: Session, actor: User) -> list[TotpDevice]:

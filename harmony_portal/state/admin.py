@@ -1,4 +1,5 @@
-"""Administration: organizations, account help (unlock, reset two-factor), outbox (the Audit Log: admin_audit.py)."""
+"""Administration: organizations and account help (unlock, reset two-factor, disable); the Maintenance
+Windows, Announcements, Audit Log and Outbox sections have states of their own."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ from harmony_portal.db import session_scope
 from harmony_portal.models import utc_now
 from harmony_portal.services import admin_queries, authentication, organizations
 from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.guards import require_admin
 from harmony_portal.state.base import AuthState, form_fields, parse_id
 
 
 class AdminState(AuthState):
     organizations: list[dict[str, str]] = []
     users: list[dict[str, str]] = []
-    emails: list[dict[str, str]] = []
     errors: dict[str, str] = {}
     message: str = ""
     error: str = ""
@@ -23,7 +24,7 @@ class AdminState(AuthState):
     def _reload(self) -> None:
         user = self._require_user()
         with session_scope() as session:
-            self.emails = admin_queries.outbox(session, user)
+            require_admin(session, user)
             self.organizations = [{"id": o.id, "name": o.name, "type": o.provider_type}
                                   for o in organizations.list_organizations(session)]
 

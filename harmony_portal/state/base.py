@@ -16,6 +16,7 @@ from sqlmodel import Session
 from harmony_portal import routes, web
 from harmony_portal.db import session_scope
 from harmony_portal.live import unlink_feed
+from harmony_portal.live_notifications import unlink_notifications
 from harmony_portal.models import User
 from harmony_portal.services import devices, identity
 from harmony_portal.services.errors import DomainError, NotAllowed
@@ -132,6 +133,7 @@ class AuthState(rx.State):
     async def _forget_tab(self) -> None:
         """Signed out: drop everything this tab holds (page data, the live feed link)."""
         await unlink_feed(self)
+        await unlink_notifications(self)
         pending = list(AuthState.get_substates())
         while pending:
             cls = pending.pop()

@@ -1,4 +1,4 @@
-"""User Profile: Profile Information, Change Password, Challenge Question, Two-Factor Devices."""
+"""User Profile: Profile Information, Change Password, Challenge Question, Two-Factor Devices, Email Notifications."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services import accounts, email_change, identity, sessions, two_factor
+from harmony_portal.services import accounts, email_change, email_preferences, identity, sessions, two_factor
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.state.base import AuthState, form_fields, parse_id
 from harmony_portal.state.off_loop import off_loop
@@ -35,6 +35,8 @@ class ProfileState(AuthState):
     challenge_question: str = ""
     devices: list[dict[str, str]] = []
     pending_email: str = ""
+    email_choices: dict[str, bool] = {}  # category -> gets its emails (services/email_preferences)
+    email_form_key: int = 0  # bumps when the saved choices replace what the checkboxes show
     removing_id: str = ""  # the device the Remove dialog is about
     removing_name: str = ""
     editing: bool = False
@@ -50,6 +52,8 @@ class ProfileState(AuthState):
             self.challenge_question = fresh.challenge_question
             self.devices = [{"id": str(d.id), "name": d.name} for d in two_factor.list_devices(session, fresh)]
             self.pending_email = email_change.pending_email(session, fresh.id)
+            self.email_choices = email_preferences.choices_of(session, fresh.id)
+        self.email_form_key += 1
 
     @rx.event
     def load(self):
@@ -193,3 +197,10 @@ class ProfileState(AuthState):
     @rx.event
     def add_device(self):
         return rx.redirect(routes.TWO_FACTOR_SETUP)
+
+    @rx.event
+    def save_email_choices(self, form: dict):
+        """The ticked categories are on, the rest off; security emails are not a choice."""
+        form = form_fields(form)
+        wanted = {key: bool(form.get(f"email_{key}")) for key in email_preferences.CHOICE_KEYS}
+        self._run("email", lambda s, u: email_preferences.save_choices(s, u, wanted), "Email choices saved.")

@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 
 from harmony_portal.models import OutboxEmail
 from harmony_portal.services import password_reset
-from harmony_portal.services.notify import LEASE, MAX_ATTEMPTS, claim_emails, deliver_outbox, queue_email
+from harmony_portal.services.notify import queue_email
+from harmony_portal.services.outbox import LEASE, RetryPolicy, claim_emails, deliver_outbox
 from tests.services.conftest import free_port
 
 
@@ -35,14 +36,19 @@ def test_without_smtp_the_email_stays_in_the_outbox(engine):
         assert session.exec(select(OutboxEmail)).one().sent_at is None
 
 
-def test_unreachable_server_keeps_the_email(engine):
+def test_an_unreachable_server_costs_an_attempt_and_the_email_waits_for_the_next(engine, clock):
     with Session(engine) as session:
         queue_email(session, "x@example.org", "s", "b")
         session.commit()
-    assert deliver_outbox(engine, f"smtp://127.0.0.1:{free_port()}") == 0
+    t0 = clock.now()
+    assert deliver_outbox(engine, f"smtp://127.0.0.1:{free_port()}", now=t0) == 0
     with Session(engine) as session:
         email = session.exec(select(OutboxEmail)).one()
-        assert email.sent_at is None and email.claimed_at is None  # back in the outbox for the next round
+        assert email.sent_at is None and email.claimed_at is None and email.failed_at is None
+        # An outage ends, after the last attempt, in "failed" (for an administrator to retry), never in
+        # mail that waits forever unseen.
+        assert email.attempts == 1 and email.next_attempt_at == t0 + timedelta(minutes=1)
+        assert email.last_error.startswith("SMTP server unreachable")
 
 
 def test_one_bad_email_never_blocks_the_rest(engine, smtp_server):
@@ -144,6 +150,7 @@ def test_a_temporary_refusal_backs_off_and_is_retried_later(engine, smtp_server,
 
 def test_a_temporary_refusal_is_given_up_after_max_attempts(engine, smtp_server, clock):
     inbox, url = smtp_server
+    MAX_ATTEMPTS = RetryPolicy.from_settings().max_attempts  # noqa: N806 - the setting's default
     inbox.busy.add("later@example.org")
     _queue(engine, 1, to="later@example.org")
     for _ in range(MAX_ATTEMPTS):

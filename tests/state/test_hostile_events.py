@@ -31,12 +31,16 @@ from hypothesis import strategies as st
 from reflex.state import State
 from sqlmodel import select
 
+from harmony_portal import live_notifications
 from harmony_portal.db import session_scope
 from harmony_portal.live import QueueFeed, rows_for
 from harmony_portal.models import (
     EmailChange,
+    EmailPreference,
+    Notification,
     Organization,
     OrgRole,
+    OutboxEmail,
     RecoveryCode,
     RoleRequest,
     TotpDevice,
@@ -45,6 +49,7 @@ from harmony_portal.models import (
     utc_now,
 )
 from harmony_portal.services import rate_limits, security
+from harmony_portal.services.notify import queue_email
 from harmony_portal.state import role_requests
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
 from tests.state.conftest import run_async, state_with_cookie
@@ -133,9 +138,15 @@ async def _fill_feed(state, _session_id: int, user: User) -> None:
     (await state.get_state(QueueFeed)).rows = rows_for(user)
 
 
+async def _own_copy(feed, _token):
+    """Stands in for live_notifications._link: each tab fills its own copy of the notification feed."""
+    return feed
+
+
 @pytest.fixture
 def world(app_db, make, monkeypatch):
     monkeypatch.setattr(role_requests, "link_feed", _fill_feed)
+    monkeypatch.setattr(live_notifications, "_link", _own_copy)
     monkeypatch.setattr(security, "_hasher", _CHEAP)
     monkeypatch.setattr(security, "_DUMMY_HASH", _CHEAP.hash("not-a-real-password"))
     with session_scope() as s:
@@ -165,12 +176,15 @@ def world(app_db, make, monkeypatch):
         make.enrol(s, victim_staff)  # a second device, so removing one would be possible
         make.enrol(s, provider)
         request = make.request(s, victim_req, victim_org, justification=VICTIM_JUSTIFICATION)
+        failed = queue_email(s, "victim-req-secret@example.org", "Your role request was approved", "Hello")
+        failed.failed_at, failed.attempts, failed.last_error = utc_now(), 8, "connection lost"
         make.request(s, other_req, other_org, justification="Olga needs the schedule.")
         s.flush()
         devices = [d.id for d in s.exec(select(TotpDevice).where(TotpDevice.user_id == victim_staff.id))]
         victim_ids = {"users": [victim_so.id, victim_staff.id, victim_req.id, victim_locked.id],
                       "user_ids": ["victim.so", "victim.staff", "victim.req", "victim.locked"],
                       "grants": [so_grant.id, staff_grant.id], "requests": [request.id], "devices": devices,
+                      "outbox": [failed.id],
                       "org": "VIC1", "emails": ["victim-secret@example.org", "victim-staff-secret@example.org"]}
         s.expunge_all()
     return World(provider=provider, official=official, victim_ids=victim_ids)
@@ -191,7 +205,7 @@ UNEXPECTED_KEYS = ["is_admin", "user_id", "organization_id", "status", "id", "ro
 
 def _victim_values(ids: dict) -> tuple:
     values = [ids["org"], *ids["user_ids"], *ids["emails"]]
-    for key in ("users", "grants", "requests", "devices"):
+    for key in ("users", "grants", "requests", "devices", "outbox"):
         values += [*ids[key], *(str(i) for i in ids[key])]
     return tuple(values)
 
@@ -275,6 +289,9 @@ def _snapshot() -> dict[str, dict]:
             "usersession": {x.id: (x.user_id, x.ended_at is None) for x in s.exec(select(UserSession))},
             "emailchange": {e.id: (e.user_id, e.new_email, e.used_at is not None)
                             for e in s.exec(select(EmailChange))},
+            "emailpreference": {(p.user_id, p.category): (p.user_id, p.send) for p in s.exec(select(EmailPreference))},
+            "notification": {n.id: (n.user_id, n.read_at is not None) for n in s.exec(select(Notification))},
+            "outboxemail": {e.id: (e.failed_at is not None, e.attempts) for e in s.exec(select(OutboxEmail))},
         }
 
 
@@ -309,8 +326,14 @@ def _allowed(table: str, key, before, after, *, caller: int | None, orgs: set[st
         newly_locked = before[3] is None and after[3] is not None
         # A wrong password, code or step-up of one's own counts too.
         return newly_locked and (handler.cls.__name__ in _SIGN_IN_HANDLERS or key == caller)
-    if table in ("totpdevice", "recoverycode", "usersession", "emailchange"):
+    if table in ("totpdevice", "recoverycode", "usersession", "emailchange", "emailpreference"):
         return (before or after)[0] in own
+    if table in ("notification", "outboxemail"):
+        # New ones come with any change the caller may make (a request tells its deciders); an
+        # existing one changes only when it is the caller's own notification being read. An email
+        # already in the outbox (the victim's failed one) is never put back by a non-administrator.
+        return before is None or (table == "notification" and after is not None and before[0] == after[0]
+                                  and before[0] in own)
     return False  # organizations, and anything else
 
 
@@ -441,5 +464,7 @@ def test_every_state_class_and_handler_is_covered():
     """The walk finds what the app registers, the live feed included."""
     labels = {h.label for h in HANDLERS}
     assert {"AdminState.unlock", "RoleRequestsState.approve", "HomeState.cancel_request",
-            "LoginState.submit_password", "QueueFeed.setvar", "AuthState.logout"} <= labels
+            "LoginState.submit_password", "QueueFeed.setvar", "AuthState.logout", "AdminOutboxState.retry",
+            "NotificationsState.link", "NotificationsState.mark_all_read", "NotificationFeed.setvar",
+            "ProfileState.save_email_choices"} <= labels
     assert len({h.cls for h in HANDLERS}) >= 14

@@ -1,0 +1,64 @@
+"""In-app notifications: written with the change they tell about, listed on Home, counted in the navigation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, func, select
+
+from harmony_portal.models import Notification, User, utc_now
+from harmony_portal.services import changes
+from harmony_portal.services.clock import format_local
+from harmony_portal.services.email_preferences import LABELS
+
+SHOWN = 20  # the newest this many are listed on Home
+
+
+def _fit(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
+def _inside_portal(link: str) -> bool:
+    """A path of this site: "//host/..." would leave it, so a link is kept only when it can't."""
+    return link.startswith("/") and not link.startswith("//") and "\\" not in link and len(link) <= 300
+
+
+def add(session: Session, user_id: int, category: str, title: str, body: str = "", link: str = "", *,
+        now: datetime | None = None) -> Notification:
+    """One notification for ``user_id`` in the caller's transaction; their open pages hear of it after commit."""
+    note = Notification(user_id=user_id, category=category, title=_fit(" ".join(title.split()), 200),
+                        body=_fit(body, 1000), link=link if _inside_portal(link) else "",
+                        created_at=now or utc_now())
+    session.add(note)
+    changes.notifications_changed(session, [user_id])
+    return note
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    return session.exec(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, col(Notification.read_at).is_(None))).one()
+
+
+def recent_rows(session: Session, user_id: int, limit: int = SHOWN) -> list[dict[str, str]]:
+    """A person's newest notifications, as Home shows them."""
+    notes = session.exec(select(Notification).where(Notification.user_id == user_id)
+                         .order_by(col(Notification.id).desc()).limit(limit))
+    return [{"id": str(n.id), "title": n.title, "body": n.body, "link": n.link,
+             "category": LABELS.get(n.category, ""), "at": format_local(n.created_at),
+             "unread": "" if n.read_at else "yes"} for n in notes]
+
+
+def feed_of(session: Session, user_id: int) -> tuple[int, list[dict[str, str]]]:
+    """The unread count and the newest rows: what a live feed holds."""
+    return unread_count(session, user_id), recent_rows(session, user_id)
+
+
+def mark_all_read(session: Session, actor: User, *, now: datetime | None = None) -> int:
+    """Mark the actor's own unread notifications read (nobody else's: there is no user argument)."""
+    result = session.execute(update(Notification).where(
+        Notification.user_id == actor.id, col(Notification.read_at).is_(None)).values(read_at=now or utc_now()))
+    if result.rowcount:
+        changes.notifications_changed(session, [actor.id])  # the badge in every open tab
+    return result.rowcount

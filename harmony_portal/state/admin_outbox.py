@@ -1,0 +1,47 @@
+"""Administration, Outbox: each email's state, and "Retry" for a failed one."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from harmony_portal.db import session_scope
+from harmony_portal.services import outbox_admin
+from harmony_portal.services.errors import DomainError
+from harmony_portal.state.base import AuthState, parse_id
+
+__all__ = ["AdminOutboxState"]
+
+
+class AdminOutboxState(AuthState):
+    emails: list[dict[str, str]] = []
+    message: str = ""
+    error: str = ""
+
+    def _reload(self) -> None:
+        user = self._require_user()
+        with session_scope() as session:
+            self.emails = outbox_admin.outbox_rows(session, user)
+
+    @rx.event
+    def load(self):
+        self.message = self.error = ""
+        try:
+            self._reload()
+        except DomainError as exc:
+            self.emails, self.error = [], str(exc)
+
+    @rx.event
+    def retry(self, email_id: str):
+        """Send a failed email again (the service checks this is an administrator)."""
+        self.message = self.error = ""
+        if (target := parse_id(email_id)) is None:
+            self.error = "There is no such email."
+            return
+        if refused := self._attempt(lambda session, user: outbox_admin.retry_email(session, user, target)):
+            self.error = str(refused)
+        else:
+            self.message = "The email is queued again: the sender tries it at once."
+        try:
+            self._reload()
+        except DomainError:
+            self.emails = []
