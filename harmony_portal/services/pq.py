@@ -285,8 +285,9 @@ def grant_access(session: Session, admin: User, pq: PQ, organization_id: str, ro
 
     Their pending request for it is approved through ``decisions.approve_requests``; without one
     ``roles.help_desk_grant`` grants it. Either way a started onboarding checklist must be
-    complete (or overridden) first. The caller checked the PQ and the actor (``access_request_pq``).
+    complete (or overridden) first.
     """
+    pq = access_request_pq(session, admin, pq.id)  # who asks, and that it is an Access Request, checked here too
     request = _pending_request(session, grantee, organization_id, role)
     if request is not None:
         result = decisions.approve_requests(session, admin, [request.id], now=now, as_help_desk=True)

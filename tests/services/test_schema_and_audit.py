@@ -28,7 +28,8 @@ def _search_column(engine) -> tuple[str, str]:
             "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
             "ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
             "WHERE d.adrelid = 'pq'::regclass AND a.attname = 'search_vector'")).scalar_one()
-        index = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_pq_search_vector'")).scalar_one()
+        index = conn.execute(text(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_pq_search_vector'")).scalar_one()
     return expression, index
 
 

@@ -160,3 +160,13 @@ def test_the_help_desk_grant_from_a_pq_waits_for_a_started_checklist_too(session
     onboarding.override(session, w["admin"], w["coordinator"].id, "Agreement on file; training booked.")
     assert staff_access.accept_coordinator_agreement(session, w["admin"], w["pq"].id, w["coordinator"].id)
     assert session.get(PQ, w["pq"].id).status == "Resolved"
+
+
+def test_the_shared_grant_path_checks_who_asks_itself(session, world, clock):
+    from harmony_portal.services.pq import grant_access
+
+    w = world
+    with pytest.raises(NotAllowed):
+        grant_access(session, w["official"], w["pq"], "ACA", "Staff", w["staff"].id, action="pq.access_granted",
+                     now=clock.now())
+    assert not session.exec(select(OrgRole).where(OrgRole.user_id == w["staff"].id)).first()
