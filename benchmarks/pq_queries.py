@@ -154,6 +154,9 @@ def _plans(engine, call: Callable[[Session], object]) -> list[dict]:
     plans = []
     with engine.connect() as conn:
         for statement, parameters in seen:
+            if statement.startswith("SET "):  # the settings the call runs under (list_pqs: no JIT)
+                conn.exec_driver_sql(statement, parameters)
+                continue
             if "FROM pq" not in statement or statement.startswith("EXPLAIN"):
                 continue
             rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).all()

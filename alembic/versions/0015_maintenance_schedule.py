@@ -2,7 +2,7 @@
 announcement levels and audiences, and per-user dismissals
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0015'
-down_revision: str | None = '0011'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

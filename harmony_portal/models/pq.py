@@ -2,15 +2,22 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import DDL, Index, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 from harmony_portal.models._base import utc_now
 
-# The text search of the PQ list (services/pq_queries.py) matches this expression exactly,
-# so PostgreSQL answers it from this GIN index; SQLite has no such index and scans. Written
-# as PostgreSQL reflects it (casts and all), so the migration check compares it cleanly.
+# The PQ list's word search (services/pq_queries.py) reads, on PostgreSQL only, a stored
+# generated tsvector of subject and details with a GIN index over it (migration 0013). Stored,
+# so checking a row is a comparison, not a to_tsvector of its text: a common word's search
+# walks the newest PQs and stops at a page. SQLite has neither and searches with LIKE. Neither
+# is a model field (SQLite has no tsvector); the migration check leaves them out by these names.
 PQ_SEARCH_DOCUMENT = "to_tsvector('english'::regconfig, (subject::text || ' '::text) || details::text)"
+PQ_SEARCH_VECTOR = "search_vector"
+PQ_SEARCH_VECTOR_INDEX = "ix_pq_search_vector"
+PQ_SEARCH_VECTOR_DDL = (f"ALTER TABLE pq ADD COLUMN {PQ_SEARCH_VECTOR} tsvector "
+                        f"GENERATED ALWAYS AS ({PQ_SEARCH_DOCUMENT}) STORED")
+PQ_SEARCH_VECTOR_INDEX_DDL = f"CREATE INDEX {PQ_SEARCH_VECTOR_INDEX} ON pq USING gin ({PQ_SEARCH_VECTOR})"
 # Statuses off the help desk's queue, and the queue's WHERE clause: the partial indexes below
 # are built over exactly this predicate, and the queue query states it word for word (not
 # as bound parameters) so PostgreSQL can prove the index applies.
@@ -22,7 +29,6 @@ class PQ(SQLModel, table=True):
     """A Provider Question filed in the PQ chapter."""
 
     __table_args__ = (
-        Index("ix_pq_search", text(PQ_SEARCH_DOCUMENT), postgresql_using="gin").ddl_if(dialect="postgresql"),
         # The help desk's queue filtered by a status: that status's PQs by due time.
         Index("ix_pq_status_due", "status", "first_response_due_at"),
         # The help desk's queue: open PQs by due time, and one provider's open PQs (migration 0009).
@@ -46,6 +52,11 @@ class PQ(SQLModel, table=True):
     first_response_due_at: datetime | None = Field(default=None, index=True)
     first_response_at: datetime | None = None
     taken_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+# A schema made from the models (tests, a first start) gets the PostgreSQL search column too.
+for _statement in (PQ_SEARCH_VECTOR_DDL, PQ_SEARCH_VECTOR_INDEX_DDL):
+    event.listen(PQ.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 
 
 class InquiryRoute(SQLModel, table=True):

@@ -37,3 +37,7 @@ class RoleRequest(SQLModel, table=True):
     decided_at: datetime | None = None
     reason: str = Field(default="", max_length=1000)
     created_at: datetime = Field(default_factory=utc_now)
+    # Filed for the user by their organization's Access Coordinator, from an Access Request PQ
+    # (None: the user asked for it themselves).
+    requested_by_id: int | None = Field(default=None, foreign_key="user.id")
+    pq_id: int | None = Field(default=None, foreign_key="pq.id", index=True)

@@ -9,10 +9,14 @@ from harmony_portal.components.forms import message, select_field, submit_button
 from harmony_portal.components.pq_menu import file_menu
 from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
+from harmony_portal.pages.pq_onboarding import agreement_panel, staff_access_section
 from harmony_portal.state.pq_detail import UPLOAD_ID, PQDetailState
+from harmony_portal.state.pq_onboarding import PQOnboardingState
 from harmony_portal.vocabulary import ORGANIZATION_ROLES, PQ_NOTE_TYPES, PQ_STATUSES
 
 NOTE_FORM_ID = "note-form"
+# While typing, the draft is saved this long after the last key (and on leaving a field).
+DRAFT_DEBOUNCE_MS = 1500
 _PROVIDER_NOTE_TYPES = [t for t in PQ_NOTE_TYPES if t not in ("Response", "Internal")]
 _ACCEPT = {"application/pdf": [".pdf"], "image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"],
            "image/tiff": [".tif", ".tiff"],
@@ -106,14 +110,20 @@ def _note_dialog() -> rx.Component:
                      default_value=PQDetailState.note_values.get("status", ""), error=errors.get("status", "")),
         text_field("Note", "note", required=True, multiline=True,
                    default_value=PQDetailState.note_values.get("note", ""), error=errors.get("note", ""),
-                   auto_focus=True),
+                   auto_focus=True, on_change=_keep_note_draft().debounce(DRAFT_DEBOUNCE_MS)),
         _file_picker(),
         rx.el.div(submit_button("Save and Close Note"),
                   rx.el.button("Cancel", type="button", class_name="btn", on_click=PQDetailState.close_note),
                   class_name="actions"),
-        id=NOTE_FORM_ID, key=PQDetailState.note_form_key, on_submit=PQDetailState.save_note,
-        on_blur=PQDetailState.keep_note_draft(form_values(NOTE_FORM_ID)),
+        id=NOTE_FORM_ID, key=PQDetailState.note_form_key,
+        # A file on an Access Request note may be the signed agreement the help desk accepts.
+        on_submit=[PQDetailState.save_note, PQOnboardingState.load_onboarding],
+        on_blur=_keep_note_draft(),
     ))
+
+
+def _keep_note_draft():
+    return PQDetailState.keep_note_draft(form_values(NOTE_FORM_ID))
 
 
 def _notes() -> rx.Component:
@@ -156,6 +166,7 @@ def _work_panel() -> rx.Component:
             text_field("Refusal reason", "refusal_reason", multiline=True, error=errors.get("reason", "")),
             rx.el.div(submit_button("Refuse request", primary=False), class_name="actions"),
             on_submit=PQDetailState.refuse),
+        agreement_panel(),
     )
     return rx.el.section(
         rx.el.h2("Work this PQ"),
@@ -189,6 +200,7 @@ def pq_detail_page() -> rx.Component:
             rx.el.div(file_menu(), class_name="actions"),
             rx.cond(PQDetailState.pq["respond_by"] != "", rx.el.p(PQDetailState.pq["respond_by"], class_name="lede")),
             _tabs(),
+            rx.cond(PQDetailState.pq["inquiry_type"] == "Access Request", staff_access_section()),
             rx.cond(PQDetailState.help_desk, _work_panel()),
         )),
     )

@@ -10,6 +10,8 @@ from harmony_portal.state.pq_new import PQNewState
 from harmony_portal.vocabulary import INQUIRY_TYPES, PQ_STATUSES
 
 FORM_ID = "pq-form"
+# While typing, the draft is saved this long after the last key (and on leaving a field).
+DRAFT_DEBOUNCE_MS = 1500
 
 
 def _error(name: str) -> rx.Var:
@@ -64,13 +66,17 @@ def pq_new_page() -> rx.Component:
                              on_change=PQNewState.choose_inquiry_type),
                 class_name="grid-2"),
             text_field("Subject", "subject", required=True, default_value=PQNewState.values.get("subject", ""),
-                       error=_error("subject"), max_length=200),
+                       error=_error("subject"), max_length=200, on_change=_keep_draft().debounce(DRAFT_DEBOUNCE_MS)),
             text_field("Details", "details", required=True, multiline=True,
                        default_value=PQNewState.values.get("details", ""), error=_error("details"),
-                       hint="What is being requested, and for whom."),
+                       hint="What is being requested, and for whom.",
+                       on_change=_keep_draft().debounce(DRAFT_DEBOUNCE_MS)),
             rx.el.div(_status(), _assigned_resource(), class_name="grid-2"),
             rx.el.div(submit_button("Save PQ"), class_name="actions"),
-            id=FORM_ID, key=PQNewState.form_key, on_submit=PQNewState.save,
-            on_blur=PQNewState.keep_draft(form_values(FORM_ID)),
+            id=FORM_ID, key=PQNewState.form_key, on_submit=PQNewState.save, on_blur=_keep_draft(),
         ),
     )
+
+
+def _keep_draft():
+    return PQNewState.keep_draft(form_values(FORM_ID))

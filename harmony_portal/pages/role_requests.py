@@ -24,9 +24,18 @@ def _request_row(row) -> rx.Component:
         rx.el.td(row["first_name"]), rx.el.td(row["last_name"]),
         rx.el.td(row["organization"]), rx.el.td(row["role"]), rx.el.td(row["requested"]),
         rx.el.td(rx.el.a("View", href=routes.user_roles_url(row["user_id"]), aria_label="View " + name),
-                 rx.el.details(rx.el.summary("Justification"), rx.el.p(row["justification"]))),
+                 rx.el.details(rx.el.summary("Justification"), rx.el.p(row["justification"])),
+                 _checklist(row)),
         key=row["id"],
     )
+
+
+def _checklist(row) -> rx.Component:
+    """"Checklist: 2 of 3", opening to each step (shown once a checklist is started; approval waits for it)."""
+    return rx.cond(row["checklist"] != "", rx.el.details(
+        rx.el.summary(row["checklist"]),
+        rx.el.ul(rx.foreach(row["checklist_steps"].to(str).split("\n"), lambda line: rx.el.li(line))),
+    ))
 
 
 def _select_all() -> rx.Component:

@@ -41,7 +41,8 @@ auth.code_failed auth.logout auth.password_failed auth.rate_limited auth.recover
 onboarding.overridden onboarding.step_marked organization.added pq.access_form_generated pq.access_granted
 pq.access_rejected pq.created pq.note_added pq.route_set pq.status_changed pq.taken role.granted role.removed
 role.request_approved role.request_cancelled role.request_rejected role.requested session.expired
-account.email_preferences_changed announcement.ended announcement.posted maintenance.weekly_changed maintenance.weekly_skipped maintenance.window_added maintenance.window_cancelled outbox.retried
+account.email_preferences_changed announcement.ended announcement.posted maintenance.weekly_changed
+maintenance.weekly_skipped maintenance.window_added maintenance.window_cancelled outbox.retried
 """.split()))
 EXPORT_HEADER = ("id", "at_utc", "action", "actor_id", "actor", "subject_user_id", "subject", "organization_id",
                  "target", "ip", "detail", "prev_hash", "hash")

@@ -19,7 +19,7 @@ from harmony_portal import routes
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
 from harmony_portal.services import audit, changes, maintenance, onboarding, validation
 from harmony_portal.services.email_preferences import ROLE_DECISIONS
-from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
+from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.identity import users_by_ids
 from harmony_portal.services.notify import tell
 from harmony_portal.services.roles import full_name, lookup_org_ids, represented_org_ids, roles_changed
@@ -52,10 +52,7 @@ def approve_requests(session: Session, actor: User, request_ids: Iterable[int], 
     ids = _selection(request_ids)
     requests = _authorized(session, actor, ids, as_help_desk)
     maintenance.refuse_while_down(session, actor, now)
-    if waiting := onboarding.waiting_user_ids(session, {r.user_id for r in requests.values()}):
-        names = sorted(full_name(u) for u in users_by_ids(session, waiting))
-        raise Conflict(f"Approval waits until the onboarding checklist is complete for {', '.join(names)} "
-                       "(or an administrator overrides it).")
+    onboarding.require_satisfied(session, {r.user_id for r in requests.values()})
     result = _claim(session, actor, requests, APPROVED, "", now)
     _grant(session, actor, result.decided, now)
     _audit_and_tell(session, actor, result.decided, APPROVED, "", now)

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from harmony_portal import routes
 from harmony_portal.models import PQ, InquiryRoute, Organization, PQNote, RoleRequest, User, utc_now
-from harmony_portal.services import audit, changes, decisions, maintenance, roles, validation
+from harmony_portal.services import audit, changes, decisions, maintenance, onboarding, roles, validation
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.email_preferences import PQ_UPDATES
 from harmony_portal.services.errors import Conflict, Invalid
@@ -242,7 +242,8 @@ def add_note(session: Session, actor: User, pq_id: int, note_type: str, status: 
     return note
 
 
-def _access_request(session: Session, admin: User, pq_id: int) -> PQ:
+def access_request_pq(session: Session, admin: User, pq_id: int) -> PQ:
+    """The Access Request PQ ``pq_id``, for the help desk to answer (NotAllowed, Invalid otherwise)."""
     pq = viewable_pq(session, admin, pq_id)
     require_help_desk(admin, "Only the Harmony Help Desk answers Access Requests.")
     if pq.inquiry_type != ACCESS_REQUEST:
@@ -267,21 +268,34 @@ def grant_from_pq(session: Session, admin: User, pq_id: int, organization_id: st
     PQ is then Resolved.
     """
     now = now or utc_now()
-    pq = _access_request(session, admin, pq_id)
+    pq = access_request_pq(session, admin, pq_id)
     if session.get(Organization, organization_id or "") is None:
         raise Invalid("organization", "Choose an Organization.")
     if role not in ORGANIZATION_ROLES:
         raise Invalid("role", "Choose a Role.")
     grantee = user_id if user_id is not None else pq.created_by_id
+    return grant_access(session, admin, pq, organization_id, role, grantee, action="pq.access_granted", now=now)
+
+
+def grant_access(session: Session, admin: User, pq: PQ, organization_id: str, role: str, grantee: int, *,
+                 action: str, now: datetime, **detail: object) -> PQ:
+    """Give ``grantee`` the role an Access Request PQ answers, audit ``action`` on the PQ, resolve it.
+
+    Their pending request for it is approved through ``decisions.approve_requests``; without one
+    ``roles.help_desk_grant`` grants it. Either way a started onboarding checklist must be
+    complete (or overridden) first.
+    """
+    pq = access_request_pq(session, admin, pq.id)  # who asks, and that it is an Access Request, checked here too
     request = _pending_request(session, grantee, organization_id, role)
     if request is not None:
         result = decisions.approve_requests(session, admin, [request.id], now=now, as_help_desk=True)
         if not result.decided:
             raise Conflict("That role request was decided by someone else first.")
     else:
+        onboarding.require_satisfied(session, {grantee})
         roles.help_desk_grant(session, admin, grantee, organization_id, role, source=f"pq:{pq.id}", now=now)
-    _audit(session, "pq.access_granted", admin, pq, now, grantee_id=grantee, granted_org=organization_id, role=role,
-           request_id=request.id if request else None)
+    _audit(session, action, admin, pq, now, grantee_id=grantee, granted_org=organization_id, role=role,
+           request_id=request.id if request else None, **detail)
     _set_status(session, admin, pq, "Resolved", now)
     changes.pqs_changed(session, {pq.id})
     return pq
@@ -291,7 +305,7 @@ def reject_from_pq(session: Session, admin: User, pq_id: int, reason: str, *, no
     """Refuse an Access Request PQ with a reason (required): the requester is told why; a
     pending role request of theirs for the PQ's organization is rejected through ``decisions.reject_requests``."""
     now = now or utc_now()
-    pq = _access_request(session, admin, pq_id)
+    pq = access_request_pq(session, admin, pq_id)
     reason = reason.strip()
     if not reason:
         raise Invalid("reason", "A Rejection Reason is required.")

@@ -1,16 +1,17 @@
 """Reading the PQ chapter: the PQ list and search, the help desk's queue, a PQ's notes,
 attachments and history, and the weekly chart. Every read goes through ``pq_access``.
 
-Text search: on PostgreSQL, ``to_tsvector('english', subject || ' ' || details) @@
-websearch_to_tsquery('english', words)``, written exactly as the GIN index ``ix_pq_search``
-(models/pq.py, migration 0008) so the planner answers it from that index; on SQLite, a
-plain case-insensitive LIKE over subject and details.
+Text search: on PostgreSQL, ``search_vector @@ websearch_to_tsquery('english', words)`` over
+the stored ``to_tsvector('english', subject || ' ' || details)`` column and its GIN index
+``ix_pq_search_vector`` (models/pq.py, migration 0013); on SQLite, a plain case-insensitive
+LIKE over subject and details.
 
 At scale (benchmarks/pq_queries.py, 1,000,000 PQs): totals are counted up to
 ``TOTAL_LIMIT`` only (an exact count of a million rows alone took longer than the page's
-50 ms aim), and a word search with few matches takes its page from the index's matches
-rather than letting the planner walk the newest PQs backwards, recomputing every one's
-text-search document, in search of 25 matches it wrongly expects to find soon.
+50 ms aim); a common word's page is the newest PQs walked backwards by id, each checked
+against its stored document, which finds 25 within a few dozen rows; a word search with few
+matches takes its page from the index's matches instead of letting the planner walk the
+whole table in search of 25 matches it wrongly expects to find soon.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy import ColumnElement, and_, literal, or_, text
 from sqlmodel import Session, col, func, select
 
 from harmony_portal.models import PQ, Attachment, AuditEvent, PQNote, User, utc_now
-from harmony_portal.models.pq import PQ_OPEN, PQ_SEARCH_DOCUMENT
+from harmony_portal.models.pq import PQ_OPEN, PQ_SEARCH_VECTOR
 from harmony_portal.services.clock import to_local
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.pq_access import INTERNAL, require_help_desk, sees_internal, viewable_pq, visible_clause
@@ -96,7 +97,7 @@ def _name(user: User | None) -> str:
 
 def _words_clause(session: Session, words: str) -> ColumnElement[bool]:
     if session.get_bind().dialect.name == "postgresql":
-        return text(f"{PQ_SEARCH_DOCUMENT} @@ websearch_to_tsquery('english', :pq_words)").bindparams(pq_words=words)
+        return text(f"pq.{PQ_SEARCH_VECTOR} @@ websearch_to_tsquery('english', :pq_words)").bindparams(pq_words=words)
     return and_(*(or_(col(PQ.subject).ilike(_like(word), escape="\\"),
                       col(PQ.details).ilike(_like(word), escape="\\")) for word in words.split()))
 
@@ -147,6 +148,10 @@ def list_pqs(session: Session, actor: User, *, number: int | str | None = None, 
     page = max(1, int(page))
     offset = (page - 1) * PAGE_SIZE
     postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # These plans are costed for every row but stop at a LIMIT after a few hundred, so the
+        # cost switches JIT compilation on and compiling took longer than running (11 of 54 ms).
+        session.execute(text("SET LOCAL jit = off"))
     # Counted from a materialized CTE: planned for all its rows (the index's matches), read
     # only as far as the limit.
     hits = select(literal(1).label("hit")).select_from(PQ).where(*filters).cte("hits")
@@ -156,13 +161,15 @@ def list_pqs(session: Session, actor: User, *, number: int | str | None = None, 
     if words_clause is not None and postgres and (
             total <= TOTAL_LIMIT or _expected_rows(session, [words_clause]) <= SORT_MATCHES_UP_TO):
         # Few PQs with these words: sort the index's matches rather than walk the newest PQs
-        # (computing each one's document) looking for them. Frequent words are found that way fast.
+        # looking for them. Frequent words are found that way fast.
         matching = select(PQ.id).where(*filters).cte("matching").prefix_with("MATERIALIZED")
         page_ids = select(matching.c.id).order_by(matching.c.id.desc()).offset(offset).limit(PAGE_SIZE)
         query = select(PQ).where(col(PQ.id).in_(page_ids))
     else:
         query = select(PQ).where(*filters).offset(offset).limit(PAGE_SIZE)
     rows = session.exec(query.order_by(col(PQ.id).desc())).all()
+    if postgres:
+        session.execute(text("SET LOCAL jit TO DEFAULT"))  # the rest of the transaction as configured
     return list(rows), total
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, func, or_, select
 
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User
+from harmony_portal.services import onboarding
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.csv_export import to_csv
 from harmony_portal.services.errors import NotAllowed
@@ -23,17 +24,30 @@ def pending_rows(session: Session, org_ids: list[str], *, exclude_user_id: int |
              .join(Organization, Organization.id == RoleRequest.organization_id)
              .where(RoleRequest.status == PENDING, col(RoleRequest.organization_id).in_(org_ids))
              .order_by(RoleRequest.created_at, RoleRequest.id))
+    found = [(r, u, o) for r, u, o in session.exec(query) if r.user_id != exclude_user_id]
+    checklists = onboarding.checklists_for(session, {r.user_id for r, _u, _o in found})
     rows = []
-    for request, user, org in session.exec(query):
-        if request.user_id == exclude_user_id:
-            continue
+    for request, user, org in found:
+        checklist = checklists[user.id]
         rows.append({
             "id": str(request.id), "first_name": user.first_name, "last_name": user.last_name,
             "organization": org.id, "organization_name": org.name, "role": request.role,
             "requested": format_local(request.created_at), "justification": request.justification,
             "user_id": str(user.id), "created": request.created_at.isoformat(),
+            # Shown only once started (an Access Coordinator's request, or a step marked).
+            "checklist": checklist.summary if checklist.started else "",
+            "checklist_steps": checklist_lines(checklist) if checklist.started else "",
         })
     return rows
+
+
+def checklist_lines(checklist: onboarding.Checklist) -> str:
+    """Each step and whether it is done, one a line (a queue row holds strings only)."""
+    lines = [f"{label}: {'done ' + format_local(done) if done else 'not yet'}"
+             for _step, label, done in checklist.steps]
+    if checklist.overridden:
+        lines.append(f"Overridden by an administrator: {checklist.override_reason}")
+    return "\n".join(lines)
 
 
 def decidable_rows(session: Session, actor: User) -> list[dict]:

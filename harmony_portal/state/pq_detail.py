@@ -122,6 +122,9 @@ class PQDetailState(AuthState):
 
     @rx.event
     def keep_note_draft(self, form: dict):
+        """On leaving a field and a moment after typing stops (debounced in the browser)."""
+        if not self.note_open:
+            return  # a save that fired after Save and Close Note must not bring the draft back
         data = {k: v for k, v in form_fields(form).items() if k in _NOTE_FIELDS}
         try:
             user = self._require_user()

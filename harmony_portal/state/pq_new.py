@@ -28,6 +28,7 @@ class PQNewState(AuthState):
     error: str = ""
     draft_restored: bool = False
     form_key: int = 0  # bumps to re-render the uncontrolled form with new defaults
+    _saved: bool = False  # this form was filed: a draft save still on its way must not revive it
 
     def _route(self, inquiry_type: str) -> None:
         with session_scope() as session:
@@ -35,7 +36,7 @@ class PQNewState(AuthState):
 
     @rx.event
     def load(self):
-        self.errors, self.error = {}, ""
+        self.errors, self.error, self._saved = {}, "", False
         try:
             user = self._require_user()
             with session_scope() as session:
@@ -61,7 +62,10 @@ class PQNewState(AuthState):
 
     @rx.event
     def keep_draft(self, form: dict):
-        """Saved when a field loses focus (not on every key): nothing typed is lost to a closed tab."""
+        """Saved when a field loses focus and a moment after typing stops (debounced in the browser,
+        not on every key): a closed tab or a maintenance window loses a couple of seconds at most."""
+        if self._saved:
+            return
         data = {k: v for k, v in form_fields(form).items() if k in _FIELDS}
         try:
             user = self._require_user()
@@ -91,7 +95,7 @@ class PQNewState(AuthState):
             self.error = str(exc)
             self._keep_refused(data)
             return None
-        self.values, self.draft_restored = {}, False
+        self.values, self.draft_restored, self._saved = {}, False, True
         return rx.redirect(routes.pq_url(saved.id) + "?saved=1")
 
     def _keep_refused(self, data: dict) -> None:

@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import select
 
-from harmony_portal.models import AuditEvent, OrgRole
+from harmony_portal.models import AuditEvent, Organization, OrgRole
 from harmony_portal.services import decisions, onboarding
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 
@@ -61,3 +61,38 @@ def test_another_organization_neither_sees_nor_marks_the_checklist(session, peop
     assert onboarding.checklist_of(session, people["admin"], staff.id).steps[0][2] is None
     with pytest.raises(Invalid):
         onboarding.mark_step(session, people["admin"], staff.id, "vibes")
+
+
+def test_an_access_coordinator_marks_their_staff_but_not_others_or_themselves(session, people, make):
+    from harmony_portal.services.changes import Changes
+
+    staff, a = people["staff"], people["request"].organization_id
+    coordinator = make.user(session, "ac_a")
+    make.grant(session, coordinator, session.get(Organization, a), "Access Coordinator")
+    other = make.user(session, "ac_b")
+    make.grant(session, other, session.get(Organization, "ORGB"), "Access Coordinator")
+    with pytest.raises(NotAllowed):
+        onboarding.mark_step(session, other, staff.id, "training")
+    with pytest.raises(NotAllowed):
+        onboarding.checklist_of(session, other, staff.id)
+    with pytest.raises(NotAllowed):
+        onboarding.mark_step(session, coordinator, coordinator.id, "training")
+    with pytest.raises(NotAllowed):
+        onboarding.override(session, people["admin"], people["admin"].id, "Myself.")
+    view = onboarding.mark_step(session, coordinator, staff.id, "training")
+    assert view.summary == "Checklist: 1 of 3" and view.started
+    assert isinstance(session.info["harmony_changes"], Changes)
+    assert a in session.info["harmony_changes"].request_orgs  # the live Role Requests rows refresh
+    onboarding.mark_step(session, coordinator, staff.id, "training")  # a second click
+    marks = session.exec(select(AuditEvent).where(AuditEvent.action == "onboarding.step_marked")).all()
+    assert len(marks) == 1
+    assert not onboarding.mark_step(session, coordinator, staff.id, "training", done=False).steps[2][2]
+
+
+def test_an_unstarted_checklist_neither_shows_nor_waits(session, people):
+    staff = people["staff"]
+    assert not onboarding.checklists_for(session, [staff.id])[staff.id].started
+    assert onboarding.waiting_user_ids(session, [staff.id]) == set()
+    onboarding.require_satisfied(session, [staff.id])  # nothing to wait for
+    view = onboarding.override(session, people["admin"], staff.id, "Known to us.")
+    assert view.summary == "Checklist: 0 of 3, overridden by an administrator"

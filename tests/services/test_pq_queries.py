@@ -199,11 +199,11 @@ def test_weekly_figures_count_opened_answered_and_on_time(session, world, make, 
 
 
 @pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
-def test_postgresql_answers_the_word_search_from_the_gin_index(session, world):
+def test_postgresql_answers_the_word_search_from_the_stored_vectors_gin_index(session, world):
     from harmony_portal.services.pq_queries import _words_clause
 
     session.execute(text("SET LOCAL enable_seqscan = off"))
     statement = select(PQ.id).where(_words_clause(session, "respite care"))
     compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
     plan = "\n".join(row[0] for row in session.execute(text(f"EXPLAIN {compiled}")))
-    assert "ix_pq_search" in plan
+    assert "ix_pq_search_vector" in plan

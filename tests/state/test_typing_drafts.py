@@ -1,0 +1,59 @@
+"""Drafts saved while typing (debounced in the browser): kept as typed, and a save that arrives
+after the form was filed or the note dialog closed does not bring the draft back."""
+
+from harmony_portal.db import session_scope
+from harmony_portal.services import drafts
+from harmony_portal.state.pq_detail import PQDetailState
+from harmony_portal.state.pq_new import PQNewState
+from tests.state.conftest import run_async
+
+
+def _provider(make):
+    with session_scope() as s:
+        org = make.org(s, "DRA", "Kenai Home Care")
+        ann = make.user(s, "ann.draft")
+        make.grant(s, ann, org, "Staff")
+        pq = make.pq(s, ann, org)
+        return ann, pq.id
+
+
+def _draft(user, kind, key):
+    with session_scope() as s:
+        return drafts.load_draft(s, user, kind, key)
+
+
+def test_a_pq_draft_follows_typing_and_a_late_save_after_filing_is_ignored(app_db, make, signed_in):
+    ann, _pq_id = _provider(make)
+    form = {"provider": "DRA", "inquiry_type": "Billing", "subject": "Rates for respite",
+            "details": "Which rate applies to", "status": "Pending"}
+
+    async def scenario():
+        state = await signed_in(ann)(PQNewState)
+        PQNewState.load.fn(state)
+        PQNewState.keep_draft.fn(state, form)
+        typed = _draft(ann, "pq", "new")
+        PQNewState.save.fn(state, {**form, "details": "Which rate applies to respite in Kenai?"})
+        PQNewState.keep_draft.fn(state, form)  # the debounced save of the last keys, arriving after Save PQ
+        return typed, _draft(ann, "pq", "new"), state.error
+
+    typed, after, error = run_async(scenario())
+    assert typed["details"] == "Which rate applies to" and error == ""
+    assert after is None
+
+
+def test_a_note_draft_follows_typing_until_the_dialog_closes(app_db, make, signed_in):
+    ann, pq_id = _provider(make)
+
+    async def scenario():
+        state = await signed_in(ann, path=f"/pq/{pq_id}")(PQDetailState)
+        PQDetailState.load.fn(state)
+        PQDetailState.open_note.fn(state)
+        PQDetailState.keep_note_draft.fn(state, {"note_type": "General", "status": "Pending", "note": "Half a"})
+        PQDetailState.close_note.fn(state)
+        PQDetailState.keep_note_draft.fn(state, {"note_type": "General", "status": "Pending", "note": "Late"})
+        closed = _draft(ann, "note", pq_id)
+        PQDetailState.open_note.fn(state)
+        return closed, dict(state.note_values)
+
+    closed, reopened = run_async(scenario())
+    assert closed["note"] == "Half a" and reopened["note"] == "Half a"
