@@ -3,6 +3,7 @@
 from harmony_portal.models._base import utc_now
 from harmony_portal.models.accounts import (
     EmailChange,
+    EnrolmentCode,
     OnboardingChecklist,
     PasswordReset,
     RecoveryCode,
@@ -25,6 +26,7 @@ __all__ = [
     "AuditEvent",
     "Draft",
     "EmailChange",
+    "EnrolmentCode",
     "InquiryRoute",
     "MaintenanceWindow",
     "OnboardingChecklist",

@@ -17,7 +17,7 @@ from harmony_portal import routes, web
 from harmony_portal.db import session_scope
 from harmony_portal.live import unlink_feed
 from harmony_portal.models import User
-from harmony_portal.services import devices, identity
+from harmony_portal.services import devices, enrolment_codes, identity
 from harmony_portal.services.errors import DomainError, NotAllowed
 from harmony_portal.services.sessions import IDLE_WARNING, ActiveSession, end_session, resolve_session
 from harmony_portal.settings import get_settings
@@ -84,12 +84,14 @@ class AuthState(rx.State):
         A session that has not passed the second factor (opened with the password
         alone, while the account had no authenticator) may only enrol one
         (``enrolling``), and only while the account still has none: a forged event
-        can't use it for anything else, and enrolling elsewhere doesn't promote it.
+        can't use it for anything else, and enrolling elsewhere doesn't promote it. After a
+        help-desk reset, only the session the enrolment code opened may enrol.
         """
         with session_scope() as session:  # one transaction per event to learn who is asking
             active = resolve_session(session, self._session_token())
             may_enrol = (active is not None and not active.second_factor and enrolling
-                         and not devices.has_confirmed_device(session, active.user.id))
+                         and not devices.has_confirmed_device(session, active.user.id)
+                         and enrolment_codes.session_may_enrol(session, active.user.id, active.record.id))
         if active is None:
             self._clear_identity()
             raise NotAllowed("Your session has ended. Sign in again.")
