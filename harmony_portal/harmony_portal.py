@@ -23,6 +23,7 @@ from harmony_portal.pages.two_factor import two_factor_setup_page
 from harmony_portal.pages.user_lookup import user_lookup_page
 from harmony_portal.pages.user_roles import user_roles_page
 from harmony_portal.state.admin import AdminState
+from harmony_portal.state.admin_users import AdminUsersState
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.email_confirm import EmailConfirmState
 from harmony_portal.state.forgot import ForgotState
@@ -69,7 +70,7 @@ _add(security_official_page, routes.SECURITY_OFFICIAL, "Security Official")
 _add(role_requests_page, routes.ROLE_REQUESTS, "Role Requests", RoleRequestsState.load)
 _add(user_lookup_page, routes.USER_LOOKUP, "User Lookup", UserLookupState.load)
 _add(user_roles_page, routes.USER_ROLES, "User Roles", UserRolesState.load)
-_add(admin_page, routes.ADMIN, "Administration", AdminState.load)
+_add(admin_page, routes.ADMIN, "Administration", AdminState.load, AdminUsersState.load)
 _add(pq_list_page, routes.PQ_LIST, "PQ chapter", PQListState.load)
 _add(pq_new_page, routes.PQ_NEW, "Add PQ", PQNewState.load)
 _add(pq_detail_page, routes.PQ_DETAIL, "PQ", PQDetailState.load)
