@@ -6,6 +6,7 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.components.dialog import dialog
+from harmony_portal.live import SessionFeed
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.shell import ShellState
 from harmony_portal.vocabulary import CARE_COORDINATION_EMAIL, HELP_BOX_HOURS, HELP_DESK_EMAIL
@@ -122,7 +123,22 @@ def page(*children: rx.Component) -> rx.Component:
     return _shell(*children)
 
 
+def session_watch() -> rx.Component:
+    """Signs the page out once its session has ended elsewhere.
+
+    The session feed's ``ended`` arrives from the server the moment the session ends (the
+    account disabled, say); this notice then mounts and its on_mount asks the server, which
+    checks the session itself before signing the page out.
+    """
+    return rx.cond(
+        SessionFeed.ended,
+        rx.el.p("Your session has ended. Signing you out…", role="status", on_mount=AuthState.session_ended),
+    )
+
+
 def protected_page(*children: rx.Component) -> rx.Component:
-    """A page for signed-in users: nothing renders until the session is confirmed."""
-    return _shell(rx.cond(AuthState.signed_in, rx.fragment(*children),
-                          rx.el.p("Checking your sign-in…", role="status")))
+    """A page for signed-in users: nothing renders until the session is confirmed, nor after it ended."""
+    return _shell(session_watch(),
+                  rx.cond(AuthState.signed_in & ~SessionFeed.ended, rx.fragment(*children),
+                          rx.cond(SessionFeed.ended, rx.fragment(),
+                                  rx.el.p("Checking your sign-in…", role="status"))))

@@ -21,6 +21,7 @@ REASONS = {
     "signed-out": "You are signed out.",
     "reset": "Your password was changed. Sign in with the new one.",
     "expired": "That sign-in did not finish in time. Sign in again.",
+    "ended": "Your session has ended. Sign in again to continue.",
 }
 
 
