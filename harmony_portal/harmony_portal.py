@@ -27,6 +27,7 @@ from harmony_portal.state.admin_users import AdminUsersState
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.email_confirm import EmailConfirmState
 from harmony_portal.state.forgot import ForgotState
+from harmony_portal.state.help import HelpState
 from harmony_portal.state.help_desk import HelpDeskState
 from harmony_portal.state.home import HomeState
 from harmony_portal.state.login import LoginState
@@ -58,7 +59,7 @@ def _add(component, route: str, title: str, *on_load, protected: bool = True) ->
 _add(login_page, routes.LOGIN, "Login", LoginState.load, protected=False)
 _add(signup_page, routes.SIGNUP, "Sign Up", SignUpState.load, protected=False)
 _add(forgot_page, routes.FORGOT, "Having trouble logging in?", ForgotState.load, protected=False)
-_add(help_page, routes.HELP, "Help", protected=False)
+_add(help_page, routes.HELP, "Help", HelpState.load, protected=False)
 _add(terms_page, routes.TERMS, "Terms & Conditions", protected=False)
 _add(two_factor_setup_page, routes.TWO_FACTOR_SETUP, "Set up two-factor sign-in", TwoFactorSetupState.load)
 _add(home_page, routes.HOME, "Home", HomeState.load)
