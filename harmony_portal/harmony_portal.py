@@ -36,9 +36,11 @@ from harmony_portal.state.admin import AdminState
 from harmony_portal.state.admin_audit import AdminAuditState
 from harmony_portal.state.admin_maintenance import AdminMaintenanceState
 from harmony_portal.state.admin_outbox import AdminOutboxState
+from harmony_portal.state.admin_users import AdminUsersState
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.email_confirm import EmailConfirmState
 from harmony_portal.state.forgot import ForgotState
+from harmony_portal.state.help import HelpState
 from harmony_portal.state.help_desk import HelpDeskState
 from harmony_portal.state.home import HomeState
 from harmony_portal.state.login import LoginState
@@ -76,7 +78,7 @@ def _add(component, route: str, title: str, *on_load, protected: bool = True) ->
 _add(login_page, routes.LOGIN, "Login", LoginState.load, protected=False)
 _add(signup_page, routes.SIGNUP, "Sign Up", SignUpState.load, protected=False)
 _add(forgot_page, routes.FORGOT, "Having trouble logging in?", ForgotState.load, protected=False)
-_add(help_page, routes.HELP, "Help", protected=False)
+_add(help_page, routes.HELP, "Help", HelpState.load, protected=False)
 _add(terms_page, routes.TERMS, "Terms & Conditions", protected=False)
 _add(report_of_harm_page, routes.REPORT_OF_HARM, "Report of harm during maintenance", protected=False)
 _add(two_factor_setup_page, routes.TWO_FACTOR_SETUP, "Set up two-factor sign-in", TwoFactorSetupState.load)
@@ -90,7 +92,7 @@ _add(role_requests_page, routes.ROLE_REQUESTS, "Role Requests", RoleRequestsStat
 _add(user_lookup_page, routes.USER_LOOKUP, "User Lookup", UserLookupState.load)
 _add(user_roles_page, routes.USER_ROLES, "User Roles", UserRolesState.load)
 _add(admin_page, routes.ADMIN, "Administration", AdminState.load, AdminMaintenanceState.load,
-     AdminAuditState.load, AdminOutboxState.load)
+     AdminUsersState.load, AdminAuditState.load, AdminOutboxState.load)
 _add(pq_list_page, routes.PQ_LIST, "PQ chapter", PQListState.load)
 _add(pq_new_page, routes.PQ_NEW, "Add PQ", PQNewState.load)
 _add(pq_detail_page, routes.PQ_DETAIL, "PQ", PQDetailState.load, PQOnboardingState.load_onboarding)

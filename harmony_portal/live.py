@@ -17,6 +17,11 @@ an administrator. The feed holds the session's filters, the queue rows those fil
 select and the weekly figures. When PQs change, one push reads each open feed's filters,
 computes the rows once per distinct set of filters and writes them in; bursts of changes
 are coalesced into one push.
+
+Every protected page also links to its session's ``SessionFeed``. When a session ends (the
+account disabled, two-factor reset, signed out elsewhere, idle), the push sets its ``ended`` and
+each open page of that session, on any worker, signs itself out within moments instead of at its
+next periodic check.
 """
 
 from __future__ import annotations
@@ -108,8 +113,13 @@ def _schedule(coroutine):
 
 
 async def clear_feeds(session_ids: Iterable[int]) -> None:
-    """Ended sessions: empty their feeds, so every tab still linked to one shows nothing."""
+    """Ended sessions: empty their feeds, so every tab still linked to one shows nothing,
+    and tell each session's open pages to sign out."""
     for session_id in session_ids:
+        try:
+            await _end_session_feed(session_id)
+        except Exception:
+            log.exception("could not tell the pages of session %s that it ended", session_id)
         try:
             await _write_feed(session_id, lambda _current: [])
         except Exception:
@@ -183,6 +193,7 @@ async def unlink_feed(state: rx.State) -> None:
         await feed._unlink()
     feed.rows = []
     await unlink_help_desk(state)
+    await _unlink_session_feed(state)
 
 
 # ---- The Help Desk queue -------------------------------------------------------------------
@@ -328,3 +339,38 @@ async def push_help_desk() -> None:
         except Exception:  # a live push must never undo a committed change
             log.exception("could not update the help-desk queue of session %s", session_id)
     log.info("help-desk queue pushed to %d sessions in %.1f ms", pushed, (time.perf_counter() - started) * 1000)
+
+
+# ---- Session endings ------------------------------------------------------------------------
+# Every protected page links to its session's SessionFeed. When the session ends anywhere (the
+# account disabled, two-factor reset, signed out in another tab, idle), the push sets ``ended``
+# and Reflex sends it to each linked page on any worker; the page shell then asks the server
+# (AuthState.session_ended), which checks the session itself and signs the page out.
+
+
+def session_feed_token(session_id: int) -> str:
+    """The unguessable token of one session's ending feed."""
+    return "sess" + keyed_name("session-feed", session_id)
+
+
+class SessionFeed(rx.SharedState):
+    """One session's open pages: ``ended`` turns True once, when the session ends."""
+
+    ended: bool = False
+
+
+async def link_session_feed(state: rx.State, session_id: int) -> None:
+    """Link this tab to its session's feed. Call only after the server checked who this is."""
+    await _link(await state.get_state(SessionFeed), session_feed_token(session_id))
+
+
+async def _unlink_session_feed(state: rx.State) -> None:
+    feed = await state.get_state(SessionFeed)
+    if feed._reflex_internal_links and feed.get_full_name() in feed._reflex_internal_links:
+        await feed._unlink()
+
+
+async def _end_session_feed(session_id: int) -> None:
+    app = RegistrationContext.get().app
+    async with app.modify_state(BaseStateToken(ident=session_feed_token(session_id), cls=SessionFeed)) as root:
+        (await root.get_state(SessionFeed)).ended = True

@@ -40,3 +40,5 @@ CHALLENGE_QUESTIONS = (
 HELP_DESK_EMAIL = "DSDSHarmonyHelp@alaska.gov"
 CARE_COORDINATION_EMAIL = "carecoordinationsupport@alaska.gov"
 HELP_BOX_HOURS = "7:00am to 5:30pm, Monday through Friday, except Alaska state holidays"
+# The SDS Training page, where people sign up for the Introduction to Harmony training.
+TRAINING_URL = "https://health.alaska.gov/dsds/Pages/training/default.aspx"

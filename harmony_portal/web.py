@@ -52,7 +52,7 @@ SESSION_COOKIE = "harmony_session"
 # its "y" is not always a proper RFC 4122 variant, so any hex digit there).
 _CLIENT_TOKEN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}")
 _EVENT_PATH = "/_event"
-_SIGN_OUT_REASONS = frozenset({"signed-out", "idle", "reset", "expired"})
+_SIGN_OUT_REASONS = frozenset({"signed-out", "idle", "reset", "expired", "ended"})
 _log = logging.getLogger(__name__)
 
 

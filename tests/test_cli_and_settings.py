@@ -222,3 +222,20 @@ def test_rxconfig_points_reflex_uploads_at_the_empty_folder():
     done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.stdout.strip() == "True", done.stderr[-2000:]
+
+
+def test_maintenance_add_list_cancel_from_the_command_line(cli):
+    added = cli("maintenance", "add", "--start", "2031-03-09T01:30", "--end", "2031-03-09T04:30",
+                "--reason", "Database upgrade")
+    assert added.returncode == 0, added.stderr
+    window_id = added.stdout.split()[3].rstrip(":")
+    # Alaska time without an offset; 1:30 AM AKST on Mar 9 2031 is 10:30 UTC, shown back in Alaska time.
+    assert "Mar 9, 2031 1:30 AM AKST to Mar 9, 2031 4:30 AM AKST" in added.stdout
+    listed = cli("maintenance", "list")
+    assert "weekly: Every Sunday, 2:00 PM to 8:00 PM" in listed.stdout
+    refused = cli("maintenance", "add", "--start", "2031-03-09T05:00", "--end", "2031-03-09T04:00")
+    assert refused.returncode == 2 and "The end must be after the start" in refused.stderr
+    assert cli("maintenance", "cancel", window_id).returncode == 0
+    again = cli("maintenance", "cancel", window_id)
+    assert again.returncode == 2 and "cancelled already" in again.stderr
+    assert cli("maintenance", "add", "--start", "soon", "--end", "later").returncode == 2

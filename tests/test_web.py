@@ -72,6 +72,11 @@ def test_sign_out_revokes_the_session_then_clears_the_cookie(client, handoff):
         assert sessions.resolve_session(s, token) is None
 
 
+def test_a_page_whose_session_ended_elsewhere_says_so_at_sign_in(client):
+    response = client.get("/auth/signout", params={"reason": "ended"})
+    assert response.headers["location"] == "/login?reason=ended"
+
+
 def _echo_app():
     async def echo(websocket: WebSocket):
         await websocket.accept()

@@ -8,7 +8,7 @@ SQLite keeps its LIKE search and gets nothing here. Adding a stored column rewri
 table (about a minute per million PQs), then the index is built.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 from collections.abc import Sequence
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0013'
-down_revision: str | None = '0011'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

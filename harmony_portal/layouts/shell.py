@@ -6,6 +6,7 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.components.dialog import dialog
+from harmony_portal.live import SessionFeed
 from harmony_portal.live_notifications import NotificationFeed
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.shell import ShellState
@@ -130,7 +131,9 @@ def footer() -> rx.Component:
             ),
             rx.el.div(
                 rx.el.h2("Maintenance"),
-                rx.el.p("Weekly maintenance every Sunday, 2:00pm to 8:00pm. Unsaved work is not recoverable."),
+                rx.el.p("Weekly maintenance on Sundays, 2:00pm to 8:00pm Alaska time: saving waits, and "
+                        "nothing typed is lost."),
+                rx.el.p(rx.el.a("Report of harm during maintenance", href=routes.REPORT_OF_HARM)),
                 rx.el.p(rx.el.a("Help", href=routes.HELP), " · ", rx.el.a("Terms & Conditions", href=routes.TERMS)),
             ),
             class_name="footer-grid",
@@ -161,7 +164,22 @@ def page(*children: rx.Component) -> rx.Component:
     return _shell(*children)
 
 
+def session_watch() -> rx.Component:
+    """Signs the page out once its session has ended elsewhere.
+
+    The session feed's ``ended`` arrives from the server the moment the session ends (the
+    account disabled, say); this notice then mounts and its on_mount asks the server, which
+    checks the session itself before signing the page out.
+    """
+    return rx.cond(
+        SessionFeed.ended,
+        rx.el.p("Your session has ended. Signing you out…", role="status", on_mount=AuthState.session_ended),
+    )
+
+
 def protected_page(*children: rx.Component) -> rx.Component:
-    """A page for signed-in users: nothing renders until the session is confirmed."""
-    return _shell(rx.cond(AuthState.signed_in, rx.fragment(*children),
-                          rx.el.p("Checking your sign-in…", role="status")))
+    """A page for signed-in users: nothing renders until the session is confirmed, nor after it ended."""
+    return _shell(session_watch(),
+                  rx.cond(AuthState.signed_in & ~SessionFeed.ended, rx.fragment(*children),
+                          rx.cond(SessionFeed.ended, rx.fragment(),
+                                  rx.el.p("Checking your sign-in…", role="status"))))

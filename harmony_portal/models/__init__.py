@@ -3,6 +3,7 @@
 from harmony_portal.models._base import utc_now
 from harmony_portal.models.accounts import (
     EmailChange,
+    EnrolmentCode,
     OnboardingChecklist,
     PasswordReset,
     RecoveryCode,
@@ -28,6 +29,7 @@ __all__ = [
     "Draft",
     "EmailChange",
     "EmailPreference",
+    "EnrolmentCode",
     "InquiryRoute",
     "MaintenanceWindow",
     "WeeklyMaintenance",

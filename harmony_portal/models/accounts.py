@@ -130,3 +130,22 @@ class OnboardingChecklist(SQLModel, table=True):
     override_reason: str = Field(default="", max_length=1000)
     updated_by_id: int | None = Field(default=None, foreign_key="user.id")
     updated_at: datetime = Field(default_factory=utc_now)
+
+
+class EnrolmentCode(SQLModel, table=True):
+    """A one-time code the help desk issues with a two-factor reset.
+
+    The owner types it after their password before enrolling a new authenticator, so a
+    stolen password alone can't enrol one. Only a keyed hash is stored; it works once,
+    until ``expires_at``. ``session_id`` is the session its use opened: the only one that
+    may enrol the account's first device.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    code_hash: str = Field(max_length=64)
+    issued_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utc_now)
+    expires_at: datetime
+    used_at: datetime | None = None
+    session_id: int | None = Field(default=None, foreign_key="usersession.id")

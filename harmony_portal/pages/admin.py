@@ -8,51 +8,13 @@ from harmony_portal.layouts import protected_page
 from harmony_portal.pages.admin_audit import audit_section
 from harmony_portal.pages.admin_maintenance import announcements_section, maintenance_section
 from harmony_portal.pages.admin_outbox import outbox_section
+from harmony_portal.pages.admin_users import users_section
 from harmony_portal.state.admin import AdminState
 from harmony_portal.vocabulary import PROVIDER_TYPES
 
 
 def _table(label: str, headers: list[str], rows, cells) -> rx.Component:
     return data_table(label, headers, rows, lambda r: [c(r) for c in cells])
-
-
-def _user_actions(r) -> rx.Component:
-    return rx.el.div(
-        rx.el.span(r["locked"]),
-        rx.el.button(
-            "Unlock",
-            type="button",
-            class_name="btn",
-            aria_label="Unlock " + r["user_id"].to(str),
-            on_click=AdminState.unlock(r["id"]),
-        ),
-        rx.el.button(
-            "Reset two-factor",
-            type="button",
-            class_name="btn",
-            aria_label="Reset two-factor for " + r["user_id"].to(str),
-            on_click=AdminState.reset_two_factor(r["id"]),
-        ),
-        rx.el.span(r["disabled"]),
-        rx.cond(
-            r["disabled"] == "",
-            rx.el.button(
-                "Disable account",
-                type="button",
-                class_name="btn",
-                aria_label="Disable account " + r["user_id"].to(str),
-                on_click=AdminState.set_active(r["id"], False),
-            ),
-            rx.el.button(
-                "Enable account",
-                type="button",
-                class_name="btn",
-                aria_label="Enable account " + r["user_id"].to(str),
-                on_click=AdminState.set_active(r["id"], True),
-            ),
-        ),
-        class_name="actions",
-    )
 
 
 def admin_page() -> rx.Component:
@@ -89,21 +51,7 @@ def admin_page() -> rx.Component:
             ),
             class_name="card",
         ),
-        rx.el.section(
-            rx.el.h2("Users"),
-            rx.el.form(
-                text_field("User ID or Email", "account", hint="The start of a User ID or email."),
-                rx.el.div(submit_button("Find"), class_name="actions"),
-                on_submit=AdminState.find_users,
-            ),
-            _table(
-                "Users found",
-                ["User ID", "Name", "Email", "Help"],
-                AdminState.users,
-                [lambda r: r["user_id"], lambda r: r["name"], lambda r: r["email"], _user_actions],
-            ),
-            class_name="card",
-        ),
+        users_section(),
         audit_section(),
         outbox_section(),
     )

@@ -50,6 +50,20 @@ def _recovery_step() -> rx.Component:
     )
 
 
+def _enrolment_step() -> rx.Component:
+    """After the help desk reset two-factor sign-in: the code they gave, before enrolling again."""
+    return rx.el.form(
+        rx.el.p("Your two-factor sign-in was reset by the Harmony Help Desk. Enter the enrolment code the "
+                "help desk gave you; then you set up your authenticator app again."),
+        text_field("Enrolment code", "enrolment_code", required=True, autocomplete="off", auto_focus=True,
+                   hint="12 letters and digits, for example ABCD-EFGH-JKLM. It works once, within 72 hours "
+                   "of the reset."),
+        rx.el.div(submit_button("Continue"), class_name="actions"),
+        on_submit=LoginState.submit_enrolment_code,
+        reset_on_submit=True,
+    )
+
+
 def login_page() -> rx.Component:
     return page(
         rx.el.div(
@@ -61,6 +75,7 @@ def login_page() -> rx.Component:
                 LoginState.step,
                 ("code", _code_step()),
                 ("recovery", _recovery_step()),
+                ("enrolment", _enrolment_step()),
                 _password_step(),
             ),
             class_name="card narrow",

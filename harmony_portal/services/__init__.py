@@ -6,7 +6,6 @@ imported here, so loading one service never loads them all.
 
 __all__ = [
     "accounts",
-    "admin_queries",
     "audit",
     "authentication",
     "clock",

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, func, select
 
 from harmony_portal.models import AuditEvent, RecoveryCode, TotpDevice, User, utc_now
-from harmony_portal.services import audit, rate_limits
+from harmony_portal.services import audit, enrolment_codes, rate_limits
 from harmony_portal.services.accounts import find_user
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.devices import confirmed_devices, has_confirmed_device
 from harmony_portal.services.email_preferences import SECURITY
+from harmony_portal.services.enrolment_codes import IssuedCode
 from harmony_portal.services.errors import Invalid, Locked, NotAllowed
 from harmony_portal.services.guards import require_admin
 from harmony_portal.services.notify import tell
@@ -22,7 +23,7 @@ from harmony_portal.services.security import (
     unseal,
     verify_password,
 )
-from harmony_portal.services.sessions import end_other_sessions
+from harmony_portal.services.sessions import end_other_sessions, open_enrolment_session
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -30,6 +31,8 @@ LOCK_DURATION = timedelta(minutes=15)
 REPEAT_LOCKS_FLAG = 3  # this many locks in a day is flagged to the help desk
 BAD_CREDENTIALS = "The User ID or Password is not correct."
 BAD_CODE = "That security code is not correct or has already been used."
+BAD_ENROLMENT_CODE = ("That enrolment code is not correct, has expired or has already been used. "
+                      "The Harmony Help Desk can give you a new one.")
 
 
 def _locked_message(until: datetime) -> str:
@@ -199,6 +202,36 @@ def use_recovery_code(session: Session, user_id: int, code: str, *, ip: str = ""
     return user
 
 
+def redeem_enrolment_code(session: Session, user_id: int, code: str, *, ip: str = "",
+                          now: datetime | None = None) -> str:
+    """Second step after a help-desk reset: the one-time enrolment code, instead of a security code.
+
+    Opens a session good only for enrolling one authenticator and returns its hand-off code.
+    A wrong code counts towards the lockout like a wrong security code, and is rate-limited the same way.
+    """
+    now = now or utc_now()
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise NotAllowed()
+    rate_limits.check(session, "code", ip=ip, account=str(user.id), now=now)
+    check_not_locked(user, now)
+    if not enrolment_codes.required(session, user.id):
+        raise NotAllowed("This account does not need an enrolment code. Sign in again.")
+    record = enrolment_codes.claim(session, user.id, code, now)
+    if record is None:
+        register_failure(session, user, "enrolment_code", now, ip)
+        check_not_locked(user, now)
+        raise Invalid("enrolment_code", BAD_ENROLMENT_CODE).keeping_changes()
+    session_id, handoff = open_enrolment_session(session, user, ip=ip, now=now)
+    enrolment_codes.bind_session(session, record, session_id)
+    user.failure_window_start = None
+    user.failed_password_count = user.failed_code_count = 0
+    session.add(user)
+    audit.record(session, "two_factor.enrolment_code_used", actor_id=user.id, subject_user_id=user.id, ip=ip,
+                 now=now)
+    return handoff
+
+
 def unlock_account(session: Session, actor: User, user_id: int, *, now: datetime | None = None) -> None:
     """Help desk: lift a lock before it expires."""
     require_admin(session, actor)
@@ -212,9 +245,14 @@ def unlock_account(session: Session, actor: User, user_id: int, *, now: datetime
     audit.record(session, "account.unlocked", actor_id=actor.id, subject_user_id=user.id, now=now)
 
 
-def reset_two_factor(session: Session, actor: User, user_id: int, *, now: datetime | None = None) -> None:
-    """Help desk: remove every device and recovery code; the user enrols again at sign-in."""
-    require_admin(session, actor)
+def reset_two_factor(session: Session, actor: User, user_id: int, *, now: datetime | None = None) -> IssuedCode:
+    """Help desk: remove every device and recovery code; the user enrols again at sign-in.
+
+    Returns the one-time enrolment code (to read out to the user, shown once): after their
+    password they must enter it before they can enrol, so a stolen password alone is not enough.
+    """
+    now = now or utc_now()
+    actor = require_admin(session, actor)
     user = session.get(User, user_id)
     if user is None:
         raise Invalid("user", "No such user.")
@@ -227,10 +265,12 @@ def reset_two_factor(session: Session, actor: User, user_id: int, *, now: dateti
                  sessions_ended=ended)
     tell(session, user, SECURITY, "Your Harmony Portal two-factor devices were reset",
          email=f"Hello {user.first_name},\n\nThe Harmony Help Desk removed every two-factor device and recovery "
-               f"code of User ID {user.user_id}. You set up a new device the next time you sign in.\n\n"
+               f"code of User ID {user.user_id}. When you next sign in, enter the enrolment code the help desk gives "
+               "you, then set up a new device.\n\n"
                "If you did not ask for this, call the Harmony Help Desk at once.\n",
          note="The Harmony Help Desk removed your two-factor devices: you set up a new one at your next sign-in.",
          now=now)
+    return enrolment_codes.issue_code(session, user, actor=actor, now=now)
 
 
 def set_account_active(session: Session, actor: User, user_id: int, active: bool, *,

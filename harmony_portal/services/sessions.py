@@ -80,6 +80,17 @@ def sign_in(session: Session, user: User, *, ip: str = "", second_factor: bool,
     return _new_handoff(session, record, now)
 
 
+def open_enrolment_session(session: Session, user: User, *, ip: str = "",
+                           now: datetime | None = None) -> tuple[int, str]:
+    """A session good only for enrolling a first authenticator: its id and hand-off code.
+
+    The id lets an enrolment code name the one session it opened.
+    """
+    now = now or utc_now()
+    record, _unrevealed = _open(session, user, ip, False, now)
+    return record.id, _new_handoff(session, record, now)
+
+
 def redeem_handoff(session: Session, code: str, *, now: datetime | None = None) -> str | None:
     """Trade a hand-off code for a fresh session token (once, within a minute), or None."""
     if not code:

@@ -13,9 +13,10 @@ exactly 10.5 hours long.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 
 import holidays
 
@@ -29,15 +30,20 @@ _MAX_DAYS = 366
 
 
 @lru_cache(maxsize=64)
-def _holidays_in(year: int) -> frozenset[date]:
-    # One immutable set per year: the library's own object grows itself on lookup,
+def _holidays_in(year: int) -> Mapping[date, str]:
+    # One read-only mapping per year: the library's own object grows itself on lookup,
     # which is not safe to share between threads.
-    return frozenset(holidays.US(subdiv="AK", years=year, observed=True).keys())
+    return MappingProxyType(dict(holidays.US(subdiv="AK", years=year, observed=True)))
 
 
 def is_holiday(day: date) -> bool:
     """True on an Alaska state holiday, observed dates included."""
     return day in _holidays_in(day.year)
+
+
+def holiday_name(day: date) -> str | None:
+    """The holiday's name ("Seward's Day", "Independence Day (observed)"), or None on other days."""
+    return _holidays_in(day.year).get(day)
 
 
 def is_business_day(day: date) -> bool:

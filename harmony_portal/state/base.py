@@ -15,10 +15,10 @@ from sqlmodel import Session
 
 from harmony_portal import routes, web
 from harmony_portal.db import session_scope
-from harmony_portal.live import unlink_feed
+from harmony_portal.live import SessionFeed, link_session_feed, unlink_feed
 from harmony_portal.live_notifications import unlink_notifications
 from harmony_portal.models import User
-from harmony_portal.services import devices, identity
+from harmony_portal.services import devices, enrolment_codes, identity
 from harmony_portal.services.errors import DomainError, NotAllowed
 from harmony_portal.services.sessions import IDLE_WARNING, ActiveSession, end_session, resolve_session
 from harmony_portal.settings import get_settings
@@ -85,12 +85,14 @@ class AuthState(rx.State):
         A session that has not passed the second factor (opened with the password
         alone, while the account had no authenticator) may only enrol one
         (``enrolling``), and only while the account still has none: a forged event
-        can't use it for anything else, and enrolling elsewhere doesn't promote it.
+        can't use it for anything else, and enrolling elsewhere doesn't promote it. After a
+        help-desk reset, only the session the enrolment code opened may enrol.
         """
         with session_scope() as session:  # one transaction per event to learn who is asking
             active = resolve_session(session, self._session_token())
             may_enrol = (active is not None and not active.second_factor and enrolling
-                         and not devices.has_confirmed_device(session, active.user.id))
+                         and not devices.has_confirmed_device(session, active.user.id)
+                         and enrolment_codes.session_may_enrol(session, active.user.id, active.record.id))
         if active is None:
             self._clear_identity()
             raise NotAllowed("Your session has ended. Sign in again.")
@@ -170,6 +172,16 @@ class AuthState(rx.State):
             if not self._current_path().startswith(routes.TWO_FACTOR_SETUP):
                 return rx.redirect(routes.TWO_FACTOR_SETUP)
         self._set_identity(who)
+        # Linked only now that the server knows whose session this is: when it ends anywhere
+        # (disabled, reset, signed out elsewhere), the feed tells this page at once.
+        await link_session_feed(self, active.record.id)
+        return None
+
+    @rx.event
+    async def session_ended(self):
+        """The page heard that its session ended: sign out if the server agrees (a forged call does nothing)."""
+        if self.signed_in and self._active(touch=False) is None:
+            return await self._signed_out("ended")
         return None
 
     @rx.event
@@ -181,6 +193,9 @@ class AuthState(rx.State):
         if active is None:
             return await self._signed_out("idle")
         self.idle_warning = active.idle_seconds_left <= IDLE_WARNING.total_seconds()
+        # Reading the session feed through its link keeps the shared state (and the list of
+        # pages linked to it) from expiring under a page that stays open for hours.
+        await self.get_state(SessionFeed)
         return None
 
     @rx.event

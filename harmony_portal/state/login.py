@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services import authentication, devices, sessions
+from harmony_portal.services import authentication, devices, enrolment_codes, sessions
 from harmony_portal.services.errors import DomainError, Invalid, RateLimited
 from harmony_portal.state.base import AuthState, form_fields
 from harmony_portal.state.off_loop import off_loop
@@ -20,17 +21,21 @@ REASONS = {
     "signed-out": "You are signed out.",
     "reset": "Your password was changed. Sign in with the new one.",
     "expired": "That sign-in did not finish in time. Sign in again.",
+    "ended": "Your session has ended. Sign in again to continue.",
 }
 
 
-def _first_step(user_id: str, password: str, ip: str) -> tuple[int, str | None]:
-    """Check the password (argon2: run off the event loop). Returns the user's id and, for an
-    account with no authenticator yet, the hand-off code of an enrol-only session."""
+def _first_step(user_id: str, password: str, ip: str) -> tuple[int, str, str | None]:
+    """Check the password (argon2: run off the event loop). Returns the user's id, the next
+    step ("code", or "enrolment" after a help-desk reset) and, for an account with no
+    authenticator yet and no code to enter, the hand-off code of an enrol-only session."""
     with session_scope() as session:
         user = authentication.check_password(session, user_id, password, ip=ip)
         if devices.has_confirmed_device(session, user.id):
-            return user.id, None
-        return user.id, sessions.sign_in(session, user, ip=ip, second_factor=False)
+            return user.id, "code", None
+        if enrolment_codes.required(session, user.id):
+            return user.id, "enrolment", None
+        return user.id, "", sessions.sign_in(session, user, ip=ip, second_factor=False)
 
 
 def _second_step(check, user_id: int, code: str, ip: str) -> str:
@@ -39,8 +44,14 @@ def _second_step(check, user_id: int, code: str, ip: str) -> str:
         return sessions.sign_in(session, user, ip=ip, second_factor=True)
 
 
+def _enrolment_step(user_id: int, code: str, ip: str) -> str:
+    """The enrolment code instead of a security code: a hand-off to a session that may enrol."""
+    with session_scope() as session:
+        return authentication.redeem_enrolment_code(session, user_id, code, ip=ip)
+
+
 class LoginState(AuthState):
-    step: str = "password"  # password | code | recovery
+    step: str = "password"  # password | code | recovery | enrolment
     error: str = ""
     message: str = ""
     terms_error: str = ""
@@ -72,7 +83,7 @@ class LoginState(AuthState):
             self.terms_error = "You must agree to the Terms & Conditions to log in."
             return None
         try:
-            user_id, enrol_only = await off_loop(
+            user_id, next_step, enrol_only = await off_loop(
                 _first_step, str(form.get("user_id", "")), str(form.get("password", "")), self._ip())
         except DomainError as exc:
             self.error = str(exc)
@@ -81,17 +92,21 @@ class LoginState(AuthState):
             return self._load_page(routes.session_handoff_url(enrol_only, routes.TWO_FACTOR_SETUP))
         self._pending_user_id = user_id
         self._pending_since = time.time()
-        self.step = "code"
+        self.step = next_step
         return None
 
-    async def _second_step(self, check, code: str):
+    async def _second_step(self, step, code: str, next_url: str):
+        """Run ``step(user_id, code, ip)`` (off the loop) for the user who passed the password.
+
+        ``step`` returns a hand-off code; the page then loads ``next_url`` with the new session.
+        """
         self.error = ""
         if not self._pending_user_id or time.time() - self._pending_since > _PENDING_SECONDS:
             self.step = "password"
             self.error = "Your sign-in took too long. Enter your User ID and Password again."
             return None
         try:
-            handoff = await off_loop(_second_step, check, self._pending_user_id, code, self._ip())
+            handoff = await off_loop(step, self._pending_user_id, code, self._ip())
         except (Invalid, RateLimited) as exc:  # a wrong code, or too many: try again here
             self.error = str(exc)
             return None
@@ -102,17 +117,26 @@ class LoginState(AuthState):
             return None
         self._pending_user_id = 0
         self.step = "password"
-        return self._load_page(routes.session_handoff_url(handoff, self._next()))
+        return self._load_page(routes.session_handoff_url(handoff, next_url))
 
     @rx.event
     async def submit_code(self, form: dict):
         form = form_fields(form)
-        return await self._second_step(authentication.check_security_code, str(form.get("security_code", "")))
+        return await self._second_step(partial(_second_step, authentication.check_security_code),
+                                       str(form.get("security_code", "")), self._next())
 
     @rx.event
     async def submit_recovery_code(self, form: dict):
         form = form_fields(form)
-        return await self._second_step(authentication.use_recovery_code, str(form.get("recovery_code", "")))
+        return await self._second_step(partial(_second_step, authentication.use_recovery_code),
+                                       str(form.get("recovery_code", "")), self._next())
+
+    @rx.event
+    async def submit_enrolment_code(self, form: dict):
+        """After a help-desk reset: the enrolment code, then straight to setting up an authenticator."""
+        form = form_fields(form)
+        return await self._second_step(_enrolment_step, str(form.get("enrolment_code", "")),
+                                       routes.TWO_FACTOR_SETUP)
 
     @rx.event
     def show_recovery(self):

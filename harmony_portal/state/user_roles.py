@@ -69,5 +69,5 @@ class UserRolesState(AuthState):
         self.message = f"Removed the {grant.role} role at {grant.organization_id}."
         try:
             self._reload()
-        except DomainError:  # no tie left to your organizations: the profile is out of sight too
+        except (DomainError, ValueError):  # no tie left (or no user in the address): nothing more to show
             self.grants, self.profile = [], {}

@@ -23,10 +23,11 @@ def test_administrator_unlocks_an_account_and_adds_an_organization(page, portal)
     page.get_by_role("link", name="Administration").click()
     expect(page.get_by_role("heading", level=1, name="Administration")).to_be_visible()
     assert_accessible(page)
-    page.get_by_label("User ID or Email").fill(locked.user_id)
+    page.get_by_label("User ID, Email or Name").fill(locked.user_id)
     page.get_by_role("button", name="Find").click()
     expect(page.get_by_text("Locked until")).to_be_visible()
-    page.get_by_role("button", name=f"Unlock {locked.user_id}").click()
+    page.get_by_role("button", name=f"View {locked.user_id}").click()
+    page.get_by_role("button", name="Unlock account").click()
     expect(page.get_by_role("status").filter(has_text="Account unlocked.")).to_be_visible()
     with portal.session() as s:
         assert s.get(User, locked.id).locked_until is None

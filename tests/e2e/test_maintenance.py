@@ -84,7 +84,7 @@ def test_a_window_reaches_every_open_page_live_and_a_save_during_it_keeps_the_wo
         for p in (provider_page, official_page, login_page):
             alert = p.get_by_role("alert").filter(has_text="Harmony is in maintenance until")
             expect(alert).to_be_visible(timeout=15_000)
-        expect(login_page.get_by_role("link", name="report of harm")).to_have_attribute(
+        expect(_banner(login_page).get_by_role("link", name="report of harm")).to_have_attribute(
             "href", "/maintenance/report-of-harm")
         assert_accessible(provider_page)
 

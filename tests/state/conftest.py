@@ -38,6 +38,20 @@ def fresh_shared_states():
     manager.states.clear()
 
 
+@pytest.fixture(autouse=True)
+def linked_tokens(monkeypatch):
+    """Linking a shared state needs a real event's context (tests/e2e link for real): here each
+    tab keeps its own copy of a feed, and the tokens it was linked to are recorded."""
+    linked: list[str] = []
+
+    async def stand_in(feed, token):
+        linked.append(token)
+        return feed
+
+    monkeypatch.setattr("harmony_portal.live._link", stand_in)
+    return linked
+
+
 @pytest.fixture
 def signed_in(app_db):
     """signed_in(user, second_factor=True) -> an async factory of that user's state instances."""

@@ -9,7 +9,7 @@ from sqlmodel import select
 from harmony_portal.db import session_scope
 from harmony_portal.live import QueueFeed
 from harmony_portal.models import OrgRole, RoleRequest, TotpDevice, User
-from harmony_portal.state.admin import AdminState
+from harmony_portal.state.admin_users import AdminUsersState
 from harmony_portal.state.home import HomeState
 from harmony_portal.state.profile import ProfileState
 from harmony_portal.state.role_requests import RoleRequestsState
@@ -108,8 +108,8 @@ def test_someone_elses_device_and_admin_tools_are_refused(world, signed_in):
         # Forged: the dialog is never opened for a device that is not listed; the event says it anyway.
         profile.removing_id = str(device_id)
         await ProfileState.remove_device.fn(profile, {"step_up": PASSWORD})
-        admin = await state_of(AdminState)
-        AdminState.unlock.fn(admin, str(ids["staff_a"]))
+        admin = await state_of(AdminUsersState)
+        AdminUsersState.unlock.fn(admin, str(ids["staff_a"]))
         return dict(profile.messages), admin.error
 
     messages, admin_error = run_async(scenario())

@@ -559,58 +559,6 @@ def test_admin_load_and_add_an_organization(help_desk, signed_in):
     assert fresh(Organization, "GLA1").name == "Glacier Home"
 
 
-def test_admin_finds_and_unlocks_an_account(help_desk, signed_in):
-    admin, locked = help_desk
-
-    async def scenario():
-        page = await _admin_page(signed_in(admin))()
-        AdminState.find_users.fn(page, {"account": "locked"})
-        found = [(u["user_id"], bool(u["locked"])) for u in page.users]
-        AdminState.unlock.fn(page, str(locked.id))
-        return found, page.message, page.error
-
-    found, message, error = run_async(scenario())
-    assert found == [("locked.lou", True)]
-    assert (message, error) == ("Account unlocked.", "")
-    user = fresh(User, locked.id)
-    assert user.locked_until is None and user.failed_password_count == 0
-
-
-def test_admin_resets_two_factor(help_desk, signed_in):
-    admin, locked = help_desk
-
-    async def scenario():
-        page = await _admin_page(signed_in(admin))()
-        AdminState.reset_two_factor.fn(page, str(locked.id))
-        return page.message, page.error
-
-    message, error = run_async(scenario())
-    assert message.startswith("Two-factor devices reset") and error == ""
-    with session_scope() as s:
-        assert s.exec(select(TotpDevice).where(TotpDevice.user_id == locked.id)).all() == []
-
-
-def test_admin_disables_and_enables_an_account(help_desk, signed_in):
-    admin, locked = help_desk
-    victim_session = signed_in(locked)  # their open session ends when the account is disabled
-
-    async def scenario():
-        page = await _admin_page(signed_in(admin))()
-        AdminState.set_active.fn(page, str(locked.id), False)
-        disabled = page.message, fresh(User, locked.id).is_active
-        AdminState.set_active.fn(page, str(locked.id), True)
-        return disabled, page.message, page.error
-
-    (disabled_message, active_while_disabled), message, error = run_async(scenario())
-    assert disabled_message == "Account disabled: its sessions have ended." and not active_while_disabled
-    assert (message, error) == ("Account enabled.", "")
-    assert fresh(User, locked.id).is_active
-    with session_scope() as s:
-        record = s.exec(select(UserSession).where(
-            UserSession.token_hash == token_digest(victim_session.token))).one()
-        assert record.ended_at is not None
-
-
 # ---------------------------------------------------------------------------------------------
 # EmailConfirmState, ShellState
 

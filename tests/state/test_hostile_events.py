@@ -463,7 +463,7 @@ def test_a_signed_out_client(world, data):
 def test_every_state_class_and_handler_is_covered():
     """The walk finds what the app registers, the live feed included."""
     labels = {h.label for h in HANDLERS}
-    assert {"AdminState.unlock", "RoleRequestsState.approve", "HomeState.cancel_request",
+    assert {"AdminUsersState.unlock", "RoleRequestsState.approve", "HomeState.cancel_request",
             "LoginState.submit_password", "QueueFeed.setvar", "AuthState.logout", "AdminOutboxState.retry",
             "NotificationsState.link", "NotificationsState.mark_all_read", "NotificationFeed.setvar",
             "ProfileState.save_email_choices"} <= labels
