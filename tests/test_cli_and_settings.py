@@ -229,8 +229,9 @@ def test_maintenance_add_list_cancel_from_the_command_line(cli):
                 "--reason", "Database upgrade")
     assert added.returncode == 0, added.stderr
     window_id = added.stdout.split()[3].rstrip(":")
-    # Alaska time without an offset; 1:30 AM AKST on Mar 9 2031 is 10:30 UTC, shown back in Alaska time.
-    assert "Mar 9, 2031 1:30 AM AKST to Mar 9, 2031 4:30 AM AKST" in added.stdout
+    # Alaska time without an offset, across the night DST starts (Mar 9 2031, 2:00 AM -> 3:00 AM): the
+    # window typed as 1:30-4:30 is two real hours, and shows back with each end's own zone.
+    assert "Mar 9, 2031 1:30 AM AKST to Mar 9, 2031 4:30 AM AKDT" in added.stdout
     listed = cli("maintenance", "list")
     assert "weekly: Every Sunday, 2:00 PM to 8:00 PM" in listed.stdout
     refused = cli("maintenance", "add", "--start", "2031-03-09T05:00", "--end", "2031-03-09T04:00")

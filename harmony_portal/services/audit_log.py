@@ -43,6 +43,7 @@ pq.access_rejected pq.created pq.note_added pq.route_set pq.status_changed pq.ta
 role.request_approved role.request_cancelled role.request_rejected role.requested session.expired
 account.email_preferences_changed announcement.ended announcement.posted maintenance.weekly_changed
 maintenance.weekly_skipped maintenance.window_added maintenance.window_cancelled outbox.retried
+auth.enrolment_code_failed pq.staff_access_requested two_factor.enrolment_code_issued two_factor.enrolment_code_used
 """.split()))
 EXPORT_HEADER = ("id", "at_utc", "action", "actor_id", "actor", "subject_user_id", "subject", "organization_id",
                  "target", "ip", "detail", "prev_hash", "hash")

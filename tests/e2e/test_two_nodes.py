@@ -18,6 +18,7 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,8 @@ from sqlmodel import Session, select
 
 from harmony_portal import devserver, migrations
 from harmony_portal.db import make_engine
-from harmony_portal.models import Draft, Organization, RoleRequest
+from harmony_portal.models import Draft, Organization, RoleRequest, utc_now
+from harmony_portal.services.clock import to_local
 from tests.e2e.conftest import Portal
 from tests.e2e.helpers import make_account, sign_in
 from tests.servers import Nginx, ThrowawayPostgres, ThrowawayRedis, self_signed_certificate
@@ -143,6 +145,42 @@ def test_a_change_through_node_a_reaches_a_page_on_node_b(browser, cluster):
     finally:
         on_a.close()
         on_b.close()
+
+
+def test_a_window_and_a_pq_through_node_a_reach_the_help_desk_on_node_b(browser, cluster):
+    desk_b, desk_b_secret = make_account(cluster.portal("b.localhost"), "nodedeskb", is_admin=True)
+    desk_a, desk_a_secret = make_account(cluster.portal("a.localhost"), "nodedeska", is_admin=True)
+    provider, p_secret = make_account(cluster.portal("a.localhost"), "nodepq", roles=((ORG, "Staff"),))
+    on_b, on_a, provider_a = _context(browser), _context(browser), _context(browser)
+    try:
+        queue = on_b.new_page()
+        sign_in(queue, cluster.portal("b.localhost"), desk_b, desk_b_secret)
+        queue.goto("https://b.localhost/help-desk")
+        expect(queue.get_by_role("heading", name="Help Desk queue")).to_be_visible()
+
+        admin = on_a.new_page()
+        sign_in(admin, cluster.portal("a.localhost"), desk_a, desk_a_secret)
+        admin.goto("https://a.localhost/admin")
+        start = utc_now() + timedelta(hours=3)
+        admin.get_by_label("Starts (Alaska time)").fill(to_local(start).strftime("%Y-%m-%dT%H:%M"))
+        admin.get_by_label("Ends (Alaska time)").fill(to_local(start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+        admin.get_by_label("Reason users will see").fill("Cross-node window")
+        admin.get_by_role("button", name="Add window").click()
+        expect(queue.get_by_role("status").filter(has_text="Cross-node window")).to_be_visible(timeout=3_000)
+
+        filing = provider_a.new_page()
+        sign_in(filing, cluster.portal("a.localhost"), provider, p_secret)
+        filing.goto("https://a.localhost/pq/new")
+        filing.get_by_label("Provider Name").select_option(value=ORG)
+        filing.get_by_label("Inquiry Type").select_option("Billing")
+        filing.get_by_label("Subject").fill("Filed through node A")
+        filing.get_by_label("Details").fill("Does the help desk on node B see this at once?")
+        filing.get_by_role("button", name="Save PQ").click()
+        expect(filing.get_by_role("status").filter(has_text="The save was successful")).to_be_visible()
+        expect(queue.get_by_role("main")).to_contain_text("Filed through node A", timeout=3_000)
+    finally:
+        for context in (on_a, on_b, provider_a):
+            context.close()
 
 
 def test_postgresql_restarted_events_say_try_again_and_the_app_recovers(browser, cluster):
