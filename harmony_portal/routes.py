@@ -31,6 +31,8 @@ ATTACHMENT_DOWNLOAD = "/pq/attachments/{attachment_id:int}"
 # HTTP routes (not pages): the Harmony Access Request form, filled in from a PQ (signed in), and blank (public).
 ACCESS_FORM_DOWNLOAD = "/pq/{pq_id:int}/access-request.pdf"
 BLANK_ACCESS_FORM = "/forms/harmony-access-request.pdf"
+# HTTP route (not a page): database and Redis reachable? For load balancers; public, says nothing sensitive.
+HEALTH = "/health"
 
 PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS, CONFIRM_EMAIL, REPORT_OF_HARM})
 _PAGES = frozenset({HOME, LOGIN, SIGNUP, TWO_FACTOR_SETUP, FORGOT, PROFILE, HELP, TERMS, ROLE_REQUEST,
