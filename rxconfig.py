@@ -2,9 +2,13 @@
 
 import reflex as rx
 
+from harmony_portal.logging_setup import configure_logging
 from harmony_portal.settings import get_settings, isolate_reflex_uploads
 
 _settings = get_settings()
+# Every process Reflex starts reads this file (workers spawned rather than forked too): in
+# production their logs are JSON lines with secrets redacted; elsewhere nothing changes.
+configure_logging(_settings)
 # Reflex serves its upload folder to anyone at /_upload/...: an empty folder of its own, far
 # from the encrypted attachment store (HARMONY_UPLOAD_DIR); uploads are streamed there instead.
 isolate_reflex_uploads(_settings)

@@ -6,9 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
+from harmony_portal import migrations
+from harmony_portal.backup import BackupError, make_backup, restore_backup
 from harmony_portal.db import session_scope
-from harmony_portal.migrations import upgrade
 from harmony_portal.models import utc_now
 from harmony_portal.services import accounts, demo, maintenance, two_factor
 from harmony_portal.services.audit import prune, verify_chain
@@ -16,7 +18,7 @@ from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.organizations import add_organization
 from harmony_portal.services.security import provisioning_uri
-from harmony_portal.settings import get_settings
+from harmony_portal.settings import ConfigurationError, get_settings
 from harmony_portal.vocabulary import PROVIDER_TYPES
 
 
@@ -26,8 +28,32 @@ def _fail(message: str) -> int:
 
 
 def _cmd_migrate(_args) -> int:
-    upgrade()
-    print("database is at the newest schema")
+    done = migrations.upgrade()  # under a lock on PostgreSQL: safe while other nodes start
+    if done.migrated:
+        print(f"database migrated from {done.before or 'an empty database'} to {done.after}, the newest schema")
+    else:
+        print(f"database is at the newest schema ({done.after})")
+    return 0
+
+
+def _cmd_backup(args) -> int:
+    manifest = make_backup(Path(args.to))
+    counts = manifest["counts"]
+    print(f"backed up {sum(counts['tables'].values())} rows in {len(counts['tables'])} tables and "
+          f"{counts['attachments']} attachments (schema {manifest['schema_revision']}, "
+          f"{manifest['database']['method']}) to {args.to}")
+    for key in manifest["missing_attachments"]:
+        print(f"warning: attachment file {key[:8]}... is missing from the store (already unreadable in the "
+              "portal); its row is backed up without it", file=sys.stderr)
+    return 0
+
+
+def _cmd_restore(args) -> int:
+    done = restore_backup(Path(args.source), force=args.force)
+    print(f"restored {done['rows']} rows in {done['tables']} tables and {done['attachments']} attachments "
+          f"(schema {done['revision']}) from {args.source}")
+    if done["next_step"]:
+        print(f"the schema is older than this version of the portal needs: {done['next_step']}")
     return 0
 
 
@@ -139,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harmony-portal", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_cmd_migrate)
+    p = sub.add_parser("backup", help="back up the database and the attachment store into a new folder")
+    p.add_argument("--to", required=True, metavar="DIR")
+    p.set_defaults(func=_cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup folder into an empty database and attachment store")
+    p.add_argument("--from", dest="source", required=True, metavar="DIR")
+    p.add_argument("--force", action="store_true", help="replace whatever the database and the store hold")
+    p.set_defaults(func=_cmd_restore)
     p = sub.add_parser("create-admin", help="create a help-desk administrator")
     p.add_argument("--user-id", required=True)
     p.add_argument("--email", required=True)
@@ -169,17 +202,34 @@ def _cmd_serve(_args) -> int:
     return serve()
 
 
+# These handle the schema themselves: migrate and serve migrate, backup copies the schema as
+# it is, restore brings the backup's.
+_OWN_SCHEMA = frozenset({"migrate", "serve", "backup", "restore"})
+
+
+def _prepare_schema() -> None:
+    """Development migrates for every command; production only checks and says what to run.
+
+    In production the schema changes once per deployment (serve or migrate, under a lock),
+    never as a side effect of an operator's command while other nodes run older code.
+    """
+    if get_settings().is_production:
+        migrations.require_current()
+    else:
+        migrations.upgrade()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "seed-demo":
             demo.refuse_in_production()  # before touching the database at all
-        if args.command not in {"migrate", "serve"}:
-            upgrade()
+        if args.command not in _OWN_SCHEMA:
+            _prepare_schema()
         return args.func(args)
     except Invalid as exc:
         return _fail("; ".join(exc.errors.values()))
-    except DomainError as exc:
+    except (DomainError, BackupError, migrations.SchemaOutOfDate, ConfigurationError) as exc:
         return _fail(str(exc))
 
 

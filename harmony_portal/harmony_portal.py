@@ -8,10 +8,13 @@ from harmony_portal import (  # live_notifications: its push subscribes to commi
     live_notifications,  # noqa: F401
     live_pq,
     mailer,
+    migrations,
     outages,
     routes,
+    shutdown,
     web,
 )
+from harmony_portal.event_log import EventLogContext
 from harmony_portal.pages.admin import admin_page
 from harmony_portal.pages.confirm_email import confirm_email_page
 from harmony_portal.pages.forgot import forgot_page
@@ -62,6 +65,10 @@ app = rx.App(stylesheets=["/portal.css"], head_components=[rx.el.meta(name="colo
              # Our HTTP routes first (the session cookie), then the websocket gate around everything.
              api_transformer=[web.http_routes(), web.guard_event_socket],
              backend_exception_handler=outages.on_backend_error)
+# First, so every event's log lines carry its id, whatever other middleware decides.
+app.add_middleware(EventLogContext(), index=0)
+app.register_lifespan_task(migrations.check_schema_at_start)  # before anything reads a table
+app.register_lifespan_task(shutdown.drain_events_on_shutdown)
 app.register_lifespan_task(live.bind_loop)
 app.register_lifespan_task(mailer.run_sender)
 app.register_lifespan_task(live_banner.run_clock)

@@ -15,7 +15,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from harmony_portal.settings import PROJECT_ROOT, ConfigurationError, get_settings
+from harmony_portal.settings import PROJECT_ROOT, ConfigurationError, get_settings, production_problems
 
 STAMP = PROJECT_ROOT / ".web" / "harmony-build.stamp"
 BUILD_INDEX = PROJECT_ROOT / ".web" / "build" / "client" / "index.html"
@@ -51,9 +51,11 @@ def build_frontend(port: int) -> None:
 
 
 def serve_backend(port: int, host: str = "0.0.0.0") -> None:  # noqa: S104 - a server listens on all interfaces
-    """Start the production server with the built frontend mounted (blocks)."""
+    """Start the production server with the built frontend mounted (blocks).
+
+    Stopping (SIGTERM) is graceful: see ``shutdown`` for what finishes and how long it may take.
+    """
     from reflex.environment import environment
-    from reflex.utils import exec as reflex_exec
     from reflex_base import constants
     from reflex_base.config import get_config
 
@@ -61,29 +63,40 @@ def serve_backend(port: int, host: str = "0.0.0.0") -> None:  # noqa: S104 - a s
     environment.REFLEX_SKIP_COMPILE.set(True)
     get_config()._set_persistent(frontend_port=port, backend_port=port)
     print(f"Harmony Portal is running at http://localhost:{port}/", flush=True)
-    reflex_exec.run_backend_prod(host, port, constants.LogLevel.WARNING, mount_frontend_compiled_app=True)
+    run_server(host, port)
+
+
+def run_server(host: str, port: int) -> None:
+    """Reflex's production server (Granian), with a kill timeout for stopping workers and, in production, JSON logs."""
+    from reflex.utils import exec as reflex_exec
+    from reflex_base import constants
+
+    from harmony_portal.shutdown import graceful_server
+
+    with graceful_server():
+        reflex_exec.run_backend_prod(host, port, constants.LogLevel.WARNING, mount_frontend_compiled_app=True)
 
 
 def serve() -> int:
     from harmony_portal.db import session_scope
+    from harmony_portal.logging_setup import configure_logging
     from harmony_portal.migrations import upgrade
     from harmony_portal.services import demo
 
     settings = get_settings()
-    if settings.harmony_demo and settings.is_production:
-        print(f"error: HARMONY_DEMO=1 would seed demo accounts with a published password, and "
-              f"HARMONY_ENV={settings.harmony_env!r} counts as production: set HARMONY_DEMO=0.", file=sys.stderr)
-        return 2
-    if not settings.harmony_rate_limits and settings.is_production:
-        print("error: HARMONY_RATE_LIMITS=0 turns off the sign-in rate limits, which production needs: "
-              "unset it.", file=sys.stderr)
+    problems = production_problems(settings)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
         return 2
     try:
-        settings.secret_key()
+        settings.secret_key()  # outside production: generated into data/ on first run
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    configure_logging(settings)
     os.chdir(PROJECT_ROOT)
+    # Every node and worker may start at once: on PostgreSQL only one migrates, the rest wait.
     upgrade()
     if settings.harmony_demo:
         with session_scope() as session:

@@ -34,6 +34,8 @@ ACCESS_FORM_DOWNLOAD = "/pq/{pq_id:int}/access-request.pdf"
 BLANK_ACCESS_FORM = "/forms/harmony-access-request.pdf"
 # HTTP route (not a page): the Audit Log as CSV, streamed, for administrators.
 AUDIT_EXPORT = "/admin/audit-log.csv"
+# HTTP route (not a page): database and Redis reachable? For load balancers; public, says nothing sensitive.
+HEALTH = "/health"
 
 PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS, CONFIRM_EMAIL, REPORT_OF_HARM})
 _PAGES = frozenset({HOME, LOGIN, SIGNUP, TWO_FACTOR_SETUP, FORGOT, PROFILE, HELP, TERMS, ROLE_REQUEST,

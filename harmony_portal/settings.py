@@ -13,7 +13,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SECRET_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "default"}
+DEFAULT_SECRET_PLACEHOLDERS = {"", "changeme", "change-me", "changethis", "secret", "default"}
+# A production key shorter than this is a password someone typed, not a random key.
+MIN_PRODUCTION_KEY_LENGTH = 32
+_NEW_KEY_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 # Every other HARMONY_ENV value, "staging" and typos included, is treated as production.
 NON_PRODUCTION_ENVS = frozenset({"development", "dev", "test"})
 
@@ -65,6 +68,9 @@ class Settings(BaseSettings):
     # administrator to retry from the Outbox.
     harmony_mail_max_attempts: int = Field(default=8, ge=1, le=20)
     harmony_mail_first_retry_seconds: float = Field(default=60, gt=0)
+    # On SIGTERM a worker lets events already running finish for this long, then cancels
+    # them; the server kills a worker still running this long (plus a margin) later.
+    harmony_shutdown_seconds: int = Field(default=30, gt=0)
 
     @property
     def is_production(self) -> bool:
@@ -125,18 +131,47 @@ class Settings(BaseSettings):
         A production start refuses a missing or placeholder key.
         """
         key = (self.harmony_secret_key or "").strip()
+        if self.is_production:
+            if key.lower() in DEFAULT_SECRET_PLACEHOLDERS or len(key) < MIN_PRODUCTION_KEY_LENGTH:
+                raise ConfigurationError(
+                    f"HARMONY_SECRET_KEY is missing, a placeholder or shorter than {MIN_PRODUCTION_KEY_LENGTH} "
+                    f"characters: set it to a long random value ({_NEW_KEY_HINT}).")
+            return key
         if key and key.lower() not in DEFAULT_SECRET_PLACEHOLDERS:
             return key
-        if self.is_production:
-            raise ConfigurationError(
-                "HARMONY_SECRET_KEY is missing or a placeholder: set it to a long random "
-                "value (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
-            )
         key_file = self.data_dir / "secret_key"
         if not key_file.exists():
             key_file.parent.mkdir(parents=True, exist_ok=True)
             write_private_file(key_file, secrets.token_urlsafe(48))
         return key_file.read_text().strip()
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What stops ``settings`` from serving in production: one line each, naming what to set.
+
+    Empty outside production, and when everything is in order.
+    """
+    if not settings.is_production:
+        return []
+    env = f"HARMONY_ENV={settings.harmony_env!r} counts as production"
+    problems = []
+    if not settings.sqlalchemy_url.startswith("postgresql"):
+        problems.append(f"DATABASE_URL is not PostgreSQL ({env}; SQLite serves one process on one machine): "
+                        "set DATABASE_URL=postgresql+psycopg://USER:PASSWORD@HOST:5432/DATABASE.")
+    if not (settings.redis_url or "").strip():
+        problems.append(f"REDIS_URL is not set ({env}; workers and nodes share page state and live updates "
+                        "through Redis): set REDIS_URL=redis://HOST:6379/0.")
+    try:
+        settings.secret_key()
+    except ConfigurationError as exc:
+        problems.append(str(exc))
+    if settings.harmony_demo:
+        problems.append(f"HARMONY_DEMO=1 would seed demo accounts with a published password, and {env}: "
+                        "set HARMONY_DEMO=0.")
+    if not settings.harmony_rate_limits:
+        problems.append("HARMONY_RATE_LIMITS=0 turns off the sign-in rate limits, which production needs: "
+                        "unset it.")
+    return problems
 
 
 def write_private_file(path: Path, text: str = "") -> bool:

@@ -18,6 +18,12 @@ else (signed out, password only, another organization, no such id) is the same
 The Audit Log downloads as CSV from ``/admin/audit-log.csv`` (the page's filters as query
 parameters), streamed in batches, for an administrator only; each export is audited.
 
+``/health`` answers load balancers and monitors: database and Redis reachable
+or not (see ``health``), without sign-in.
+
+Every HTTP request runs with a request id (``log_context``) that its log lines
+carry and its response returns as ``X-Request-ID``.
+
 The gate refuses, before Reflex sees them, socket connections whose client
 token is not a random UUID (a client may otherwise pick the token of a shared
 state and read it) or whose page comes from another origin.
@@ -32,12 +38,13 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, quote
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from harmony_portal import routes
+from harmony_portal import health, log_context, routes
 from harmony_portal.db import session_scope
 from harmony_portal.models import PQ, utc_now
 from harmony_portal.services import attachments, audit, audit_log
@@ -172,6 +179,7 @@ def download_attachment(request: Request):
     ip = _client_ip(request)
     with session_scope() as session:  # commits an expired session's ending even when refusing
         active = resolve_session(session, token)
+        log_context.bind_user(active.user.id if active else None)
         found = None
         if active is not None and active.second_factor:
             try:
@@ -220,6 +228,7 @@ def download_access_form(request: Request):
     ip = _client_ip(request)
     with session_scope() as session:  # commits an expired session's ending even when refusing
         active = resolve_session(session, token)
+        log_context.bind_user(active.user.id if active else None)
         if active is None or not active.second_factor:
             return _not_found()
         try:
@@ -268,8 +277,18 @@ def export_audit_log(request: Request):
                                            "X-Content-Type-Options": "nosniff"}))
 
 
+def health_check(request: Request):
+    """200 when the database (and Redis, if configured) answer; 503 naming what failed."""
+    healthy, body = health.check(get_settings())
+    return _no_store(JSONResponse(body, status_code=200 if healthy else 503))
+
+
 def http_routes() -> Starlette:
-    """Routes served before Reflex's own (plain functions: Starlette runs them off the event loop)."""
+    """Routes served before Reflex's own (plain functions: Starlette runs them off the event loop).
+
+    Reflex mounts its whole app inside this one, so the request-id middleware sees every
+    HTTP request, Reflex's included.
+    """
     return Starlette(routes=[
         Route(routes.SESSION_HANDOFF, take_session, methods=["GET"]),
         Route(routes.SIGN_OUT, sign_out, methods=["GET"]),
@@ -277,7 +296,8 @@ def http_routes() -> Starlette:
         Route(routes.ACCESS_FORM_DOWNLOAD, download_access_form, methods=["GET"]),
         Route(routes.BLANK_ACCESS_FORM, blank_access_form, methods=["GET"]),
         Route(routes.AUDIT_EXPORT, export_audit_log, methods=["GET"]),
-    ])
+        Route(routes.HEALTH, health_check, methods=["GET"]),
+    ], middleware=[Middleware(log_context.RequestContextMiddleware)])
 
 
 def _refusal(scope: Scope) -> str | None:

@@ -10,7 +10,7 @@ import pytest
 from harmony_portal import launcher, migrations
 from harmony_portal.services import demo
 from harmony_portal.services.errors import NotAllowed
-from harmony_portal.settings import PROJECT_ROOT, ConfigurationError, Settings
+from harmony_portal.settings import PROJECT_ROOT, ConfigurationError, Settings, get_settings, production_problems
 
 CLI = str(Path(sys.executable).with_name("harmony-portal"))
 
@@ -98,34 +98,131 @@ def test_the_demo_service_refuses_production_too(monkeypatch):
         demo.seed_demo(session=None)
 
 
-def test_serve_with_demo_in_production_refuses_before_starting(monkeypatch, tmp_path, capsys):
-    settings = Settings(harmony_env="production", harmony_demo=True, harmony_secret_key="k" * 48)
-    monkeypatch.setattr(launcher, "get_settings", lambda: settings)
-    monkeypatch.chdir(tmp_path)
+# A production environment with everything it needs; each case below takes one thing away.
+_PRODUCTION = {"harmony_env": "production", "database_url": "postgresql+psycopg://portal:pw@db.internal/portal",
+               "redis_url": "redis://cache.internal:6379/0", "harmony_secret_key": "k" * 48, "harmony_demo": False}
 
+
+@pytest.fixture
+def nothing_starts(monkeypatch, tmp_path):
+    """serve() may check, but must not migrate, seed, build or serve."""
     def started(*_args, **_kwargs):
         raise AssertionError("serve went on to migrate, seed, build or serve")
 
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(migrations, "upgrade", started)
     for name in ("frontend_is_current", "build_frontend", "serve_backend"):
         monkeypatch.setattr(launcher, name, started)
-    assert launcher.serve() != 0
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "HARMONY_DEMO=0" in err
 
 
-def test_serve_in_production_refuses_rate_limits_off(monkeypatch, tmp_path, capsys):
-    settings = Settings(harmony_env="production", harmony_demo=False, harmony_rate_limits=False,
-                        harmony_secret_key="k" * 48)
+@pytest.mark.parametrize(("change", "says"), [
+    ({"database_url": "sqlite:///data/harmony.db"}, "set DATABASE_URL=postgresql+psycopg://"),
+    ({"redis_url": None}, "set REDIS_URL=redis://"),
+    ({"redis_url": "  "}, "set REDIS_URL=redis://"),
+    ({"harmony_secret_key": None}, "HARMONY_SECRET_KEY is missing"),
+    ({"harmony_secret_key": "changeme"}, "HARMONY_SECRET_KEY is missing, a placeholder"),
+    ({"harmony_secret_key": "short-but-not-a-placeholder"}, "shorter than 32 characters: set it"),
+    ({"harmony_demo": True}, "set HARMONY_DEMO=0"),
+    ({"harmony_rate_limits": False}, "HARMONY_RATE_LIMITS"),
+], ids=["sqlite", "no-redis", "blank-redis", "no-key", "placeholder-key", "short-key", "demo", "rate-limits"])
+def test_serve_in_production_refuses_each_gap_in_one_line(monkeypatch, capsys, nothing_starts, change, says):
+    settings = Settings(**{**_PRODUCTION, **change})
     monkeypatch.setattr(launcher, "get_settings", lambda: settings)
+    assert launcher.serve() == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("error: ") and says in err
+    assert "pw@" not in err  # a refusal never repeats a password from a URL
+
+
+def test_serve_in_production_lists_every_gap_at_once(monkeypatch, capsys, nothing_starts):
+    settings = Settings(harmony_env="staging", harmony_secret_key="", redis_url=None,
+                        database_url="sqlite:///data/harmony.db", harmony_demo=True)
+    monkeypatch.setattr(launcher, "get_settings", lambda: settings)
+    assert launcher.serve() == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 4
+    for setting in ("DATABASE_URL", "REDIS_URL", "HARMONY_SECRET_KEY", "HARMONY_DEMO"):
+        assert sum(setting in line for line in lines) >= 1
+
+
+def test_development_needs_none_of_it():
+    settings = Settings(harmony_env="development", database_url="sqlite:///data/harmony.db", redis_url=None,
+                        harmony_demo=True)
+    assert production_problems(settings) == []
+
+
+def test_serve_in_production_with_everything_set_migrates_then_serves(monkeypatch, tmp_path):
+    from harmony_portal import logging_setup
+
+    settings = Settings(**_PRODUCTION)
+    assert production_problems(settings) == []
+    calls = []
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(launcher, "get_settings", lambda: settings)
+    monkeypatch.setattr(logging_setup, "configure_logging", lambda s: calls.append("logs"))
+    monkeypatch.setattr(migrations, "upgrade", lambda: calls.append("migrate"))
+    monkeypatch.setattr(launcher, "frontend_is_current", lambda port: True)
+    monkeypatch.setattr(launcher, "serve_backend", lambda port: calls.append("serve"))
+    assert launcher.serve() == 0
+    assert calls == ["logs", "migrate", "serve"]
 
-    def started(*_args, **_kwargs):
-        raise AssertionError("serve went on to migrate, seed, build or serve")
 
-    monkeypatch.setattr(migrations, "upgrade", started)
-    assert launcher.serve() != 0
-    assert "HARMONY_RATE_LIMITS" in capsys.readouterr().err
+def test_the_server_is_given_a_kill_timeout_for_stopping_workers(monkeypatch):
+    """Reflex builds granian.server.Server itself; while serve runs it, that class has our timeout."""
+    import inspect
+
+    import granian.server
+    from reflex.utils import exec as reflex_exec
+
+    from harmony_portal import shutdown
+
+    # The hook relies on Reflex building Granian's server by this name at call time.
+    assert "from granian.server import Server" in inspect.getsource(reflex_exec.run_granian_backend_prod)
+    monkeypatch.setenv("HARMONY_SHUTDOWN_SECONDS", "25")
+    monkeypatch.delenv("GUNICORN_CMD_ARGS", raising=False)
+    get_settings.cache_clear()
+    seen = {}
+
+    def fake_run_backend_prod(host, port, loglevel, mount_frontend_compiled_app=False):
+        server = granian.server.Server(target="harmony_portal.harmony_portal:app", factory=True)
+        seen.update(kill=server.workers_kill_timeout, gunicorn=os.environ.get("GUNICORN_CMD_ARGS"))
+
+    monkeypatch.setattr(reflex_exec, "run_backend_prod", fake_run_backend_prod)
+    try:
+        launcher.run_server("127.0.0.1", 3999)
+    finally:
+        get_settings.cache_clear()
+    assert seen == {"kill": 25 + 10, "gunicorn": "--graceful-timeout 35"}
+    assert granian.server.Server.__name__ != "GracefulServer"  # put back afterwards
+    assert "GUNICORN_CMD_ARGS" not in os.environ
+    assert shutdown.kill_timeout(Settings(harmony_shutdown_seconds=30)) == 30 + 10
+
+
+def test_running_events_get_the_shutdown_time_to_finish():
+    """Reflex's event processor cancels running events at shutdown unless given a drain time."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from harmony_portal import shutdown
+
+    app = SimpleNamespace(_event_processor=SimpleNamespace(graceful_shutdown_timeout=None))
+
+    async def lifespan():
+        async with shutdown.drain_events_on_shutdown(app):
+            pass
+
+    asyncio.run(lifespan())
+    assert app._event_processor.graceful_shutdown_timeout == Settings().harmony_shutdown_seconds == 30
+
+
+def test_the_app_registers_the_drain_after_reflex_builds_its_event_processor():
+    from harmony_portal import shutdown
+    from harmony_portal.harmony_portal import app
+
+    tasks = [getattr(task, "__name__", "") for task in app.get_lifespan_tasks()]
+    # Reflex's own task (which makes the processor) is registered while rx.App is built:
+    # ours comes later, so it starts after the processor exists and ends before it stops.
+    assert tasks.index("_setup_event_processor") < tasks.index(shutdown.drain_events_on_shutdown.__name__)
 
 
 @pytest.fixture
@@ -240,3 +337,19 @@ def test_maintenance_add_list_cancel_from_the_command_line(cli):
     again = cli("maintenance", "cancel", window_id)
     assert again.returncode == 2 and "cancelled already" in again.stderr
     assert cli("maintenance", "add", "--start", "soon", "--end", "later").returncode == 2
+def test_in_production_a_command_on_an_older_schema_says_what_to_run(cli, tmp_path):
+    from alembic import command
+
+    command.upgrade(migrations.alembic_config(f"sqlite:///{tmp_path}/cli.db"), "0009")
+    production = {"HARMONY_ENV": "production"}
+    refused = cli("verify-audit", env=production)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.strip().splitlines() == [
+        f"error: the database is at schema 0009 but this version needs {migrations.head_revision()}: "
+        "run: harmony-portal migrate"]
+    migrated = cli("migrate", env=production)
+    assert migrated.returncode == 0, migrated.stderr
+    assert f"migrated from 0009 to {migrations.head_revision()}" in migrated.stdout
+    assert cli("verify-audit", env=production).returncode == 0
+    again = cli("migrate", env=production)
+    assert again.returncode == 0 and "already" not in again.stderr and "is at the newest schema" in again.stdout

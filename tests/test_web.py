@@ -323,3 +323,28 @@ def test_the_form_paths_are_built_in_one_place():
 
     assert routes.access_form_url(7) == "/pq/7/access-request.pdf"
     assert routes.BLANK_ACCESS_FORM == "/forms/harmony-access-request.pdf"
+
+
+def test_a_download_logs_its_request_id_and_user_never_the_cookie(client, filed):
+    import io
+    import json
+    import logging
+
+    from harmony_portal.logging_setup import json_handler
+
+    path = filed["store"] / filed["stored"].storage_key
+    path.write_bytes(path.read_bytes()[:-1] + b"\x00")  # fails its check: the route logs an error
+    stream = io.StringIO()
+    handler = json_handler(stream)
+    logging.getLogger().addHandler(handler)
+    try:
+        client.cookies.set(SESSION_COOKIE, filed["tokens"]["owner"])
+        response = client.get(f"/pq/attachments/{filed['id']}", headers={"X-Request-ID": "req-0123456789"})
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert response.status_code == 500 and response.headers["x-request-id"] == "req-0123456789"
+    [line] = [json.loads(text) for text in stream.getvalue().splitlines()]
+    assert line["message"] == f"attachment {filed['id']} fails its integrity check"
+    assert (line["level"], line["request_id"], line["user_id"]) == ("error", "req-0123456789", filed["ids"]["owner"])
+    assert filed["tokens"]["owner"] not in stream.getvalue()
+

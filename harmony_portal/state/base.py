@@ -13,7 +13,7 @@ from collections.abc import Callable
 import reflex as rx
 from sqlmodel import Session
 
-from harmony_portal import routes, web
+from harmony_portal import log_context, routes, web
 from harmony_portal.db import session_scope
 from harmony_portal.live import SessionFeed, link_session_feed, unlink_feed
 from harmony_portal.live_notifications import unlink_notifications
@@ -77,7 +77,9 @@ class AuthState(rx.State):
 
     def _active(self, *, touch: bool = True) -> ActiveSession | None:
         with session_scope() as session:
-            return resolve_session(session, self._session_token(), touch=touch)
+            active = resolve_session(session, self._session_token(), touch=touch)
+        log_context.bind_user(active.user.id if active else None)  # this event's log lines name the user
+        return active
 
     def _require_session(self, *, enrolling: bool = False) -> ActiveSession:
         """The signed-in session, or NotAllowed. Handlers call this before anything else.
@@ -93,6 +95,7 @@ class AuthState(rx.State):
             may_enrol = (active is not None and not active.second_factor and enrolling
                          and not devices.has_confirmed_device(session, active.user.id)
                          and enrolment_codes.session_may_enrol(session, active.user.id, active.record.id))
+        log_context.bind_user(active.user.id if active else None)  # this event's log lines name the user
         if active is None:
             self._clear_identity()
             raise NotAllowed("Your session has ended. Sign in again.")
