@@ -70,12 +70,14 @@ def dump_tables(conn: Connection, folder: Path) -> list[str]:
     target.mkdir(mode=0o700)
     written = []
     for table in _reflected(conn).sorted_tables:
-        order = list(table.primary_key.columns) or list(table.columns)
+        # Generated columns (the PQ search vector) are the database's to compute again on restore.
+        stored = [c for c in table.columns if c.computed is None]
+        order = list(table.primary_key.columns) or stored
         relative = f"{TABLES_DIR}/{table.name}.jsonl"
         fd = os.open(folder / relative, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as out:
-            out.write(json.dumps({"table": table.name, "columns": [c.name for c in table.columns]}) + "\n")
-            for row in conn.execute(select(table).order_by(*order)):
+            out.write(json.dumps({"table": table.name, "columns": [c.name for c in stored]}) + "\n")
+            for row in conn.execute(select(*stored).order_by(*order)):
                 out.write(json.dumps([_encode(v) for v in row], separators=(",", ":")) + "\n")
         written.append(relative)
     return written

@@ -215,3 +215,45 @@ def test_the_whole_path_works_with_the_keyboard_alone(page, portal):
     _tab_to(page, dialog.get_by_role("button", name="Save and Close Note"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("status").filter(has_text="The note was saved with 1 attachment(s).")).to_be_visible()
+
+
+def test_an_access_coordinator_asks_for_staff_access_and_the_checklist_gates_it(page, browser, portal):
+    coordinator, c_secret = make_account(portal, "pqcoord", first="Cora", last="Coordinator",
+                                         roles=(("123", "Access Coordinator"),))
+    staff, _staff_secret = make_account(portal, "pqstaff", first="Sam", last="Staffer")
+    with portal.session() as s:
+        filed = add_pq(s, s.get(User, coordinator.id), PQForm(provider="123", inquiry_type="Access Request",
+                                                              subject="Access for our new staff",
+                                                              details="Sam Staffer starts Monday."))
+        s.commit()
+        pq_id = filed.id
+    sign_in(page, portal, coordinator, c_secret)
+    page.goto(f"{portal.url}/pq/{pq_id}")
+    staff_access = page.get_by_role("region", name="Staff access")
+    staff_access.get_by_label("Staff User ID").fill(staff.user_id)
+    staff_access.get_by_label("Staff Email Address").fill(staff.email)
+    staff_access.get_by_role("button", name="Request Staff Access").click()
+    expect(page.get_by_role("status").filter(has_text="Access requested")).to_be_visible()
+    expect(staff_access).to_contain_text("Checklist: 0 of 3")
+    staff_access.get_by_role("button", name="Mark done: Identity account made, Sam Staffer").click()
+    expect(staff_access).to_contain_text("Checklist: 1 of 3")
+    assert_accessible(page)
+
+    desk, desk_secret = make_account(portal, "pqover", is_admin=True)
+    other = browser.new_context()
+    desk_page = other.new_page()
+    desk_page.set_default_timeout(15_000)
+    try:
+        sign_in(desk_page, portal, desk, desk_secret)
+        desk_page.goto(f"{portal.url}/pq/{pq_id}")
+        desk_page.get_by_role("button", name="Override checklist for Sam Staffer").click()
+        dialog = desk_page.get_by_role("dialog", name="Override checklist")
+        expect(dialog).to_be_visible()
+        assert_accessible(desk_page)
+        dialog.get_by_role("button", name="Override").click()  # no reason: refused, dialog stays
+        expect(dialog.get_by_label("Override reason")).to_be_visible()
+        dialog.get_by_label("Override reason").fill("Training booked for Tuesday; access needed for orientation.")
+        dialog.get_by_role("button", name="Override").click()
+        expect(desk_page.get_by_role("status").filter(has_text="Checklist overridden for Sam Staffer")).to_be_visible()
+    finally:
+        other.close()

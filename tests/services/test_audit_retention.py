@@ -131,7 +131,7 @@ def test_only_an_unbroken_run_of_the_oldest_rows_goes(session):
 
 
 def test_the_command_prunes_by_the_retention_setting(app_db, session, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "upgrade", lambda: None)  # the test database is already at the schema
+    monkeypatch.setattr(cli, "_prepare_schema", lambda: None)  # the test database is already at the schema
     monkeypatch.setenv("HARMONY_AUDIT_RETENTION_DAYS", "30")
     get_settings.cache_clear()
     try:
