@@ -6,6 +6,7 @@ from harmony_portal import routes
 from harmony_portal.components import message
 from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
+from harmony_portal.pages.notifications import notifications_section
 from harmony_portal.state.home import HomeState
 
 
@@ -28,6 +29,7 @@ def home_page() -> rx.Component:
         rx.el.h1("Welcome, ", HomeState.display_name),
         message(HomeState.error),
         message(HomeState.message, "ok"),
+        notifications_section(),
         rx.el.section(
             rx.el.h2("My roles"),
             rx.cond(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -86,3 +87,8 @@ def portal():
 def page(page):
     page.set_default_timeout(15_000)
     return page
+
+
+# Assertions wait as long as actions do, on every page of every context a test opens: on a loaded
+# two-core machine a sign-in's password check alone can take seconds.
+expect.set_options(timeout=15_000)
