@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from reflex.istate.manager.token import BaseStateToken
 from reflex_base.registry import RegistrationContext
 
+from harmony_portal import live_channels
 from harmony_portal.db import session_scope
 from harmony_portal.models import utc_now
 from harmony_portal.services import announcements, changes, maintenance
@@ -76,46 +77,18 @@ def wake() -> None:
     _loop.call_soon_threadsafe(_wake.set)
 
 
+async def _woken(_payload: object) -> None:
+    if _wake is not None:
+        _wake.set()
+
+
 def _on_commit(committed: changes.Changes) -> None:
     if committed.maintenance:
         wake()
-        _publish()
+        live_channels.publish(CHANNEL)
 
 
 changes.subscribe(_on_commit)
-
-
-def _publish() -> None:
-    """Tell the other workers and nodes (through Redis, when there is one)."""
-    url = get_settings().redis_url
-    if not url:
-        return
-    try:
-        import redis
-
-        client = redis.Redis.from_url(url, socket_timeout=1)
-        client.publish(CHANNEL, b"changed")
-        client.close()
-    except Exception:  # the others still see it within POLL_SECONDS
-        log.warning("could not publish the maintenance change to Redis")
-
-
-async def _listen_to_redis(url: str) -> None:
-    import redis.asyncio as aioredis
-
-    while True:
-        try:
-            client = aioredis.Redis.from_url(url)
-            async with client.pubsub() as pubsub:
-                await pubsub.subscribe(CHANNEL)
-                async for message in pubsub.listen():
-                    if message.get("type") == "message" and _wake is not None:
-                        _wake.set()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.warning("maintenance channel lost; polling until Redis is back")
-            await asyncio.sleep(POLL_SECONDS)
 
 
 async def _push_to_connected(showing: Showing) -> int:
@@ -147,7 +120,7 @@ async def run_clock() -> None:
     _loop, _wake = asyncio.get_running_loop(), asyncio.Event()
     listener = None
     if url := get_settings().redis_url:
-        listener = asyncio.create_task(_listen_to_redis(url))
+        listener = asyncio.create_task(live_channels.listen(url, CHANNEL, _woken))
     try:
         while True:
             _wake.clear()

@@ -11,13 +11,12 @@ published, so tabs on the other workers and nodes re-read too.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import uuid
 
 from reflex.istate.manager.token import BaseStateToken
 from reflex_base.registry import RegistrationContext
 
+from harmony_portal import live_channels
 from harmony_portal.services import changes
 from harmony_portal.settings import get_settings
 
@@ -25,7 +24,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "harmony:pqs"
 _viewers: dict[int, set[str]] = {}  # PQ id -> client tokens of this worker's tabs showing it
 _loop: asyncio.AbstractEventLoop | None = None
-_ME = uuid.uuid4().hex  # this worker, so it skips its own published changes
 
 
 def watch(pq_id: int | None, client_token: str) -> None:
@@ -44,24 +42,10 @@ def _on_commit(committed: changes.Changes) -> None:
     ids = sorted(committed.pqs_changed)
     if _loop is not None and not _loop.is_closed():
         asyncio.run_coroutine_threadsafe(refresh(ids), _loop)
-    _publish(ids)
+    live_channels.publish(CHANNEL, ids)
 
 
 changes.subscribe(_on_commit)
-
-
-def _publish(ids: list[int]) -> None:
-    url = get_settings().redis_url
-    if not url:
-        return
-    try:
-        import redis
-
-        client = redis.Redis.from_url(url, socket_timeout=1)
-        client.publish(CHANNEL, json.dumps({"from": _ME, "ids": ids}))
-        client.close()
-    except Exception:  # the others' tabs show it at their next load
-        log.warning("could not publish changed PQs to Redis")
 
 
 async def refresh(pq_ids: list[int]) -> int:
@@ -86,25 +70,8 @@ async def refresh(pq_ids: list[int]) -> int:
     return refreshed
 
 
-async def _listen(url: str) -> None:
-    import redis.asyncio as aioredis
-
-    while True:
-        try:
-            client = aioredis.Redis.from_url(url)
-            async with client.pubsub() as pubsub:
-                await pubsub.subscribe(CHANNEL)
-                async for message in pubsub.listen():
-                    if message.get("type") != "message":
-                        continue
-                    sent = json.loads(message["data"])
-                    if sent.get("from") != _ME:
-                        await refresh([int(i) for i in sent.get("ids", [])])
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.warning("changed-PQ channel lost; retrying")
-            await asyncio.sleep(5)
+async def _refresh_published(payload: object) -> None:
+    await refresh([int(i) for i in payload or []])
 
 
 async def run() -> None:
@@ -112,6 +79,6 @@ async def run() -> None:
     global _loop
     _loop = asyncio.get_running_loop()
     if url := get_settings().redis_url:
-        await _listen(url)
+        await live_channels.listen(url, CHANNEL, _refresh_published)
     else:
         await asyncio.Event().wait()
