@@ -11,6 +11,7 @@ from harmony_portal import launcher, migrations
 from harmony_portal.services import demo
 from harmony_portal.services.errors import NotAllowed
 from harmony_portal.settings import PROJECT_ROOT, ConfigurationError, Settings, get_settings, production_problems
+from tests.state.conftest import run_async
 
 CLI = str(Path(sys.executable).with_name("harmony-portal"))
 
@@ -200,7 +201,6 @@ def test_the_server_is_given_a_kill_timeout_for_stopping_workers(monkeypatch):
 
 def test_running_events_get_the_shutdown_time_to_finish():
     """Reflex's event processor cancels running events at shutdown unless given a drain time."""
-    import asyncio
     from types import SimpleNamespace
 
     from harmony_portal import shutdown
@@ -211,7 +211,7 @@ def test_running_events_get_the_shutdown_time_to_finish():
         async with shutdown.drain_events_on_shutdown(app):
             pass
 
-    asyncio.run(lifespan())
+    run_async(lifespan())  # on its own thread: browser tests may own this thread's loop
     assert app._event_processor.graceful_shutdown_timeout == Settings().harmony_shutdown_seconds == 30
 
 

@@ -15,6 +15,7 @@ from harmony_portal import log_context, logging_setup
 from harmony_portal.event_log import EventLogContext
 from harmony_portal.logging_setup import REDACTED, redact
 from harmony_portal.settings import Settings
+from tests.state.conftest import run_async
 
 SESSION_TOKEN = secrets.token_urlsafe(32)  # what a harmony_session cookie holds
 log = logging.getLogger("harmony_portal.test_logging")
@@ -102,7 +103,7 @@ def test_a_websocket_event_gets_its_own_id_and_user_and_keeps_them_to_itself(jso
         await asyncio.gather(asyncio.create_task(event()), asyncio.create_task(event()))
         log.info("between events")
 
-    asyncio.run(server())
+    run_async(server())  # on its own thread: browser tests may own this thread's loop
     first, second, between = json_lines()
     assert first["event"] == second["event"] == "pq_state.save" and first["user_id"] == 7
     assert first["event_id"] != second["event_id"] and len(first["event_id"]) == 16

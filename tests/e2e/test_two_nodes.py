@@ -240,7 +240,7 @@ def test_a_node_killed_mid_session_its_users_reconnect_signed_in_with_their_draf
         page.get_by_label("Subject").fill("Typed on node A")
         page.get_by_label("Details").fill("Node A goes away before I save.")
         page.get_by_label("Subject").focus()  # leaving Details saves the draft on the server
-        _wait_for_draft(cluster, provider.id)
+        _wait_for_draft(cluster, provider.id, "Node A goes away before I save.")
         os.killpg(cluster.node_a.process.pid, signal.SIGKILL)
         cluster.node_a.process.wait(timeout=10)
         with pytest.raises(OSError):
@@ -253,11 +253,12 @@ def test_a_node_killed_mid_session_its_users_reconnect_signed_in_with_their_draf
         context.close()
 
 
-def _wait_for_draft(cluster, user_id: int) -> None:
+def _wait_for_draft(cluster, user_id: int, text: str) -> None:
+    """The server-side draft holds ``text`` (a reconnecting page is filled in from it)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         with Session(cluster.engine) as s:
-            if s.exec(select(Draft).where(Draft.user_id == user_id)).first():
+            if any(text in d.data for d in s.exec(select(Draft).where(Draft.user_id == user_id))):
                 return
         time.sleep(0.2)
     raise AssertionError("the PQ draft never reached the database")
