@@ -25,7 +25,6 @@ from harmony_portal.services import (
     notifications,
     pq_queries,
     role_queries,
-    roles,
     sessions,
 )
 from harmony_portal.services.clock import to_local
@@ -105,7 +104,7 @@ def _role_requests(user: User) -> Case:
 def _user_lookup_load(user: User, org: str | None = None) -> Case:
     """UserLookupState.load: the organization picker, the nudge, the first organization's users."""
     def call(s: Session) -> int:
-        choices = organization_choices(s, roles.lookup_org_ids(s, user))
+        choices = role_queries.lookup_choices(s, user)
         role_queries.sole_official_orgs(s, user)
         return len(role_queries.lookup_users(s, user, org or choices[0]["id"])[0])
     return call

@@ -1,9 +1,9 @@
 """Data at scale: a whole portal's worth of rows, made inside PostgreSQL in a few minutes.
 
 At ``BENCH_SCALE=1`` (the default): 100,000 users (10 of them the help desk), 10,000
-organizations of the four provider types, every other user holding 1-3 roles (about
-200,000 grants; one Security Official per organization, 5% of organizations with none, so
-the help desk decides for them), 50,000 role requests (10,000 pending), 1,000,000 PQs over
+organizations of the four provider types, every user but the help desk holding 1-3 roles
+(about 190,000 grants; one Security Official per organization, 5% of organizations with
+none, so the help desk decides for them), 50,000 role requests (10,000 pending), 1,000,000 PQs over
 two years with about 2,000,000 notes and 200,000 attachments' metadata, 5,000,000 audit
 rows over six years (a PQ's own rows among them, so its history is real), 1,000,000
 in-app notifications. ``BENCH_SCALE=0.01`` makes a hundredth of each (for a quick run).
