@@ -2,13 +2,31 @@
 
 from datetime import date, datetime
 
+from sqlalchemy import Index, literal_column
 from sqlmodel import Field, SQLModel
 
 from harmony_portal.models._base import utc_now
 
+# Administration's user search (services/admin_users.py) matches the start of a User ID, an
+# email, a last name or "first last". The pattern operator classes let PostgreSQL answer
+# LIKE 'text%' from these indexes whatever the database's collation (migration 0016); SQLite
+# ignores them. The full name is grouped as PostgreSQL prints it back, so the migration check
+# compares like with like; it is the same expression the search's "first || ' ' || last" is.
+LAST_NAME_KEY_SQL = "lower(last_name)"
+FULL_NAME_KEY_SQL = "((lower(first_name) || ' ') || lower(last_name))"
+
 
 class User(SQLModel, table=True):
     """A HARP-style account. ``user_id`` is the sign-in name people type."""
+
+    __table_args__ = (
+        Index("ix_user_user_id_key_prefix", "user_id_key", postgresql_ops={"user_id_key": "varchar_pattern_ops"}),
+        Index("ix_user_email_key_prefix", "email_key", postgresql_ops={"email_key": "varchar_pattern_ops"}),
+        Index("ix_user_last_name_prefix", literal_column(LAST_NAME_KEY_SQL).label("last_name_key"),
+              postgresql_ops={"last_name_key": "text_pattern_ops"}),
+        Index("ix_user_full_name_prefix", literal_column(FULL_NAME_KEY_SQL).label("full_name_key"),
+              postgresql_ops={"full_name_key": "text_pattern_ops"}),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: str = Field(max_length=64)

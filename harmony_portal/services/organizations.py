@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from harmony_portal.models import Organization, User
 from harmony_portal.services import audit, validation
@@ -49,7 +49,8 @@ def list_organizations(session: Session) -> list[Organization]:
 
 def organization_choices(session: Session, org_ids: list[str] | None = None) -> list[dict[str, str]]:
     """Pickers show an organization as "Name (ID)" everywhere; ``None`` means every organization."""
-    query = select(Organization).order_by(Organization.name)
+    # The two columns only: the help desk's pickers list every organization (10,000 at scale).
+    query = select(Organization.id, Organization.name).order_by(Organization.name)
     if org_ids is not None:
-        query = query.where(Organization.id.in_(org_ids))
-    return [{"id": o.id, "label": f"{o.name} ({o.id})"} for o in session.exec(query)]
+        query = query.where(col(Organization.id).in_(org_ids))
+    return [{"id": org_id, "label": f"{name} ({org_id})"} for org_id, name in session.exec(query)]

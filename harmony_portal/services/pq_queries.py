@@ -20,10 +20,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, literal, or_, text
+from sqlalchemy import ColumnElement, and_, case, literal, or_, text
 from sqlmodel import Session, col, func, select
 
-from harmony_portal.models import PQ, Attachment, AuditEvent, PQNote, User, utc_now
+from harmony_portal.models import PQ, Attachment, AuditEvent, Organization, PQNote, User, utc_now
 from harmony_portal.models.pq import PQ_OPEN, PQ_SEARCH_VECTOR
 from harmony_portal.services.clock import to_local
 from harmony_portal.services.errors import Invalid
@@ -136,8 +136,12 @@ def list_pqs(session: Session, actor: User, *, number: int | str | None = None, 
         except ValueError as error:
             raise Invalid("number", "A PQ number is digits only.") from error
     if provider and provider.strip():
-        filters.append(or_(PQ.organization_id == provider.strip(),
-                           col(PQ.provider_name).ilike(_like(provider.strip()), escape="\\")))
+        # Matched against the organizations (10,000 rows), not each PQ's copy of the name (a
+        # million): the PQ then comes from its organization's index. A PQ's provider name is
+        # its organization's name when filed, and organizations are never renamed.
+        providers = select(Organization.id).where(or_(
+            Organization.id == provider.strip(), col(Organization.name).ilike(_like(provider.strip()), escape="\\")))
+        filters.append(col(PQ.organization_id).in_(providers))
     if inquiry_type:
         filters.append(PQ.inquiry_type == inquiry_type)
     if status:
@@ -251,26 +255,29 @@ def weekly_stats(session: Session, admin: User, weeks: int = 8, *, now: datetime
                                                                             microsecond=0)
     # Wall-clock arithmetic in the zone: each start is a local Monday midnight, DST or not.
     starts = [this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
-    since = starts[0]
-
-    def week_of(moment: datetime) -> int | None:
-        local = to_local(moment)
-        monday = (local - timedelta(days=local.weekday())).date()
-        for index, start in enumerate(starts):
-            if start.date() == monday:
-                return index
-        return None
-
-    opened, answered, on_time = [0] * weeks, [0] * weeks, [0] * weeks
-    rows = session.exec(select(PQ.created_at, PQ.first_response_at, PQ.first_response_due_at).where(
-        or_(PQ.created_at >= since, PQ.first_response_at >= since))).all()
-    for created_at, first_response_at, due_at in rows:
-        if created_at >= since and (index := week_of(created_at)) is not None:
-            opened[index] += 1
-            if first_response_at is not None and (due_at is None or first_response_at <= due_at):
-                on_time[index] += 1
-        if first_response_at is not None and first_response_at >= since and (
-                index := week_of(first_response_at)) is not None:
-            answered[index] += 1
-    return [WeekStats(week_start=start, opened=opened[i], answered=answered[i], answered_on_time=on_time[i])
+    bounds = (*starts, this_monday + timedelta(weeks=1))
+    # Counted by the database, a week a group, from the indexes over the two times
+    # (ix_pq_created_answered, ix_pq_first_response_at): reading every PQ of the weeks into
+    # Python took seconds with 1,000,000 PQs, and the figures are read on each help-desk change.
+    on_time = and_(col(PQ.first_response_at).is_not(None), or_(
+        col(PQ.first_response_due_at).is_(None), col(PQ.first_response_at) <= col(PQ.first_response_due_at)))
+    created_week = _week_of(PQ.created_at, bounds)
+    opened = dict.fromkeys(range(weeks), (0, 0)) | {
+        week: (count, on_time_count or 0) for week, count, on_time_count in session.exec(
+            select(created_week, func.count(), func.sum(case((on_time, 1), else_=0))).where(
+                col(PQ.created_at) >= bounds[0], col(PQ.created_at) < bounds[-1]).group_by(created_week))}
+    answered_week = _week_of(PQ.first_response_at, bounds)
+    answered = dict(session.exec(select(answered_week, func.count()).where(
+        col(PQ.first_response_at) >= bounds[0], col(PQ.first_response_at) < bounds[-1]).group_by(answered_week)).all())
+    return [WeekStats(week_start=start, opened=opened[i][0], answered=answered.get(i, 0),
+                      answered_on_time=opened[i][1])
             for i, start in enumerate(starts)]
+
+
+def _week_of(moment, bounds: tuple[datetime, ...]) -> ColumnElement[int]:
+    """Which week (0, oldest, ...) a time falls in, given the weeks' starts and the last one's end.
+
+    The caller keeps the time within the bounds; the newest week is tested first.
+    """
+    return case(*((col(moment) >= start, index) for index, start in reversed(list(enumerate(bounds[:-1])))),
+                else_=0)

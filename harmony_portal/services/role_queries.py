@@ -9,7 +9,8 @@ from harmony_portal.services import onboarding
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.csv_export import to_csv
 from harmony_portal.services.errors import NotAllowed
-from harmony_portal.services.roles import lookup_org_ids, represented_org_ids
+from harmony_portal.services.organizations import organization_choices
+from harmony_portal.services.roles import lookup_org_ids, may_look_up, represented_org_ids
 from harmony_portal.vocabulary import PENDING, REJECTED, SECURITY_OFFICIAL
 
 PAGE_SIZE = 25
@@ -19,21 +20,25 @@ def pending_rows(session: Session, org_ids: list[str], *, exclude_user_id: int |
     """Pending requests of these organizations, oldest first."""
     if not org_ids:
         return []
-    query = (select(RoleRequest, User, Organization)
+    # The shown columns only: the help desk's queue holds hundreds of rows, and whole users,
+    # requests and organizations cost more to build than to read (benchmarks/scale_pages.py).
+    query = (select(RoleRequest.id, RoleRequest.user_id, RoleRequest.role, RoleRequest.created_at,
+                    RoleRequest.justification, User.first_name, User.last_name, Organization.id.label("org_id"),
+                    Organization.name.label("org_name"))
              .join(User, User.id == RoleRequest.user_id)
              .join(Organization, Organization.id == RoleRequest.organization_id)
              .where(RoleRequest.status == PENDING, col(RoleRequest.organization_id).in_(org_ids))
              .order_by(RoleRequest.created_at, RoleRequest.id))
-    found = [(r, u, o) for r, u, o in session.exec(query) if r.user_id != exclude_user_id]
-    checklists = onboarding.checklists_for(session, {r.user_id for r, _u, _o in found})
+    found = [r for r in session.exec(query) if r.user_id != exclude_user_id]
+    checklists = onboarding.checklists_for(session, {r.user_id for r in found})
     rows = []
-    for request, user, org in found:
-        checklist = checklists[user.id]
+    for request in found:
+        checklist = checklists[request.user_id]
         rows.append({
-            "id": str(request.id), "first_name": user.first_name, "last_name": user.last_name,
-            "organization": org.id, "organization_name": org.name, "role": request.role,
+            "id": str(request.id), "first_name": request.first_name, "last_name": request.last_name,
+            "organization": request.org_id, "organization_name": request.org_name, "role": request.role,
             "requested": format_local(request.created_at), "justification": request.justification,
-            "user_id": str(user.id), "created": request.created_at.isoformat(),
+            "user_id": str(request.user_id), "created": request.created_at.isoformat(),
             # Shown only once started (an Access Coordinator's request, or a step marked).
             "checklist": checklist.summary if checklist.started else "",
             "checklist_steps": checklist_lines(checklist) if checklist.started else "",
@@ -56,8 +61,14 @@ def decidable_rows(session: Session, actor: User) -> list[dict]:
 
 
 def _check_org(session: Session, actor: User, org_id: str) -> None:
-    if org_id not in lookup_org_ids(session, actor):
+    if not may_look_up(session, actor, org_id):
         raise NotAllowed("You can only look up users of organizations you represent.")
+
+
+def lookup_choices(session: Session, actor: User) -> list[dict[str, str]]:
+    """The organizations User Lookup offers ``actor`` ("Name (ID)"): represented ones, or all
+    for an administrator (read whole, not as a list of every id to look up again)."""
+    return organization_choices(session, None if actor.is_admin else lookup_org_ids(session, actor))
 
 
 def lookup_users(session: Session, actor: User, org_id: str, query: str = "", *, page: int = 1,
@@ -100,12 +111,14 @@ def user_roles(session: Session, actor: User, user_id: int) -> tuple[User, list[
         NotAllowed: the user does not exist or is not (or no longer) tied to the actor's organizations.
     """
     user = session.get(User, user_id)
-    visible = set(lookup_org_ids(session, actor))
-    if user is None or not (actor.is_admin or visible & _current_ties(session, user_id)):
+    # Administrators see every organization: no list of them all to filter by.
+    visible = None if actor.is_admin else set(represented_org_ids(session, actor))
+    if user is None or not (visible is None or visible & _current_ties(session, user_id)):
         raise NotAllowed("You can only view users of organizations you represent.")
-    grants = session.exec(select(OrgRole, Organization).join(Organization).where(
-        OrgRole.user_id == user_id, col(OrgRole.organization_id).in_(visible))
-        .order_by(OrgRole.organization_id, OrgRole.role))
+    grants = select(OrgRole, Organization).join(Organization).where(OrgRole.user_id == user_id)
+    if visible is not None:
+        grants = grants.where(col(OrgRole.organization_id).in_(visible))
+    grants = session.exec(grants.order_by(OrgRole.organization_id, OrgRole.role))
     rows = [{"id": str(g.id), "organization": o.id, "organization_name": o.name, "role": g.role,
              "granted": format_local(g.granted_at)} for g, o in grants]
     return user, rows

@@ -5,9 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.services import role_queries, roles
+from harmony_portal.services import role_queries
 from harmony_portal.services.errors import DomainError
-from harmony_portal.services.organizations import organization_choices
 from harmony_portal.state.base import AuthState, as_text, form_fields, page_number
 
 __all__ = ["UserLookupState"]
@@ -33,7 +32,7 @@ class UserLookupState(AuthState):
             self.error = str(exc)
             return
         with session_scope() as session:
-            self.organizations = organization_choices(session, roles.lookup_org_ids(session, user))
+            self.organizations = role_queries.lookup_choices(session, user)
             self.sole_official_of = role_queries.sole_official_orgs(session, user)
         if self.organization not in {o["id"] for o in self.organizations}:
             self.organization = self.organizations[0]["id"] if self.organizations else ""

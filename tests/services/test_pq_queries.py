@@ -1,6 +1,7 @@
 """Reading PQs: who sees which PQ, note and attachment; the list and search; queue; history; figures."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -196,6 +197,16 @@ def test_weekly_figures_count_opened_answered_and_on_time(session, world, make, 
     assert weeks[-1].week_start.weekday() == 0 and weeks[-1].week_start.hour == 0
     with pytest.raises(NotAllowed):
         weekly_stats(session, world["pa"])
+
+
+def test_weekly_figures_put_a_pq_in_its_alaska_week_across_the_change_to_daylight_time(session, world, make):
+    # Daylight time began at 2:00 AM on Sunday, March 14, 2027 in Alaska; weeks start Monday midnight.
+    alaska = ZoneInfo("America/Anchorage")
+    for moment in (datetime(2027, 3, 8, 0, 30), datetime(2027, 3, 14, 23, 30), datetime(2027, 3, 15, 0, 10)):
+        make.pq(session, world["pa"], world["a"], now=moment.replace(tzinfo=alaska))
+    weeks = weekly_stats(session, world["admin"], weeks=3, now=datetime(2027, 3, 17, 12, tzinfo=alaska))
+    assert [(w.week_start.astimezone(alaska).date(), w.opened) for w in weeks] == [
+        (date(2027, 3, 1), 0), (date(2027, 3, 8), 2), (date(2027, 3, 15), 1)]
 
 
 @pytest.mark.parametrize("engine", ["postgresql"], indirect=True)

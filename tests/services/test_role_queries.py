@@ -79,3 +79,17 @@ def test_an_unknown_user_is_refused_even_for_administrators(session, make):
     admin = make.user(session, "desk", is_admin=True)
     with pytest.raises(NotAllowed):
         role_queries.user_roles(session, admin, 987654)
+
+
+def test_administrators_see_every_role_and_look_up_any_organization_but_no_forged_one(session, world, make):
+    admin = make.user(session, "desk", is_admin=True)
+    make.grant(session, world["pam"], world["a"], "Staff")
+    make.grant(session, world["pam"], world["b"], "Staff")
+    _user, grants = role_queries.user_roles(session, admin, world["pam"].id)
+    assert [g["organization"] for g in grants] == ["A1", "B1"]
+    assert [c["id"] for c in role_queries.lookup_choices(session, admin)] == ["A1", "B1"]
+    assert role_queries.lookup_users(session, admin, "B1")[1] == 2
+    for forged in ("NOPE", "A1\x00", "x" * 500, ""):  # a NUL is refused here, never sent to PostgreSQL
+        with pytest.raises(NotAllowed):
+            role_queries.lookup_users(session, admin, forged)
+    assert [c["id"] for c in role_queries.lookup_choices(session, world["so_a"])] == ["A1"]
