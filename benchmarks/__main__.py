@@ -2,11 +2,11 @@
 
 import sys
 
-from benchmarks import attachments, audit_log, banner, decisions, live, pq_queries, queries, signin, stall
+from benchmarks import attachments, audit_log, banner, decisions, live, load, pq_queries, queries, signin, stall
 from benchmarks.common import write_results
 
 SUITES = {"signin": signin, "stall": stall, "decisions": decisions, "queries": queries, "pq": pq_queries,
-          "attachments": attachments, "audit": audit_log, "live": live, "banner": banner}
+          "attachments": attachments, "audit": audit_log, "live": live, "banner": banner, "load": load}
 
 if __name__ == "__main__":
     chosen = sys.argv[1:] or list(SUITES)
