@@ -8,6 +8,7 @@ from benchmarks import (
     banner,
     decisions,
     live,
+    load,
     pq_queries,
     queries,
     scale_data,
@@ -18,7 +19,7 @@ from benchmarks.common import write_results
 
 SUITES = {"signin": signin, "stall": stall, "decisions": decisions, "queries": queries, "pq": pq_queries,
           "attachments": attachments, "audit": audit_log, "live": live, "banner": banner,
-          "scale": scale_data}
+          "scale": scale_data, "load": load}
 
 if __name__ == "__main__":
     chosen = sys.argv[1:] or list(SUITES)

@@ -36,11 +36,28 @@ def postgres_database() -> AbstractContextManager[str]:
     return pg.throwaway_database("harmony_bench", upgrade)
 
 
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        return platform.processor()
+
+
+def machine_info() -> dict:
+    """What the numbers were measured on: the shared 2-core machine is not a server."""
+    info = {"cpus": os.cpu_count(), "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+            else os.cpu_count(), "cpu_model": _cpu_model(), "python": platform.python_version(),
+            "platform": platform.platform(), "date": datetime.now(UTC).isoformat(timespec="seconds")}
+    if hasattr(os, "getloadavg"):
+        info["loadavg"] = [round(x, 2) for x in os.getloadavg()]
+    return info
+
+
 def write_results(name: str, results: dict) -> Path:
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    payload = {"benchmark": name, "at": stamp, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                                            "platform": platform.platform()}, "results": results}
+    payload = {"benchmark": name, "at": stamp, "machine": machine_info(), "results": results}
     path = RESULTS / f"{stamp}-{name}.json"
     path.write_text(json.dumps(payload, indent=2))
     print(json.dumps(payload["results"], indent=2))
