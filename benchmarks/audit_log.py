@@ -20,17 +20,14 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
-from benchmarks.common import postgres_database, summary, time_ms, write_results
-from benchmarks.pq_queries import _captured
+from benchmarks.common import captured, seeded_or_fresh_database, summary, time_ms, write_results
 from harmony_portal.db import make_engine, session_scope
-from harmony_portal.migrations import upgrade
 from harmony_portal.models import User
 from harmony_portal.services import audit_log
 from harmony_portal.services.clock import to_local
@@ -106,7 +103,7 @@ def _middle_token(engine, where: str, params: dict) -> tuple[str, int]:
 
 def _plan(engine, call: Callable[[Session], object]) -> list[str]:
     """The indexes the page query reads (EXPLAIN ANALYZE of the statement on auditevent)."""
-    with _captured(engine) as seen, Session(engine) as s:
+    with captured(engine) as seen, Session(engine) as s:
         call(s)
     used = []
     with engine.connect() as conn:
@@ -208,19 +205,9 @@ def _export_over_http(url: str, admin: User, fields: dict) -> dict:
                      "mb": round(size / 2**20, 1)}}
 
 
-@contextmanager
-def _database() -> Iterator[str]:
-    if url := os.environ.get("BENCH_AUDIT_URL"):
-        upgrade(url)
-        yield url
-        return
-    with postgres_database() as url:
-        yield url
-
-
 def run() -> dict:
     results: dict = {}
-    with _database() as url:
+    with seeded_or_fresh_database("BENCH_AUDIT_URL") as url:
         engine = make_engine(url)
         results["data"] = _seed(engine) if not os.environ.get("BENCH_AUDIT_URL") else {"reused": True}
         print(f"data: {results['data']}", flush=True)

@@ -7,10 +7,12 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy import event
 
 from harmony_portal.migrations import upgrade
 from tests import pg
@@ -34,6 +36,32 @@ def time_ms(fn: Callable[[], object]) -> float:
 def postgres_database() -> AbstractContextManager[str]:
     """A migrated, empty PostgreSQL database, dropped afterwards."""
     return pg.throwaway_database("harmony_bench", upgrade)
+
+
+@contextmanager
+def seeded_or_fresh_database(env_var: str) -> Iterator[str]:
+    """The database ``env_var`` names (already seeded; brought to the newest schema), else a fresh one."""
+    if url := os.environ.get(env_var):
+        upgrade(url)
+        yield url
+        return
+    with postgres_database() as url:
+        yield url
+
+
+@contextmanager
+def captured(engine) -> Iterator[list[tuple[str, object]]]:
+    """The statements (and parameters) the engine runs inside the block."""
+    seen: list[tuple[str, object]] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
 
 
 def _cpu_model() -> str:

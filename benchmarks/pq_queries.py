@@ -18,16 +18,14 @@ import os
 import random
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
-from benchmarks.common import postgres_database, summary, time_ms, write_results
+from benchmarks.common import captured, seeded_or_fresh_database, summary, time_ms, write_results
 from harmony_portal.db import make_engine
-from harmony_portal.migrations import upgrade
 from harmony_portal.models import Organization, OrgRole, User
 from harmony_portal.services.pq_queries import help_desk_queue, list_pqs
 from harmony_portal.vocabulary import INQUIRY_TYPES
@@ -132,24 +130,9 @@ FROM (SELECT g, org, created,
 """  # noqa: S608
 
 
-@contextmanager
-def _captured(engine) -> Iterator[list[tuple[str, object]]]:
-    """The statements (and parameters) the engine runs inside the block."""
-    seen: list[tuple[str, object]] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
-
-
 def _plans(engine, call: Callable[[Session], object]) -> list[dict]:
     """EXPLAIN ANALYZE of every statement on ``pq`` that ``call`` runs, and the indexes each reads."""
-    with _captured(engine) as seen, Session(engine) as s:
+    with captured(engine) as seen, Session(engine) as s:
         call(s)
     plans = []
     with engine.connect() as conn:
@@ -168,20 +151,9 @@ def _plans(engine, call: Callable[[Session], object]) -> list[dict]:
     return plans
 
 
-@contextmanager
-def _database() -> Iterator[str]:
-    """A fresh migrated database; ``BENCH_PQ_URL`` names an already seeded one instead (brought to head)."""
-    if url := os.environ.get("BENCH_PQ_URL"):
-        upgrade(url)
-        yield url
-        return
-    with postgres_database() as url:
-        yield url
-
-
 def run() -> dict:
     results: dict = {}
-    with _database() as url:
+    with seeded_or_fresh_database("BENCH_PQ_URL") as url:
         engine = make_engine(url)
         results["data"] = _seed(engine) if not os.environ.get("BENCH_PQ_URL") else {"reused": True}
         now = datetime.now(UTC)

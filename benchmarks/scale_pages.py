@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from sqlalchemy import event
 from sqlmodel import Session
 
 from benchmarks import scale_cases
-from benchmarks.common import summary, time_ms
+from benchmarks.common import captured, summary, time_ms
 from harmony_portal.db import make_engine
 
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", 20))
@@ -53,19 +50,6 @@ def seq_scans(lines: list[str]) -> list[dict]:
     return found
 
 
-@contextmanager
-def captured(engine) -> Iterator[list[tuple[str, object]]]:
-    """The statements (and parameters) the engine runs inside the block."""
-    seen: list[tuple[str, object]] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
 
 
 def explain(engine, case: scale_cases.Case, table_rows: dict[str, float]) -> list[dict]:
