@@ -186,11 +186,16 @@ async def link_feed(state: rx.State, session_id: int, user: User) -> None:
     feed.rows = rows_for(user)
 
 
+async def unlink_shared(feed: rx.SharedState) -> None:
+    """Detach this tab's copy of ``feed`` from its shared token, if it is linked to one."""
+    if feed._reflex_internal_links and feed.get_full_name() in feed._reflex_internal_links:
+        await feed._unlink()
+
+
 async def unlink_feed(state: rx.State) -> None:
     """Detach this tab from whatever feeds it is linked to (signing out)."""
     feed = await state.get_state(QueueFeed)
-    if feed._reflex_internal_links and feed.get_full_name() in feed._reflex_internal_links:
-        await feed._unlink()
+    await unlink_shared(feed)
     feed.rows = []
     await unlink_help_desk(state)
     await _unlink_session_feed(state)
@@ -260,8 +265,7 @@ async def link_help_desk(state: rx.State, session_id: int, user: User) -> HelpDe
 async def unlink_help_desk(state: rx.State) -> None:
     """Detach this tab from its help-desk feed, if linked, and drop what it showed."""
     feed = await state.get_state(HelpDeskFeed)
-    if feed._reflex_internal_links and feed.get_full_name() in feed._reflex_internal_links:
-        await feed._unlink()
+    await unlink_shared(feed)
     feed._forget()
     feed.status = feed.inquiry_type = feed.provider = ""
 
@@ -366,8 +370,7 @@ async def link_session_feed(state: rx.State, session_id: int) -> None:
 
 async def _unlink_session_feed(state: rx.State) -> None:
     feed = await state.get_state(SessionFeed)
-    if feed._reflex_internal_links and feed.get_full_name() in feed._reflex_internal_links:
-        await feed._unlink()
+    await unlink_shared(feed)
 
 
 async def _end_session_feed(session_id: int) -> None:

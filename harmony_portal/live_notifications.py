@@ -21,7 +21,7 @@ from reflex.istate.manager.token import BaseStateToken
 from reflex_base.registry import RegistrationContext
 
 from harmony_portal.db import session_scope
-from harmony_portal.live import _schedule  # the server loop's scheduler, shared with the queue pushes
+from harmony_portal.live import _schedule, unlink_shared  # the server loop's scheduler; one way to unlink
 from harmony_portal.models import User
 from harmony_portal.services import changes, notifications, sessions
 from harmony_portal.services.security import keyed_name
@@ -64,8 +64,7 @@ async def link_notifications(state: rx.State, session_id: int, user: User) -> No
 async def unlink_notifications(state: rx.State) -> None:
     """Detach this tab from its feed, if linked, and drop what it showed (signing out)."""
     feed = await state.get_state(NotificationFeed)
-    if feed._reflex_internal_links and feed.get_full_name() in feed._reflex_internal_links:
-        await feed._unlink()
+    await unlink_shared(feed)
     feed._show(0, [])
 
 
