@@ -182,4 +182,5 @@ def protected_page(*children: rx.Component) -> rx.Component:
     return _shell(session_watch(),
                   rx.cond(AuthState.signed_in & ~SessionFeed.ended, rx.fragment(*children),
                           rx.cond(SessionFeed.ended, rx.fragment(),
-                                  rx.el.p("Checking your sign-in…", role="status"))))
+                                  # A heading while it checks: the page is never without its h1.
+                                  rx.el.div(rx.el.h1("Checking your sign-in…"), role="status"))))
