@@ -35,6 +35,7 @@ from harmony_portal.pages.terms import terms_page
 from harmony_portal.pages.two_factor import two_factor_setup_page
 from harmony_portal.pages.user_lookup import user_lookup_page
 from harmony_portal.pages.user_roles import user_roles_page
+from harmony_portal.state import page_open
 from harmony_portal.state.admin import AdminState
 from harmony_portal.state.admin_audit import AdminAuditState
 from harmony_portal.state.admin_maintenance import AdminMaintenanceState
@@ -76,10 +77,11 @@ app.register_lifespan_task(live_pq.run)
 
 
 def _add(component, route: str, title: str, *on_load, protected: bool = True) -> None:
-    # The notification feed links only once require_login has checked who this is.
+    # One on-load event per page (page_open.py). The sign-in check comes first: the shell and
+    # the notification feed load only once it has established who this is.
     guards = [AuthState.require_login, NotificationsState.link] if protected else []
     app.add_page(component, route=route, title=f"{title} | Harmony Portal",
-                 on_load=[ShellState.load, *guards, *on_load])
+                 on_load=page_open.on_open(route, *guards, ShellState.load, *on_load))
 
 
 _add(login_page, routes.LOGIN, "Login", LoginState.load, protected=False)

@@ -8,7 +8,9 @@ help desk, a password change) stops working here at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import reflex as rx
 from sqlmodel import Session
@@ -26,6 +28,35 @@ from harmony_portal.settings import get_settings
 # A websocket client can send any JSON as an event's arguments: a list where a form dict belongs,
 # null or a float where an id belongs. Handlers pass what they are given through these first.
 _MAX_ID = 2**31 - 1  # the largest id a table holds (PostgreSQL integer); bigger is nobody's
+
+# The sessions already resolved in this event, by session token (see ``resolved_once``).
+_RESOLVED: ContextVar[dict[str, ActiveSession | None] | None] = ContextVar("harmony_resolved", default=None)
+
+
+@contextmanager
+def resolved_once() -> Iterator[None]:
+    """Within this block (one event), the session is looked up once and the answer reused.
+
+    Opening a page runs the shell's, the sign-in check's and the page's own loaders in one
+    event; each asks who is signed in, and without this each asked the database again.
+    Outside such a block every call resolves afresh.
+    """
+    marker = _RESOLVED.set({})
+    try:
+        yield
+    finally:
+        _RESOLVED.reset(marker)
+
+
+def resolve_in_event(session: Session, token: str, *, touch: bool = True) -> ActiveSession | None:
+    """``resolve_session``, answered from this event's earlier look-up when there was one."""
+    seen = _RESOLVED.get()
+    if seen is not None and token in seen:
+        return seen[token]
+    active = resolve_session(session, token, touch=touch)
+    if seen is not None:
+        seen[token] = active
+    return active
 
 
 def as_text(value: object) -> str:
@@ -77,7 +108,7 @@ class AuthState(rx.State):
 
     def _active(self, *, touch: bool = True) -> ActiveSession | None:
         with session_scope() as session:
-            active = resolve_session(session, self._session_token(), touch=touch)
+            active = resolve_in_event(session, self._session_token(), touch=touch)
         log_context.bind_user(active.user.id if active else None)  # this event's log lines name the user
         return active
 
@@ -91,7 +122,7 @@ class AuthState(rx.State):
         help-desk reset, only the session the enrolment code opened may enrol.
         """
         with session_scope() as session:  # one transaction per event to learn who is asking
-            active = resolve_session(session, self._session_token())
+            active = resolve_in_event(session, self._session_token())
             may_enrol = (active is not None and not active.second_factor and enrolling
                          and not devices.has_confirmed_device(session, active.user.id)
                          and enrolment_codes.session_may_enrol(session, active.user.id, active.record.id))
@@ -163,7 +194,7 @@ class AuthState(rx.State):
     async def require_login(self):
         """on_load of every protected page: signed in, with the second factor passed."""
         with session_scope() as session:
-            active = resolve_session(session, self._session_token())
+            active = resolve_in_event(session, self._session_token())
             has_device = active is not None and devices.has_confirmed_device(session, active.user.id)
             who = identity.describe(session, active.user) if active is not None else None
         if active is None:

@@ -14,7 +14,7 @@ from harmony_portal.models import utc_now
 from harmony_portal.services import announcements
 from harmony_portal.services.errors import DomainError, NotAllowed
 from harmony_portal.services.sessions import resolve_session
-from harmony_portal.state.base import AuthState, parse_id
+from harmony_portal.state.base import AuthState, parse_id, resolve_in_event
 from harmony_portal.state.off_loop import off_loop
 
 
@@ -61,7 +61,7 @@ class ShellState(AuthState):
     @staticmethod
     def _audience(token: str) -> tuple[list[str], list[int]]:
         with session_scope() as session:
-            active = resolve_session(session, token, touch=False)
+            active = resolve_in_event(session, token, touch=False)
             return announcements.audience_of(session, active.user if active else None)
 
     @rx.event

@@ -1,0 +1,53 @@
+"""Opening a page is one event: the shell, the sign-in check and the page's own loaders together.
+
+Reflex runs each on-load handler as an event of its own (state lock, delta, message), and each
+of ours asked the database again who is signed in. A protected page had four or five of them.
+Now every page has one on-load handler, ``PageOpenState.open_page(<page>)``, which runs the
+page's loaders in order inside one event, with the session resolved once (``resolved_once``).
+The loaders stay ordinary handlers, each checking who asks on its own, so one sent alone by a
+client still refuses what it must.
+
+Loaders that are plain functions do database work only, so they run on a worker thread: the
+event loop keeps answering other clients' events meanwhile. Async loaders (those that link a
+live feed) run on the loop and move their own reads off it.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import reflex as rx
+from reflex_base.event import EventHandler
+
+from harmony_portal.state.base import AuthState, as_text, resolved_once
+from harmony_portal.state.off_loop import off_loop
+
+_LOADERS: dict[str, tuple[EventHandler, ...]] = {}
+
+
+def on_open(page: str, *loaders: EventHandler):
+    """The one on-load event of ``page``, which runs ``loaders`` in this order."""
+    _LOADERS[page] = loaders
+    return PageOpenState.open_page(page)
+
+
+async def _run(state: rx.State, handler: EventHandler):
+    if inspect.iscoroutinefunction(handler.fn):
+        return await handler.fn(state)
+    return await off_loop(handler.fn, state)
+
+
+class PageOpenState(AuthState):
+    """Holds nothing: its handler drives the other states' loaders."""
+
+    @rx.event
+    async def open_page(self, page: str):
+        loaders = _LOADERS.get(as_text(page))
+        if loaders is None:  # a name no page registered (a forged event): nothing to run
+            return None
+        with resolved_once():
+            for handler in loaders:
+                answer = await _run(await self.get_state(handler.state), handler)
+                if answer is not None:  # a redirect or a sign-out: the rest of this page is moot
+                    return answer
+        return None
