@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 from reflex.istate.manager.token import BaseStateToken
 from reflex_base.registry import RegistrationContext
@@ -23,17 +24,29 @@ from harmony_portal.settings import get_settings
 log = logging.getLogger(__name__)
 CHANNEL = "harmony:pqs"
 _viewers: dict[int, set[str]] = {}  # PQ id -> client tokens of this worker's tabs showing it
+_viewers_lock = threading.Lock()  # page loads run on worker threads (page_open), pushes on the loop
 _loop: asyncio.AbstractEventLoop | None = None
 
 
 def watch(pq_id: int | None, client_token: str) -> None:
     """This tab now shows ``pq_id`` (None: no PQ), and no other."""
-    for tokens in _viewers.values():
-        tokens.discard(client_token)
-    if pq_id is not None:
-        _viewers.setdefault(pq_id, set()).add(client_token)
-    for empty in [k for k, v in _viewers.items() if not v]:
-        del _viewers[empty]
+    with _viewers_lock:
+        for tokens in _viewers.values():
+            tokens.discard(client_token)
+        if pq_id is not None:
+            _viewers.setdefault(pq_id, set()).add(client_token)
+        for empty in [k for k, v in _viewers.items() if not v]:
+            del _viewers[empty]
+
+
+def _viewers_of(pq_id: int) -> list[str]:
+    with _viewers_lock:
+        return list(_viewers.get(pq_id, ()))
+
+
+def _forget(pq_id: int, client_token: str) -> None:
+    with _viewers_lock:
+        _viewers.get(pq_id, set()).discard(client_token)
 
 
 def _on_commit(committed: changes.Changes) -> None:
@@ -58,9 +71,9 @@ async def refresh(pq_ids: list[int]) -> int:
     connected = set(app.event_namespace.sid_to_token.values())
     refreshed = 0
     for pq_id in pq_ids:
-        for token in list(_viewers.get(pq_id, ())):
+        for token in _viewers_of(pq_id):
             if token not in connected:
-                _viewers[pq_id].discard(token)
+                _forget(pq_id, token)
                 continue
             try:
                 async with app.modify_state(BaseStateToken(ident=token, cls=PQDetailState)) as root:

@@ -8,6 +8,7 @@ from harmony_portal.db import session_scope
 from harmony_portal.services import role_queries, roles
 from harmony_portal.services.errors import DomainError
 from harmony_portal.state.base import AuthState, parse_id
+from harmony_portal.state.off_loop import threaded
 
 __all__ = ["HomeState"]
 
@@ -33,6 +34,7 @@ class HomeState(AuthState):
             self.error = str(exc)
 
     @rx.event
+    @threaded
     def cancel_request(self, request_id: str):
         self.message = self.error = ""
         if (target := parse_id(request_id)) is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -28,3 +28,17 @@ async def off_loop(fn: Callable[..., T], *args, **kwargs) -> T:
     """
     call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
     return await asyncio.get_running_loop().run_in_executor(_pool, call)
+
+
+def threaded(handler: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """An event handler whose body is blocking work (database, files): Reflex awaits it on the pool.
+
+    The state is locked for this event the whole time, so the body may set its vars from the
+    thread as it would on the loop; meanwhile the loop answers other clients' events.
+    """
+
+    @functools.wraps(handler)
+    async def on_the_pool(*args, **kwargs):
+        return await off_loop(handler, *args, **kwargs)
+
+    return on_the_pool

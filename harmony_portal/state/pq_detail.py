@@ -12,7 +12,7 @@ from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.pq_access import is_help_desk, viewable_pq
 from harmony_portal.state.base import AuthState, form_fields, parse_id
-from harmony_portal.state.off_loop import off_loop
+from harmony_portal.state.off_loop import off_loop, threaded
 
 __all__ = ["PQDetailState"]
 
@@ -197,6 +197,7 @@ class PQDetailState(AuthState):
         self.uploaded = [u for u in self.uploaded if u["name"] != name]
 
     @rx.event
+    @threaded
     def save_note(self, form: dict):
         """Save and Close Note: the note and its uploaded files in one transaction."""
         form = form_fields(form)

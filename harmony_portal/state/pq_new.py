@@ -12,6 +12,7 @@ from harmony_portal.services import drafts, pq
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.pq_access import is_help_desk, provider_choices
 from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.off_loop import threaded
 
 __all__ = ["PQNewState"]
 
@@ -75,6 +76,7 @@ class PQNewState(AuthState):
             return  # a draft that can't be kept must not get in the way of typing
 
     @rx.event
+    @threaded
     def save(self, form: dict):
         form = form_fields(form)
         data = {k: form.get(k, "") for k in _FIELDS}

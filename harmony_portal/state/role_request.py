@@ -10,6 +10,7 @@ from harmony_portal.services import roles
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.organizations import organization_choices
 from harmony_portal.state.base import AuthState, form_fields, parse_id
+from harmony_portal.state.off_loop import threaded
 
 __all__ = ["RoleRequestState"]
 
@@ -45,7 +46,8 @@ class RoleRequestState(AuthState):
         self.form_key += 1
 
     @rx.event
-    async def submit(self, form: dict):
+    @threaded
+    def submit(self, form: dict):
         form = form_fields(form)
         self.errors, self.error = {}, ""
         self.organization = str(form.get("organization", ""))
@@ -61,5 +63,5 @@ class RoleRequestState(AuthState):
             return
         except DomainError as exc:
             self.error = str(exc)
-            return
-        yield rx.redirect(routes.HOME)
+            return None
+        return rx.redirect(routes.HOME)

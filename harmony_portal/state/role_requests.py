@@ -9,6 +9,7 @@ from harmony_portal.live import QueueFeed, link_feed
 from harmony_portal.services import decisions, role_queries
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.state.base import AuthState, form_fields, parse_id
+from harmony_portal.state.off_loop import off_loop
 
 __all__ = ["RoleRequestsState"]
 
@@ -87,16 +88,18 @@ class RoleRequestsState(AuthState):
     async def reject(self, form: dict):
         await self._decide(approve=False, reason=form_fields(form).get("rejection_reason", ""))
 
+    def _decide_in_database(self, ids: list[int], approve: bool, reason: str) -> decisions.DecisionResult:
+        user = self._require_user()
+        with session_scope() as session:
+            if approve:
+                return decisions.approve_requests(session, user, ids)
+            return decisions.reject_requests(session, user, ids, reason)
+
     async def _decide(self, *, approve: bool, reason: str) -> None:
         self.message = self.error = self.reject_error = ""
         try:
-            user = self._require_user()
             ids = await self._live_selection() or [int(i) for i in self.selected]
-            with session_scope() as session:
-                if approve:
-                    result = decisions.approve_requests(session, user, ids)
-                else:
-                    result = decisions.reject_requests(session, user, ids, reason)
+            result = await off_loop(self._decide_in_database, ids, approve, reason)
         except Invalid as exc:
             if "rejection_reason" in exc.errors:
                 self.reject_error = exc.errors["rejection_reason"]

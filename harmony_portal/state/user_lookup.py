@@ -8,6 +8,7 @@ from harmony_portal.db import session_scope
 from harmony_portal.services import role_queries
 from harmony_portal.services.errors import DomainError
 from harmony_portal.state.base import AuthState, as_text, form_fields, page_number
+from harmony_portal.state.off_loop import threaded
 
 __all__ = ["UserLookupState"]
 
@@ -59,12 +60,14 @@ class UserLookupState(AuthState):
             self.error = str(exc)
 
     @rx.event
+    @threaded
     def set_organization(self, value: str):
         """Choosing an organization lists all its users at once."""
         self.organization, self.query, self.page = as_text(value), "", 1
         self._run_search()
 
     @rx.event
+    @threaded
     def search(self, form: dict):
         form = form_fields(form)
         self.organization = str(form.get("organization", ""))

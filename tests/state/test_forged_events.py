@@ -69,7 +69,7 @@ def test_official_of_b_cannot_remove_lookup_or_export_a(world, signed_in):
         roles_state.confirm_id = str(ids["grant_a"])
         await UserRolesState.remove.fn(roles_state, {"reason": ""})
         lookup = await state_of(UserLookupState)
-        UserLookupState.search.fn(lookup, {"organization": "A1", "user_id_or_email": "staff.a"})
+        await UserLookupState.search.fn(lookup, {"organization": "A1", "user_id_or_email": "staff.a"})
         search_error, rows = lookup.error, list(lookup.rows)
         lookup.organization = "A1"
         UserLookupState.export_csv.fn(lookup)
@@ -89,7 +89,7 @@ def test_nobody_cancels_or_sees_someone_elses_request(world, signed_in):
 
     async def scenario():
         home = await state_of(HomeState)
-        HomeState.cancel_request.fn(home, str(ids["req_a"]))
+        await HomeState.cancel_request.fn(home, str(ids["req_a"]))
         return home.error
 
     assert "not yours" in run_async(scenario())

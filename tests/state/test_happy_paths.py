@@ -88,11 +88,6 @@ def handoff_session(code: str) -> UserSession:
         return s.get(UserSession, handoff.session_id)
 
 
-async def drain(generator) -> list:
-    """Every event an async generator handler yields."""
-    return [event async for event in generator]
-
-
 def fresh(model, key):
     with session_scope() as s:
         return s.get(model, key)
@@ -373,7 +368,7 @@ def test_home_lists_my_roles_and_requests_and_cancels_my_request(official, make,
         home = await signed_in(staff)(HomeState)
         HomeState.load.fn(home)
         roles, requests = list(home.my_roles), list(home.my_requests)
-        HomeState.cancel_request.fn(home, str(request_id))
+        await HomeState.cancel_request.fn(home, str(request_id))
         return roles, requests, home.message, home.error, list(home.my_requests)
 
     roles, requests, message, error, after = run_async(scenario())
@@ -392,8 +387,8 @@ def test_role_request_lists_organizations_and_files_the_request(official, signed
         page = await signed_in(staff, path=routes.ROLE_REQUEST)(RoleRequestState)
         RoleRequestState.load.fn(page)
         organizations = list(page.organizations)
-        events = await drain(RoleRequestState.submit.fn(
-            page, {"organization": "BOR1", "role": "Access Coordinator", "justification": justification}))
+        events = [await RoleRequestState.submit.fn(
+            page, {"organization": "BOR1", "role": "Access Coordinator", "justification": justification})]
         return organizations, events, page.error, dict(page.errors)
 
     organizations, events, error, errors = run_async(scenario())
@@ -481,7 +476,7 @@ def test_user_lookup_lists_the_first_organization_and_finds_a_user(official, sig
         lookup = await signed_in(official["so"])(UserLookupState)
         UserLookupState.load.fn(lookup)
         listed = lookup.organization, list(lookup.organizations), sorted(r["user_id"] for r in lookup.rows)
-        UserLookupState.search.fn(lookup, {"organization": "AUR1", "user_id_or_email": "STAFF.sam"})
+        await UserLookupState.search.fn(lookup, {"organization": "AUR1", "user_id_or_email": "STAFF.sam"})
         return listed, [r["user_id"] for r in lookup.rows], lookup.total, lookup.error
 
     (organization, organizations, everyone), found, total, error = run_async(scenario())

@@ -32,7 +32,7 @@ def test_a_pq_draft_follows_typing_and_a_late_save_after_filing_is_ignored(app_d
         PQNewState.load.fn(state)
         PQNewState.keep_draft.fn(state, form)
         typed = _draft(ann, "pq", "new")
-        PQNewState.save.fn(state, {**form, "details": "Which rate applies to respite in Kenai?"})
+        await PQNewState.save.fn(state, {**form, "details": "Which rate applies to respite in Kenai?"})
         PQNewState.keep_draft.fn(state, form)  # the debounced save of the last keys, arriving after Save PQ
         return typed, _draft(ann, "pq", "new"), state.error
 
