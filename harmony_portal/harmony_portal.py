@@ -7,6 +7,7 @@ from harmony_portal import (  # live_notifications: its push subscribes to commi
     live_banner,
     live_notifications,  # noqa: F401
     live_pq,
+    live_tabs,
     mailer,
     migrations,
     outages,
@@ -74,6 +75,7 @@ app.register_lifespan_task(live.bind_loop)
 app.register_lifespan_task(mailer.run_sender)
 app.register_lifespan_task(live_banner.run_clock)
 app.register_lifespan_task(live_pq.run)
+app.register_lifespan_task(live_tabs.run)
 
 
 def _add(component, route: str, title: str, *on_load, protected: bool = True) -> None:

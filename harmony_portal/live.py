@@ -1,15 +1,13 @@
 """The one place that pushes changes to other connected users.
 
-Each signed-in session of a Security Official has its own shared feed, linked
-by that session's Role Requests pages, so a feed only ever holds rows its
-official may see. The feed's token is an HMAC of the session id under the
-secret key: a websocket client can pick any token it likes, so a guessable one
-("officials1") would hand anybody that official's queue. When requests of an
-organization change, the new rows are computed once and written into the feed
-of every live session of every official who decides there; Reflex sends the
-change to every linked page, on any worker (state lives in Redis when
-REDIS_URL is set). When a session ends, its feed is emptied at once, so tabs
-left open on it keep nothing.
+Security Officials' Role Requests queues: when requests of an organization change, the
+officials told (its Security Officials, and the help desk where it decides) are read once,
+their queues computed with a fixed number of statements, and each live session's open
+dashboards are sent their rows straight to the socket (``live_tabs``), grouped by what they
+see; with Redis every other worker and node sends them to its own tabs. A tab follows a
+session's pushes only after the server resolved that session from the HttpOnly cookie, and a
+push names only live sessions, so nobody can pick a token and read a queue. When a session
+ends, its tabs' queues are emptied at once.
 
 The Help Desk queue works the same way with its own feed, ``HelpDeskFeed``, one per
 help-desk session (its own HMAC token), linked only after the server knows the user is
@@ -36,6 +34,7 @@ import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 from reflex_base.registry import RegistrationContext
 
+from harmony_portal import live_tabs
 from harmony_portal.db import session_scope
 from harmony_portal.models import User, utc_now
 from harmony_portal.services import changes, help_desk_feeds, queue_feeds, sessions
@@ -48,44 +47,21 @@ _PENDING_PUSHES: set[asyncio.Task] = set()
 _loop: asyncio.AbstractEventLoop | None = None
 
 
-def feed_token(session_id: int) -> str:
-    """The unguessable token of one session's feed (SharedState tokens may not contain "_")."""
-    return "feed" + keyed_name("queue-feed", session_id)
+class QueueFeed(rx.State):
+    """One tab's view of its official's pending requests, oldest first.
 
-
-def _in_queue_order(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    return sorted(rows, key=lambda r: (r["created"], int(r["id"])))
-
-
-def merge_rows(current: list[dict[str, str]], fresh_by_org: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
-    """``current`` with the rows of the organizations in ``fresh_by_org`` replaced."""
-    kept = [r for r in current if r["organization"] not in fresh_by_org]
-    return _in_queue_order(kept + [r for rows in fresh_by_org.values() for r in rows])
-
-
-class QueueFeed(rx.SharedState):
-    """One official's pending requests, oldest first, shared by all of that official's open pages.
-
-    One list and nothing derived from it: every change is sent to every linked page.
+    Filled by the page's load and then pushed to by ``live_tabs`` (a delta straight to the
+    tab's socket). One list and nothing derived from it on the server: handlers read the
+    queue from the database, never from here.
     """
 
     rows: list[dict[str, str]] = []
-
-    def _row_ids(self) -> list[str]:
-        return [r["id"] for r in self.rows]
 
 
 def rows_for(user: User) -> list[dict[str, str]]:
     """Everything ``user`` may decide now."""
     with session_scope() as session:
         return decidable_rows(session, user)
-
-
-async def _write_feed(session_id: int, update) -> None:
-    app = RegistrationContext.get().app
-    async with app.modify_state(BaseStateToken(ident=feed_token(session_id), cls=QueueFeed)) as root:
-        feed = await root.get_state(QueueFeed)
-        feed.rows = update(list(feed.rows))
 
 
 async def bind_loop() -> None:
@@ -113,21 +89,22 @@ def _schedule(coroutine):
 
 
 async def clear_feeds(session_ids: Iterable[int]) -> None:
-    """Ended sessions: empty their feeds, so every tab still linked to one shows nothing,
-    and tell each session's open pages to sign out."""
+    """Ended sessions: their tabs' pushed feeds go empty, their help-desk feeds too, and each
+    session's open pages are told to sign out."""
+    session_ids = list(session_ids)
     for session_id in session_ids:
         try:
             await _end_session_feed(session_id)
         except Exception:
             log.exception("could not tell the pages of session %s that it ended", session_id)
         try:
-            await _write_feed(session_id, lambda _current: [])
-        except Exception:
-            log.exception("could not clear the live queue of session %s", session_id)
-        try:
             await _clear_desk_feed(session_id)
         except Exception:
             log.exception("could not clear the help-desk queue of session %s", session_id)
+    try:
+        await live_tabs.push([(session_ids, live_tabs.delta(QueueFeed, rows=[]))], forget=True)
+    except Exception:
+        log.exception("could not clear the live queues of ended sessions")
 
 
 def _on_commit(committed: changes.Changes) -> None:
@@ -142,48 +119,39 @@ def _on_commit(committed: changes.Changes) -> None:
 changes.subscribe(_on_commit)
 
 
-async def _write_each(session_ids: Iterable[int], update) -> int:
-    written = 0
-    for session_id in session_ids:
-        try:
-            await _write_feed(session_id, update)
-            written += 1
-        except Exception:  # a live push must never undo a committed change
-            log.exception("could not update the live queue of session %s", session_id)
-    return written
-
-
-def _queue_plan(org_ids: set[str], also_user_ids: set[int]):
-    """What to write: the patches per official, the queues rebuilt whole, and their live sessions."""
+def queue_groups(org_ids: Iterable[str], also_user_ids: Iterable[int] = ()) -> live_tabs.Groups:
+    """The push for a change: each live session of each official told, grouped by the rows they see."""
     with session_scope() as session:
-        patches = queue_feeds.patches_for(session, org_ids)
-        rebuilt = queue_feeds.whole_queues(session, also_user_ids)
-        return patches, rebuilt, sessions.live_session_ids(session, [*patches, *rebuilt])
+        told = queue_feeds.who_to_tell(session, org_ids, also_user_ids)
+        queues = queue_feeds.queues_of(session, told)
+        live = sessions.live_session_ids(session, told)
+    by_rows: dict[tuple[str, ...], tuple[list[int], list[dict[str, str]]]] = {}
+    for uid, rows in queues.items():
+        if live.get(uid):
+            by_rows.setdefault(tuple(r["id"] for r in rows), ([], rows))[0].extend(live[uid])
+    return [(ids, live_tabs.delta(QueueFeed, rows=rows)) for ids, rows in by_rows.values()]
 
 
 async def push_queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> None:
-    """Requests of ``org_ids`` changed: refresh every deciding official's feed.
+    """Requests of ``org_ids`` changed: send every deciding official's open dashboards their queue.
 
-    ``also_user_ids`` are officials whose set of organizations may have changed
-    (a role granted or removed); their feed is rebuilt from scratch.
+    ``also_user_ids`` are officials whose set of organizations may have changed (a role
+    granted or removed).
     """
     started = time.perf_counter()
     # The reads are plain database work: a thread, so other clients' events keep flowing.
-    patches, rebuilt, live = await asyncio.to_thread(_queue_plan, set(org_ids), set(also_user_ids))
-    pushed = 0
-    for uid, by_org in patches.items():
-        if uid not in rebuilt:
-            pushed += await _write_each(live.get(uid, []), lambda current, by_org=by_org: merge_rows(current, by_org))
-    for uid, rows in rebuilt.items():
-        pushed += await _write_each(live.get(uid, []), lambda _current, rows=rows: rows)
-    log.info("live queue pushed to %d sessions in %.1f ms", pushed, (time.perf_counter() - started) * 1000)
+    groups = await asyncio.to_thread(queue_groups, set(org_ids), set(also_user_ids))
+    tabs = await live_tabs.push(groups)
+    log.info("live queue pushed to %d sessions (%d tabs here) in %.1f ms", sum(len(ids) for ids, _ in groups),
+             tabs, (time.perf_counter() - started) * 1000)
 
 
 async def link_feed(state: rx.State, session_id: int, user: User) -> None:
-    """Link this tab to its session's feed and fill it. Call only after the server checked who this is."""
+    """Fill this tab's queue and have it follow its session's pushes. Call only after the
+    server checked who this is."""
     feed = await state.get_state(QueueFeed)
-    feed = await feed._link_to(feed_token(session_id))
-    feed.rows = rows_for(user)
+    feed.rows = await asyncio.to_thread(rows_for, user)
+    live_tabs.follow(session_id, state.router.session.client_token)
 
 
 async def unlink_shared(feed: rx.SharedState) -> None:
@@ -194,9 +162,8 @@ async def unlink_shared(feed: rx.SharedState) -> None:
 
 async def unlink_feed(state: rx.State) -> None:
     """Detach this tab from whatever feeds it is linked to (signing out)."""
-    feed = await state.get_state(QueueFeed)
-    await unlink_shared(feed)
-    feed.rows = []
+    live_tabs.unfollow(state.router.session.client_token)
+    (await state.get_state(QueueFeed)).rows = []
     await unlink_help_desk(state)
     await _unlink_session_feed(state)
 

@@ -1,41 +1,29 @@
 """Live in-app notifications: the navigation's unread count and Home's list, in every open tab.
 
-Built like the queues in ``live.py``: each signed-in session has its own shared feed,
-``NotificationFeed``, whose token is an HMAC of the session id under the secret key (a
-websocket client picks its own token, so a guessable one would show anybody's
-notifications). A page links to it only after the server has checked who is signed in
-(``NotificationsState.link``, on every protected page's load). A commit that added
-notifications or marked them read names the users (``changes.notifications_changed``);
-after it, one push reads each user's count and newest rows once and writes them into the
-feed of every live session of theirs. An ended session's feed is emptied.
+A page's load fills its tab's ``NotificationFeed`` and has the tab follow its session's
+pushes (``NotificationsState.link``, on every protected page's load, once the server checked
+who is signed in). A commit that added notifications or marked them read names the users
+(``changes.notifications_changed``); after it, one push reads those users' live sessions,
+counts and newest rows in a fixed number of statements and sends each session's tabs theirs
+straight to the socket (``live_tabs``). An ended session's tabs are emptied.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Iterable
 
 import reflex as rx
-from reflex.istate.manager.token import BaseStateToken
-from reflex_base.registry import RegistrationContext
 
+from harmony_portal import live_tabs
 from harmony_portal.db import session_scope
-from harmony_portal.live import _schedule, unlink_shared  # the server loop's scheduler; one way to unlink
+from harmony_portal.live import _schedule  # the server loop's scheduler
 from harmony_portal.models import User
 from harmony_portal.services import changes, notifications, sessions
-from harmony_portal.services.security import keyed_name
-
-log = logging.getLogger(__name__)
 
 
-def notification_token(session_id: int) -> str:
-    """The unguessable token of one session's notification feed (no "_" allowed in it)."""
-    return "note" + keyed_name("notification-feed", session_id)
-
-
-class NotificationFeed(rx.SharedState):
-    """One session's unread count and newest notifications, shared by all of its open tabs."""
+class NotificationFeed(rx.State):
+    """One tab's unread count and newest notifications; pushed to by ``live_tabs``."""
 
     unread: int = 0
     rows: list[dict[str, str]] = []
@@ -49,66 +37,41 @@ def feed_for(user_id: int) -> tuple[int, list[dict[str, str]]]:
         return notifications.feed_of(session, user_id)
 
 
-async def _link(feed: NotificationFeed, token: str) -> NotificationFeed:
-    # Only inside a real event can a tab link (tests stand in for this one step).
-    return await feed._link_to(token)
-
-
 async def link_notifications(state: rx.State, session_id: int, user: User) -> NotificationFeed:
-    """Link this tab to its session's feed and fill it. Call only after the server checked who this is."""
-    feed = await _link(await state.get_state(NotificationFeed), notification_token(session_id))
+    """Fill this tab's feed and have it follow its session's pushes. Call only after the server
+    checked who this is."""
+    feed = await state.get_state(NotificationFeed)
     feed._show(*await asyncio.to_thread(feed_for, user.id))
+    live_tabs.follow(session_id, state.router.session.client_token)
     return feed
 
 
 async def unlink_notifications(state: rx.State) -> None:
-    """Detach this tab from its feed, if linked, and drop what it showed (signing out)."""
-    feed = await state.get_state(NotificationFeed)
-    await unlink_shared(feed)
-    feed._show(0, [])
+    """This tab follows no feed any more, and drops what it showed (signing out)."""
+    live_tabs.unfollow(state.router.session.client_token)
+    (await state.get_state(NotificationFeed))._show(0, [])
 
 
-async def _write(session_id: int, read) -> bool:
-    """Write ``await read()`` (unread count, rows) into one session's feed.
-
-    The read happens under the feed's lock: of two pushes racing for a feed, the later one
-    writes what it read later, so a stale count never overwrites a fresh one.
-    """
-    app = RegistrationContext.get().app
-    try:
-        async with app.modify_state(BaseStateToken(ident=notification_token(session_id), cls=NotificationFeed)) \
-                as root:
-            (await root.get_state(NotificationFeed))._show(*await read())
-    except Exception:  # a live push must never undo a committed change
-        log.exception("could not update the notifications of session %s", session_id)
-        return False
-    return True
-
-
-def _live_sessions(user_ids: set[int]) -> dict[int, list[int]]:
+def notification_groups(user_ids: Iterable[int]) -> live_tabs.Groups:
+    """Each live session of ``user_ids`` with its user's unread count and newest rows."""
     with session_scope() as session:
-        return sessions.live_session_ids(session, user_ids)
+        live = sessions.live_session_ids(session, set(user_ids))
+        feeds = notifications.feeds_of(session, [uid for uid, ids in live.items() if ids])
+    return [(live[uid], live_tabs.delta(NotificationFeed, unread=unread, rows=rows))
+            for uid, (unread, rows) in feeds.items()]
 
 
 async def push_notifications(user_ids: Iterable[int]) -> int:
-    """Refresh the feeds of every live session of ``user_ids``; returns how many were written."""
+    """Send every live session of ``user_ids`` its count and rows; returns how many sessions."""
     # Database reads run on a thread, so other clients' events keep flowing.
-    live = await asyncio.to_thread(_live_sessions, set(user_ids))
-    written = 0
-    for user_id, session_ids in live.items():
-        for session_id in session_ids:
-            written += await _write(session_id, lambda uid=user_id: asyncio.to_thread(feed_for, uid))
-    return written
-
-
-async def _nothing() -> tuple[int, list[dict[str, str]]]:
-    return 0, []
+    groups = await asyncio.to_thread(notification_groups, set(user_ids))
+    await live_tabs.push(groups)
+    return sum(len(ids) for ids, _ in groups)
 
 
 async def clear_notifications(session_ids: Iterable[int]) -> None:
-    """Ended sessions: every tab still linked to one shows no notification."""
-    for session_id in session_ids:
-        await _write(session_id, _nothing)
+    """Ended sessions: every tab still showing one shows no notification."""
+    await live_tabs.push([(list(session_ids), live_tabs.delta(NotificationFeed, unread=0, rows=[]))])
 
 
 def _on_commit(committed: changes.Changes) -> None:

@@ -12,9 +12,10 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
-from harmony_portal.models import OutboxEmail, User
+from harmony_portal.models import OutboxEmail, User, utc_now
 from harmony_portal.services import changes, notifications
 from harmony_portal.services.email_preferences import recipients_wanting
 from harmony_portal.services.security import seal, unseal
@@ -50,6 +51,21 @@ def queue_email(session: Session, to: str, subject: str, body: str, *, category:
     return email
 
 
+def queue_emails(session: Session, addresses: Iterable[str], subject: str, body: str, *, category: str = "",
+                 sealed: dict[str, str] | None = None) -> None:
+    """``queue_email`` to each of ``addresses``, in one statement."""
+    addresses = list(addresses)
+    if not addresses:
+        return
+    now = utc_now()
+    subject = header_safe_subject(subject)
+    session.execute(insert(OutboxEmail), [
+        {"to_address": to, "subject": subject, "body": body, "category": category, "created_at": now,
+         "sealed": seal(json.dumps(sealed)) if sealed else "", "attempts": 0, "last_error": "", "claimed_by": ""}
+        for to in addresses])
+    changes.mail_queued(session)
+
+
 def rendered_body(email: OutboxEmail) -> str:
     """The body as it is sent: placeholders filled from the sealed values."""
     body = email.body
@@ -82,7 +98,6 @@ def tell_each(session: Session, users: Iterable[User], category: str, title: str
     """``tell`` several people the same thing, with one look at their email choices."""
     users = list(users)
     wanting = recipients_wanting(session, {u.id for u in users}, category)
-    for user in users:
-        notifications.add(session, user.id, category, title, note, link, now=now)
-        if user.id in wanting:
-            queue_email(session, to or user.email, title, email, category=category, sealed=sealed)
+    notifications.add_each(session, [u.id for u in users], category, title, note, link, now=now)
+    queue_emails(session, [to or u.email for u in users if u.id in wanting], title, email, category=category,
+                 sealed=sealed)

@@ -1,39 +1,67 @@
-"""What each official's live Role Requests queue should hold after a change (live.py writes it)."""
+"""What each official's live Role Requests queue should hold after a change (live.py sends it).
+
+Read with a fixed number of statements however many officials are told: a request filed at
+an organization with 500 officials is one read of its rows, not 500.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from harmony_portal.models import Organization, OrgRole
 from harmony_portal.services.identity import users_by_ids
-from harmony_portal.services.role_queries import decidable_rows, pending_rows
-from harmony_portal.services.roles import administrator_ids, decider_ids
+from harmony_portal.services.role_queries import pending_rows
+from harmony_portal.services.roles import administrator_ids
+from harmony_portal.vocabulary import SECURITY_OFFICIAL
 
 Row = dict[str, str]
 
 
-def patches_for(session: Session, org_ids: Iterable[str]) -> dict[int, dict[str, list[Row]]]:
-    """For each official to tell: {organization: the rows they now decide there}.
+def _official_orgs(session: Session, user_ids: set[int]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {uid: set() for uid in user_ids}
+    for uid, org in session.exec(select(OrgRole.user_id, OrgRole.organization_id).where(
+            col(OrgRole.user_id).in_(user_ids), OrgRole.role == SECURITY_OFFICIAL)):
+        found[uid].add(org)
+    return found
 
-    Administrators are told about every changed organization even when they don't
-    decide it, with no rows: an organization that just got its first Security
-    Official leaves the help desk's queue (and one that lost its last comes back).
-    """
-    org_ids = set(org_ids)
-    if not org_ids:
+
+def _orgs_without_official(session: Session) -> set[str]:
+    with_official = select(OrgRole.organization_id).where(OrgRole.role == SECURITY_OFFICIAL)
+    return set(session.exec(select(Organization.id).where(col(Organization.id).not_in(with_official))))
+
+
+def who_to_tell(session: Session, org_ids: Iterable[str], also_user_ids: Iterable[int] = ()) -> set[int]:
+    """Whose queue may have changed: the Security Officials of ``org_ids``, the help desk when
+    one of them has no official (it decides those) or when who decides changed
+    (``also_user_ids`` were granted or lost the role: a first official takes an organization
+    from the help desk, the last one leaving hands it back), and ``also_user_ids``."""
+    org_ids, also = set(org_ids), set(also_user_ids)
+    grants = list(session.exec(select(OrgRole.user_id, OrgRole.organization_id).where(
+        col(OrgRole.organization_id).in_(org_ids), OrgRole.role == SECURITY_OFFICIAL))) if org_ids else []
+    told = also | {uid for uid, _org in grants}
+    if also or org_ids - {org for _uid, org in grants}:
+        told |= set(administrator_ids(session))
+    return told
+
+
+def queues_of(session: Session, user_ids: Iterable[int]) -> dict[int, list[Row]]:
+    """The whole queue of each of these users: what they may decide (never their own), oldest first."""
+    users = users_by_ids(session, set(user_ids))
+    if not users:
         return {}
-    administrators = set(administrator_ids(session))
-    patches: dict[int, dict[str, list[Row]]] = {}
-    for org in org_ids:
-        rows = pending_rows(session, [org])
-        deciders = set(decider_ids(session, org))
-        for uid in deciders | administrators:
-            mine = [r for r in rows if r["user_id"] != str(uid)] if uid in deciders else []
-            patches.setdefault(uid, {})[org] = mine
-    return patches
-
-
-def whole_queues(session: Session, user_ids: Iterable[int]) -> dict[int, list[Row]]:
-    """The full queue of each of these users (their set of organizations changed)."""
-    return {user.id: decidable_rows(session, user) for user in users_by_ids(session, set(user_ids))}
+    decides = _official_orgs(session, {u.id for u in users})
+    if any(u.is_admin and u.is_active for u in users):
+        unofficial = _orgs_without_official(session)
+        for user in users:
+            if user.is_admin and user.is_active:
+                decides[user.id] |= unofficial
+    rows_by_org: dict[str, list[Row]] = {}
+    for row in pending_rows(session, sorted(set().union(*decides.values()))):  # oldest first already
+        rows_by_org.setdefault(row["organization"], []).append(row)
+    queues = {}
+    for user in users:
+        mine = [r for org in decides[user.id] for r in rows_by_org.get(org, ()) if r["user_id"] != str(user.id)]
+        queues[user.id] = sorted(mine, key=lambda r: (r["created"], int(r["id"])))
+    return queues

@@ -60,6 +60,16 @@ def decidable_rows(session: Session, actor: User) -> list[dict]:
     return pending_rows(session, represented_org_ids(session, actor), exclude_user_id=actor.id)
 
 
+def decidable_ids(session: Session, actor: User) -> list[int]:
+    """The ids of the requests ``decidable_rows`` lists, oldest first."""
+    org_ids = represented_org_ids(session, actor)
+    if not org_ids:
+        return []
+    return list(session.exec(select(RoleRequest.id).where(
+        RoleRequest.status == PENDING, col(RoleRequest.organization_id).in_(org_ids), RoleRequest.user_id != actor.id)
+        .order_by(RoleRequest.created_at, RoleRequest.id)))
+
+
 def _check_org(session: Session, actor: User, org_id: str) -> None:
     if not may_look_up(session, actor, org_id):
         raise NotAllowed("You can only look up users of organizations you represent.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.live import QueueFeed, link_feed
+from harmony_portal.live import link_feed
 from harmony_portal.services import decisions, role_queries
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.state.base import AuthState, form_fields, parse_id
@@ -39,9 +39,19 @@ class RoleRequestsState(AuthState):
             self.error = str(exc)
             return
         # Link only after the server has established who this is: the feed is this session's alone.
-        with session_scope() as session:
-            self.sole_official_of = role_queries.sole_official_orgs(session, active.user)
+        self.sole_official_of = await off_loop(self._sole_official_of, active.user)
         await link_feed(self, active.record.id, active.user)
+
+    @staticmethod
+    def _sole_official_of(user) -> list[str]:
+        with session_scope() as session:
+            return role_queries.sole_official_orgs(session, user)
+
+    def _queue_ids(self) -> list[str]:
+        """The ids in this user's queue now, from the database (what the page was last sent)."""
+        user = self._require_user()
+        with session_scope() as session:
+            return [str(i) for i in role_queries.decidable_ids(session, user)]
 
     @rx.event
     def toggle(self, request_id: str, checked: bool):
@@ -56,16 +66,13 @@ class RoleRequestsState(AuthState):
 
     @rx.event
     async def toggle_all(self, checked: bool):
-        feed = await self.get_state(QueueFeed)
-        self.selected = feed._row_ids() if checked else []
-        self.all_selected = bool(checked)
+        try:
+            self.selected = await off_loop(self._queue_ids) if checked else []
+        except DomainError as exc:
+            self.error = str(exc)
+            self.selected = []
+        self.all_selected = bool(checked) and bool(self.selected)
         self.selection_epoch += 1
-
-    async def _live_selection(self) -> list[int]:
-        """The selected ids still in the queue (rows decided elsewhere drop out)."""
-        feed = await self.get_state(QueueFeed)
-        present = set(feed._row_ids())
-        return [int(i) for i in self.selected if i in present]
 
     @rx.event
     def open_reject(self):
@@ -88,9 +95,12 @@ class RoleRequestsState(AuthState):
     async def reject(self, form: dict):
         await self._decide(approve=False, reason=form_fields(form).get("rejection_reason", ""))
 
-    def _decide_in_database(self, ids: list[int], approve: bool, reason: str) -> decisions.DecisionResult:
+    def _decide_in_database(self, selected: list[int], approve: bool, reason: str) -> decisions.DecisionResult:
         user = self._require_user()
         with session_scope() as session:
+            # Rows decided elsewhere meanwhile drop out; if none is left, the service says who decided them.
+            present = set(role_queries.decidable_ids(session, user))
+            ids = [i for i in selected if i in present] or selected
             if approve:
                 return decisions.approve_requests(session, user, ids)
             return decisions.reject_requests(session, user, ids, reason)
@@ -98,8 +108,7 @@ class RoleRequestsState(AuthState):
     async def _decide(self, *, approve: bool, reason: str) -> None:
         self.message = self.error = self.reject_error = ""
         try:
-            ids = await self._live_selection() or [int(i) for i in self.selected]
-            result = await off_loop(self._decide_in_database, ids, approve, reason)
+            result = await off_loop(self._decide_in_database, [int(i) for i in self.selected], approve, reason)
         except Invalid as exc:
             if "rejection_reason" in exc.errors:
                 self.reject_error = exc.errors["rejection_reason"]

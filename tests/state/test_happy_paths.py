@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.live import QueueFeed, rows_for
+from harmony_portal.live import QueueFeed
 from harmony_portal.models import (
     AuditEvent,
     EmailChange,
@@ -35,7 +35,6 @@ from harmony_portal.models import (
 )
 from harmony_portal.services import email_change, password_reset
 from harmony_portal.services.security import current_totp, token_digest, verify_password
-from harmony_portal.state import role_requests
 from harmony_portal.state.admin import AdminState
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.email_confirm import EmailConfirmState
@@ -91,11 +90,6 @@ def handoff_session(code: str) -> UserSession:
 def fresh(model, key):
     with session_scope() as s:
         return s.get(model, key)
-
-
-async def _fill_feed(state, _session_id: int, user: User) -> None:
-    """Stands in for live.link_feed (linking a shared state needs the running server)."""
-    (await state.get_state(QueueFeed)).rows = rows_for(user)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,11 +419,10 @@ async def _queue_page(state_of, request_id: int):
     await RoleRequestsState.load.fn(page)
     feed = await page.get_state(QueueFeed)
     RoleRequestsState.toggle.fn(page, str(request_id), True)
-    return page, feed._row_ids()
+    return page, [r["id"] for r in feed.rows]
 
 
-def test_the_queue_loads_and_approving_grants_the_role(official, signed_in, monkeypatch):
-    monkeypatch.setattr(role_requests, "link_feed", _fill_feed)
+def test_the_queue_loads_and_approving_grants_the_role(official, signed_in):
     state_of, request_id = signed_in(official["so"]), official["request"]
 
     async def scenario():
@@ -447,8 +440,7 @@ def test_the_queue_loads_and_approving_grants_the_role(official, signed_in, monk
                                             OrgRole.organization_id == "AUR1", OrgRole.role == STAFF)).one()
 
 
-def test_rejecting_with_a_reason_records_it(official, signed_in, monkeypatch):
-    monkeypatch.setattr(role_requests, "link_feed", _fill_feed)
+def test_rejecting_with_a_reason_records_it(official, signed_in):
     state_of, request_id = signed_in(official["so"]), official["request"]
 
     async def scenario():

@@ -31,9 +31,7 @@ from hypothesis import strategies as st
 from reflex.state import State
 from sqlmodel import select
 
-from harmony_portal import live_notifications
 from harmony_portal.db import session_scope
-from harmony_portal.live import QueueFeed, rows_for
 from harmony_portal.models import (
     EmailChange,
     EmailPreference,
@@ -50,7 +48,6 @@ from harmony_portal.models import (
 )
 from harmony_portal.services import rate_limits, security
 from harmony_portal.services.notify import queue_email
-from harmony_portal.state import role_requests
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
 from tests.state.conftest import run_async, state_with_cookie
 
@@ -132,21 +129,8 @@ class World:
         return f"World(provider={self.provider.id}, official={self.official.id})"
 
 
-async def _fill_feed(state, _session_id: int, user: User) -> None:
-    """Stands in for live.link_feed: linking a shared state needs a running server (tests/e2e
-    cover it); what matters here is what the feed is filled with."""
-    (await state.get_state(QueueFeed)).rows = rows_for(user)
-
-
-async def _own_copy(feed, _token):
-    """Stands in for live_notifications._link: each tab fills its own copy of the notification feed."""
-    return feed
-
-
 @pytest.fixture
 def world(app_db, make, monkeypatch):
-    monkeypatch.setattr(role_requests, "link_feed", _fill_feed)
-    monkeypatch.setattr(live_notifications, "_link", _own_copy)
     monkeypatch.setattr(security, "_hasher", _CHEAP)
     monkeypatch.setattr(security, "_DUMMY_HASH", _CHEAP.hash("not-a-real-password"))
     with session_scope() as s:

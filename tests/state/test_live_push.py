@@ -1,33 +1,32 @@
-"""The live push itself: who gets which rows after a change commits (feeds read from the state manager)."""
+"""The live push itself: which sessions are sent which rows after a change commits."""
 
-
-from reflex.istate.manager.token import BaseStateToken
-from reflex_base.registry import RegistrationContext
 from sqlmodel import select
 
 from harmony_portal.db import session_scope
-from harmony_portal.live import QueueFeed, feed_token, push_queue_changed
+from harmony_portal.live import QueueFeed, queue_groups
+from harmony_portal.live_notifications import NotificationFeed, notification_groups
 from harmony_portal.models import Organization, User, UserSession
 from harmony_portal.services import decisions
-from harmony_portal.services.sessions import start_session
-from tests.state.conftest import run_async, settle_pushes
+from harmony_portal.services.sessions import end_session, start_session
+
+_ROWS = QueueFeed.get_full_name()
 
 
-async def _rows(session_id: int) -> list[str]:
-    app = RegistrationContext.get().app
-    async with app.modify_state(BaseStateToken(ident=feed_token(session_id), cls=QueueFeed)) as root:
-        return [f'{r["first_name"]} {r["last_name"]}' for r in (await root.get_state(QueueFeed)).rows]
-
-
-def _session_of(user: User) -> int:
+def _session_of(user: User) -> tuple[int, str]:
     with session_scope() as s:
-        start_session(s, user, second_factor=True)
+        token = start_session(s, user, second_factor=True)
         return s.exec(select(UserSession.id).where(UserSession.user_id == user.id)
-                      .order_by(UserSession.id.desc())).first()
+                      .order_by(UserSession.id.desc())).first(), token
 
 
-async def _settle() -> None:
-    await settle_pushes()
+def _sent(groups) -> dict[int, list[str]]:
+    """{session id: the names in the rows it is sent}."""
+    sent = {}
+    for session_ids, delta in groups:
+        rows = next(iter(delta[_ROWS].values()))
+        for sid in session_ids:
+            sent[sid] = [f'{r["first_name"]} {r["last_name"]}' for r in rows]
+    return sent
 
 
 def test_a_new_request_reaches_each_deciding_official_and_only_them(app_db, make):
@@ -37,21 +36,21 @@ def test_a_new_request_reaches_each_deciding_official_and_only_them(app_db, make
         for official, org in ((so_a1, a), (so_a2, a), (so_b, b)):
             make.grant(s, official, org)
         requester = make.user(s, "asker.live", first_name="Ada", last_name="Live")
-    sessions = {u.user_id: _session_of(u) for u in (so_a1, so_a2, so_b)}
+    sessions = {u.user_id: _session_of(u)[0] for u in (so_a1, so_a2, so_b)}
+    ended, ended_token = _session_of(so_a1)
+    with session_scope() as s:
+        end_session(s, ended_token)
+        make.request(s, s.get(User, requester.id), s.get(Organization, "LA"))
 
-    async def scenario():
-        with session_scope() as s:  # filing it schedules the push, after the commit
-            make.request(s, s.get(User, requester.id), s.get(Organization, "LA"))
-        await _settle()
-        return {name: await _rows(sid) for name, sid in sessions.items()}
-
-    rows = run_async(scenario())
-    assert rows["so.a1"] == rows["so.a2"] == ["Ada Live"]
-    assert rows["so.b"] == []
+    sent = _sent(queue_groups({"LA"}))
+    assert sent == {sessions["so.a1"]: ["Ada Live"], sessions["so.a2"]: ["Ada Live"]}
+    assert ended not in sent and sessions["so.b"] not in sent  # an ended session and another organization's official
+    # Both officials see the same rows: one group, encoded once for both.
+    assert len(queue_groups({"LA"})) == 1
 
 
 def test_when_an_organization_gets_its_first_official_the_help_desk_stops_seeing_its_queue(app_db, make):
-    """Until then the help desk decides its requests; after, every administrator's feed drops them."""
+    """Until then the help desk decides its requests; after, every administrator is sent a queue without them."""
     with session_scope() as s:
         org = make.org(s, "NEW1")
         desk_one, desk_two = make.user(s, "desk.one", is_admin=True), make.user(s, "desk.two", is_admin=True)
@@ -59,16 +58,30 @@ def test_when_an_organization_gets_its_first_official_the_help_desk_stops_seeing
         make.request(s, waiting, org)
         candidate = make.user(s, "first.so", first_name="Finn", last_name="First")
         first_request = make.request(s, candidate, org, "Security Official")
-    desks = {"desk.one": _session_of(desk_one), "desk.two": _session_of(desk_two)}
+    desks = {"desk.one": _session_of(desk_one)[0], "desk.two": _session_of(desk_two)[0]}
 
-    async def scenario():
-        await push_queue_changed({"NEW1"})
-        before = {name: await _rows(sid) for name, sid in desks.items()}
-        with session_scope() as s:  # desk one approves the first Security Official; the push follows the commit
-            decisions.approve_requests(s, s.get(User, desk_one.id), [first_request.id])
-        await _settle()
-        return before, {name: await _rows(sid) for name, sid in desks.items()}
+    before = _sent(queue_groups({"NEW1"}))
+    with session_scope() as s:
+        assert decisions.approve_requests(s, s.get(User, desk_one.id), [first_request.id]).decided
+    after = _sent(queue_groups({"NEW1"}, {candidate.id}))
+    assert sorted(before[desks["desk.two"]]) == ["Finn First", "Wren Waiting"]
+    assert after[desks["desk.one"]] == [] and after[desks["desk.two"]] == []
 
-    before, after = run_async(scenario())
-    assert sorted(before["desk.two"]) == ["Finn First", "Wren Waiting"]
-    assert after == {"desk.one": [], "desk.two": []}
+
+def test_notifications_are_sent_to_each_live_session_of_the_user_told(app_db, make):
+    with session_scope() as s:
+        org = make.org(s, "NT1")
+        officials = [make.user(s, f"so.nt{i}") for i in range(3)]
+        for o in officials:
+            make.grant(s, o, org)
+        asker = make.user(s, "asker.nt")
+    sessions = [_session_of(o)[0] for o in officials]
+    with session_scope() as s:
+        make.request(s, s.get(User, asker.id), s.get(Organization, "NT1"))  # tells each official
+
+    groups = notification_groups([o.id for o in officials])
+    by_session = {sid: delta[NotificationFeed.get_full_name()] for ids, delta in groups for sid in ids}
+    assert sorted(by_session) == sorted(sessions)
+    for values in by_session.values():
+        unread, rows = values.values()
+        assert unread == 1 and len(rows) == 1 and "request" in rows[0]["title"].lower()

@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import select
 
-from harmony_portal import live_notifications
+from harmony_portal import live_tabs
 from harmony_portal.db import session_scope
 from harmony_portal.live_notifications import NotificationFeed
 from harmony_portal.models import AuditEvent, EmailPreference, Notification, OutboxEmail, UserSession, utc_now
@@ -13,21 +13,6 @@ from harmony_portal.state.admin_outbox import AdminOutboxState
 from harmony_portal.state.notifications import NotificationsState
 from harmony_portal.state.profile import ProfileState
 from tests.state.conftest import run_async, state_with_cookie
-
-LINKED: list[str] = []
-
-
-@pytest.fixture(autouse=True)
-def own_copies(monkeypatch):
-    """Linking needs a real event's context; here each tab fills its own copy of the feed and the
-    token it would link to is noted (linking itself: the browser tests)."""
-    LINKED.clear()
-
-    async def stand_in(feed, token):
-        LINKED.append(token)
-        return feed
-
-    monkeypatch.setattr(live_notifications, "_link", stand_in)
 
 
 @pytest.fixture
@@ -60,15 +45,13 @@ def test_a_page_links_the_sessions_own_feed_and_fills_it(world, signed_in):
         page = await state_of(NotificationsState)
         await NotificationsState.link.fn(page)
         feed = await page.get_state(NotificationFeed)
-        return feed.unread, [r["title"] for r in feed.rows]
+        return feed.unread, [r["title"] for r in feed.rows], live_tabs.followed_by(page.router.session.client_token)
 
-    unread, titles = run_async(scenario())
+    unread, titles, following = run_async(scenario())
     assert (unread, titles) == (1, ["Your role request was approved"])
     with session_scope() as s:
         session_id = s.exec(select(UserSession.id).where(UserSession.user_id == world["pam"].id)).one()
-    # The session's own feed, under an HMAC of its id: knowing the id is not enough to join it.
-    assert LINKED == [live_notifications.notification_token(session_id)]
-    assert LINKED[0] != f"note{session_id}" and len(LINKED[0]) == 4 + 64
+    assert following == {session_id}  # the tab hears its own session's pushes, found from the cookie
 
 
 def test_a_signed_out_tab_links_nothing_and_shows_nothing(world):
@@ -77,10 +60,10 @@ def test_a_signed_out_tab_links_nothing_and_shows_nothing(world):
         await NotificationsState.link.fn(page)
         NotificationsState.mark_all_read.fn(page)
         feed = await page.get_state(NotificationFeed)
-        return feed.unread, list(feed.rows), page.error
+        return feed.unread, list(feed.rows), page.error, live_tabs.followed_by(page.router.session.client_token)
 
-    unread, rows, error = run_async(scenario())
-    assert (unread, rows, LINKED) == (0, [], [])
+    unread, rows, error, following = run_async(scenario())
+    assert (unread, rows, following) == (0, [], set())
     assert "session has ended" in error
     with session_scope() as s:
         assert set(s.exec(select(Notification.read_at))) == {None}  # the official's and Pam's, unread

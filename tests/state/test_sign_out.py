@@ -1,7 +1,8 @@
 """Signing out stops everything: the session, the tab's page data and its live feed."""
 
+from harmony_portal import live_tabs
 from harmony_portal.db import session_scope
-from harmony_portal.live import QueueFeed, feed_token
+from harmony_portal.live import QueueFeed, link_feed
 from harmony_portal.services import sessions
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.role_requests import RoleRequestsState
@@ -25,25 +26,21 @@ def test_logout_ends_the_session_and_empties_the_tab(app_db, make, signed_in):
 
     async def scenario():
         page = await state_of(RoleRequestsState)
-        feed = await page.get_state(QueueFeed)
-        feed.rows = [{"id": "1"}]  # what a linked feed showed (linking itself: tests/e2e/test_live_security.py)
-        before = len(feed.rows)
+        with session_scope() as s:
+            active = sessions.resolve_session(s, state_of.token)
+        await link_feed(page, active.record.id, active.user)  # as the page's load does
+        tab = page.router.session.client_token
+        before = len((await page.get_state(QueueFeed)).rows), tab in live_tabs.followers(active.record.id)
         lookup = await page.get_state(UserLookupState)
         UserLookupState.load.fn(lookup)
         found_before = len(lookup.rows)
         await AuthState.logout.fn(await page.get_state(AuthState))
         feed = await page.get_state(QueueFeed)
-        linked = bool(feed._reflex_internal_links and feed.get_full_name() in feed._reflex_internal_links)
-        return before, found_before, linked, list(feed.rows), list(lookup.rows), page.signed_in
+        following = tab in live_tabs.followers(active.record.id)
+        return before, found_before, following, list(feed.rows), list(lookup.rows), page.signed_in
 
-    before, found_before, linked, rows_after, lookup_after, signed_in_after = run_async(scenario())
-    assert before == 1 and found_before >= 1
-    assert not linked and rows_after == [] and lookup_after == [] and not signed_in_after
+    before, found_before, following, rows_after, lookup_after, signed_in_after = run_async(scenario())
+    assert before == (1, True) and found_before >= 1
+    assert not following and rows_after == [] and lookup_after == [] and not signed_in_after
     with session_scope() as s:
         assert sessions.resolve_session(s, state_of.token) is None
-
-
-def test_feed_tokens_are_not_derived_from_ids_alone():
-    assert feed_token(1) != feed_token(2)
-    assert feed_token(1) not in {"officials1", "feed1", "officials" + "1"}
-    assert len(feed_token(1)) == 4 + 64 and "_" not in feed_token(1)
