@@ -2,10 +2,9 @@
 
 import reflex as rx
 
-from harmony_portal import (  # live_notifications: its push subscribes to committed changes
+from harmony_portal import (
     live,
     live_banner,
-    live_notifications,  # noqa: F401
     live_pq,
     live_tabs,
     mailer,

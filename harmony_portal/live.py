@@ -25,6 +25,7 @@ next periodic check.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import time
@@ -108,12 +109,31 @@ async def clear_feeds(session_ids: Iterable[int]) -> None:
 
 
 def _on_commit(committed: changes.Changes) -> None:
+    from harmony_portal import live_notifications  # it imports this module's scheduler
+
     if committed.ended_sessions:
         _schedule(clear_feeds(committed.ended_sessions))
+        _schedule(live_notifications.clear_notifications(committed.ended_sessions))
+    pushes = []  # started in this order, each once the one before has sent
     if committed.request_orgs or committed.deciders:
-        _schedule(push_queue_changed(committed.request_orgs, also_user_ids=committed.deciders))
+        pushes.append(functools.partial(push_queue_changed, committed.request_orgs,
+                                        also_user_ids=committed.deciders))
+    if committed.notified_users:
+        pushes.append(functools.partial(live_notifications.push_notifications, committed.notified_users))
+    if pushes:
+        _schedule(_one_after_another(pushes))
     if committed.pqs_changed:
         help_desk_changed()
+
+
+async def _one_after_another(pushes) -> None:
+    """The queues first (what officials watch for), then the notification badges: run side by
+    side, the badges of hundreds of officials would hold up the rows on their dashboards."""
+    for push in pushes:
+        try:
+            await push()
+        except Exception:  # a live push must never stop the next one
+            log.exception("a live push failed")
 
 
 changes.subscribe(_on_commit)

@@ -5,7 +5,8 @@ pushes (``NotificationsState.link``, on every protected page's load, once the se
 who is signed in). A commit that added notifications or marked them read names the users
 (``changes.notifications_changed``); after it, one push reads those users' live sessions,
 counts and newest rows in a fixed number of statements and sends each session's tabs theirs
-straight to the socket (``live_tabs``). An ended session's tabs are emptied.
+straight to the socket (``live_tabs``). An ended session's tabs are emptied. ``live.py``
+schedules both, after the queues of the same commit.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ import reflex as rx
 
 from harmony_portal import live_tabs
 from harmony_portal.db import session_scope
-from harmony_portal.live import _schedule  # the server loop's scheduler
 from harmony_portal.models import User
-from harmony_portal.services import changes, notifications, sessions
+from harmony_portal.services import notifications, sessions
 
 
 class NotificationFeed(rx.State):
@@ -37,12 +37,14 @@ def feed_for(user_id: int) -> tuple[int, list[dict[str, str]]]:
         return notifications.feed_of(session, user_id)
 
 
-async def link_notifications(state: rx.State, session_id: int, user: User) -> NotificationFeed:
+async def link_notifications(state: rx.State, session_id: int, user: User, *, listing: bool) -> NotificationFeed:
     """Fill this tab's feed and have it follow its session's pushes. Call only after the server
-    checked who this is."""
+    checked who this is. ``listing``: the page lists the notifications (Home); other pages show
+    the count alone, and are sent nothing else."""
     feed = await state.get_state(NotificationFeed)
-    feed._show(*await asyncio.to_thread(feed_for, user.id))
-    live_tabs.follow(session_id, state.router.session.client_token)
+    unread, rows = await asyncio.to_thread(feed_for, user.id)
+    feed._show(unread, rows if listing else [])
+    live_tabs.follow(session_id, state.router.session.client_token, listing=listing)
     return feed
 
 
@@ -52,33 +54,32 @@ async def unlink_notifications(state: rx.State) -> None:
     (await state.get_state(NotificationFeed))._show(0, [])
 
 
-def notification_groups(user_ids: Iterable[int]) -> live_tabs.Groups:
-    """Each live session of ``user_ids`` with its user's unread count and newest rows."""
+def notification_groups(user_ids: Iterable[int]) -> tuple[live_tabs.Groups, live_tabs.Groups]:
+    """For the live sessions of ``user_ids``: the unread counts, grouped by count (every page
+    shows one), and each user's count with their newest rows (for the pages that list them)."""
     with session_scope() as session:
         live = sessions.live_session_ids(session, set(user_ids))
         feeds = notifications.feeds_of(session, [uid for uid, ids in live.items() if ids])
-    return [(live[uid], live_tabs.delta(NotificationFeed, unread=unread, rows=rows))
-            for uid, (unread, rows) in feeds.items()]
+    by_count: dict[int, list[int]] = {}
+    for uid, (unread, _rows) in feeds.items():
+        by_count.setdefault(unread, []).extend(live[uid])
+    counts = [(ids, live_tabs.delta(NotificationFeed, unread=unread)) for unread, ids in by_count.items()]
+    lists = [(live[uid], live_tabs.delta(NotificationFeed, unread=unread, rows=rows))
+             for uid, (unread, rows) in feeds.items()]
+    return counts, lists
 
 
 async def push_notifications(user_ids: Iterable[int]) -> int:
-    """Send every live session of ``user_ids`` its count and rows; returns how many sessions."""
+    """Send every live session of ``user_ids`` its count, and its rows where they are listed;
+    returns how many sessions."""
     # Database reads run on a thread, so other clients' events keep flowing.
-    groups = await asyncio.to_thread(notification_groups, set(user_ids))
-    await live_tabs.push(groups)
-    return sum(len(ids) for ids, _ in groups)
+    counts, lists = await asyncio.to_thread(notification_groups, set(user_ids))
+    await live_tabs.push(counts)
+    await live_tabs.push(lists, listing_only=True)
+    return sum(len(ids) for ids, _ in counts)
 
 
 async def clear_notifications(session_ids: Iterable[int]) -> None:
     """Ended sessions: every tab still showing one shows no notification."""
     await live_tabs.push([(list(session_ids), live_tabs.delta(NotificationFeed, unread=0, rows=[]))])
 
-
-def _on_commit(committed: changes.Changes) -> None:
-    if committed.notified_users:
-        _schedule(push_notifications(committed.notified_users))
-    if committed.ended_sessions:
-        _schedule(clear_notifications(committed.ended_sessions))
-
-
-changes.subscribe(_on_commit)

@@ -35,18 +35,24 @@ log = logging.getLogger(__name__)
 CHANNEL = "harmony:tabs"
 # session id -> this worker's client tokens that show that session's pushed feeds
 _tabs: dict[int, set[str]] = {}
+_listing: set[str] = set()  # the tabs that show a list pushed only to where it is seen (Home's notifications)
 _lock = threading.Lock()  # page loads run on worker threads (page_open); pushes on the loop
 
 # One push: [(session ids, {state full name: {var: value}})]
 Groups = list[tuple[list[int], dict[str, dict[str, object]]]]
 
 
-def follow(session_id: int, client_token: str) -> None:
-    """This tab shows session ``session_id``'s feeds (and no other session's)."""
+def follow(session_id: int, client_token: str, *, listing: bool = False) -> None:
+    """This tab shows session ``session_id``'s feeds (and no other session's); ``listing``: it is
+    on the page that lists the notifications too."""
     with _lock:
         for tokens in _tabs.values():
             tokens.discard(client_token)
         _tabs.setdefault(session_id, set()).add(client_token)
+        if listing:
+            _listing.add(client_token)
+        else:
+            _listing.discard(client_token)
         for empty in [k for k, v in _tabs.items() if not v]:
             del _tabs[empty]
 
@@ -56,6 +62,7 @@ def unfollow(client_token: str) -> None:
     with _lock:
         for tokens in _tabs.values():
             tokens.discard(client_token)
+        _listing.discard(client_token)
 
 
 def forget_sessions(session_ids: Iterable[int]) -> None:
@@ -80,10 +87,11 @@ def delta(state_cls, **values: object) -> dict[str, dict[str, object]]:
     return {state_cls.get_full_name(): {name + FIELD_MARKER: value for name, value in values.items()}}
 
 
-async def send(groups: Groups, *, forget: bool = False) -> int:
+async def send(groups: Groups, *, forget: bool = False, listing_only: bool = False) -> int:
     """Send each group's delta to this worker's tabs of its sessions; returns how many tabs.
 
     ``forget``: the sessions ended; after this last push their tabs follow nothing.
+    ``listing_only``: only to the tabs on the page with the list (see ``follow``).
     """
     app = RegistrationContext.get().app
     namespace = app.event_namespace
@@ -95,6 +103,8 @@ async def send(groups: Groups, *, forget: bool = False) -> int:
         sids = []
         for session_id in session_ids:
             for token in followers(session_id):
+                if listing_only and token not in _listing:
+                    continue
                 record = manager.token_to_socket.get(token)
                 if record is None or record.instance_id != manager.instance_id:
                     with _lock:  # gone, or reconnected to another worker (which registered it there)
@@ -110,21 +120,22 @@ async def send(groups: Groups, *, forget: bool = False) -> int:
     return sent
 
 
-async def push(groups: Groups, *, forget: bool = False) -> int:
+async def push(groups: Groups, *, forget: bool = False, listing_only: bool = False) -> int:
     """``send`` here, and on every other worker and node through Redis."""
     if not groups:
         return 0
     if get_settings().redis_url:
-        payload = {"groups": [[ids, changes] for ids, changes in groups], "forget": forget}
+        payload = {"groups": [[ids, changes] for ids, changes in groups], "forget": forget,
+                   "listing_only": listing_only}
         await asyncio.to_thread(live_channels.publish, CHANNEL, payload)
-    return await send(groups, forget=forget)
+    return await send(groups, forget=forget, listing_only=listing_only)
 
 
 async def _published(payload: object) -> None:
     payload = payload if isinstance(payload, dict) else {}
     groups = [([int(i) for i in ids], changes) for ids, changes in payload.get("groups") or []]
     try:
-        await send(groups, forget=bool(payload.get("forget")))
+        await send(groups, forget=bool(payload.get("forget")), listing_only=bool(payload.get("listing_only")))
     except Exception:  # a live push must never stop the listener
         log.exception("could not send a published push to this worker's tabs")
 

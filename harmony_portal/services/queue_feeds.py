@@ -10,8 +10,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
-from harmony_portal.models import Organization, OrgRole
-from harmony_portal.services.identity import users_by_ids
+from harmony_portal.models import Organization, OrgRole, User
 from harmony_portal.services.role_queries import pending_rows
 from harmony_portal.services.roles import administrator_ids
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
@@ -48,15 +47,17 @@ def who_to_tell(session: Session, org_ids: Iterable[str], also_user_ids: Iterabl
 
 def queues_of(session: Session, user_ids: Iterable[int]) -> dict[int, list[Row]]:
     """The whole queue of each of these users: what they may decide (never their own), oldest first."""
-    users = users_by_ids(session, set(user_ids))
-    if not users:
+    user_ids = set(user_ids)
+    if not user_ids:
         return {}
+    # Ids and flags only: whole users cost more to build than to read, hundreds at a time.
+    users = list(session.exec(select(User.id, User.is_admin, User.is_active).where(col(User.id).in_(user_ids))))
     decides = _official_orgs(session, {u.id for u in users})
-    if any(u.is_admin and u.is_active for u in users):
+    desk = {u.id for u in users if u.is_admin and u.is_active}
+    if desk:
         unofficial = _orgs_without_official(session)
-        for user in users:
-            if user.is_admin and user.is_active:
-                decides[user.id] |= unofficial
+        for uid in desk:
+            decides[uid] |= unofficial
     rows_by_org: dict[str, list[Row]] = {}
     for row in pending_rows(session, sorted(set().union(*decides.values()))):  # oldest first already
         rows_by_org.setdefault(row["organization"], []).append(row)

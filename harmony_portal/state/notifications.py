@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from harmony_portal import routes
 from harmony_portal.live_notifications import link_notifications, unlink_notifications
 from harmony_portal.services import notifications
 from harmony_portal.services.errors import DomainError
@@ -26,7 +27,8 @@ class NotificationsState(AuthState):
         except DomainError:
             await unlink_notifications(self)  # a tab whose session ended keeps nothing
             return
-        await link_notifications(self, active.record.id, active.user)
+        on_home = self._current_path().partition("?")[0] == routes.HOME  # the one page that lists them
+        await link_notifications(self, active.record.id, active.user, listing=on_home)
 
     @rx.event
     def mark_all_read(self):

@@ -12,7 +12,7 @@ from harmony_portal.services.sessions import end_session, start_session
 def _sent(user_ids) -> dict[int, tuple[int, list[str]]]:
     """{session id: (unread, titles)} of the push for ``user_ids``."""
     sent = {}
-    for session_ids, delta in notification_groups(user_ids):
+    for session_ids, delta in notification_groups(user_ids)[1]:
         unread, rows = delta[NotificationFeed.get_full_name()].values()
         for sid in session_ids:
             sent[sid] = unread, [r["title"] for r in rows]

@@ -79,8 +79,12 @@ def test_notifications_are_sent_to_each_live_session_of_the_user_told(app_db, ma
     with session_scope() as s:
         make.request(s, s.get(User, asker.id), s.get(Organization, "NT1"))  # tells each official
 
-    groups = notification_groups([o.id for o in officials])
-    by_session = {sid: delta[NotificationFeed.get_full_name()] for ids, delta in groups for sid in ids}
+    counts, lists = notification_groups([o.id for o in officials])
+    # Every page shows the count: one group, encoded once, for all three (each has one unread).
+    assert len(counts) == 1 and sorted(counts[0][0]) == sorted(sessions)
+    assert counts[0][1] == {NotificationFeed.get_full_name(): {"unread_rx_state_": 1}}
+    # Home lists them: each session is sent its own user's rows (sent only to tabs on Home).
+    by_session = {sid: delta[NotificationFeed.get_full_name()] for ids, delta in lists for sid in ids}
     assert sorted(by_session) == sorted(sessions)
     for values in by_session.values():
         unread, rows = values.values()

@@ -54,6 +54,20 @@ def test_a_page_links_the_sessions_own_feed_and_fills_it(world, signed_in):
     assert following == {session_id}  # the tab hears its own session's pushes, found from the cookie
 
 
+def test_a_page_other_than_home_is_sent_the_count_alone(world, signed_in):
+    state_of = signed_in(world["pam"], path="/pq")
+
+    async def scenario():
+        page = await state_of(NotificationsState)
+        await NotificationsState.link.fn(page)
+        feed = await page.get_state(NotificationFeed)
+        token = page.router.session.client_token
+        return feed.unread, list(feed.rows), live_tabs.followed_by(token), token in live_tabs._listing
+
+    unread, rows, following, listing = run_async(scenario())
+    assert (unread, rows, len(following), listing) == (1, [], 1, False)
+
+
 def test_a_signed_out_tab_links_nothing_and_shows_nothing(world):
     async def scenario():
         page = await state_with_cookie(NotificationsState, "")
