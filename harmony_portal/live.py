@@ -301,17 +301,31 @@ def help_desk_changed() -> None:
         _desk_push_waiting = (_schedule(push_help_desk()), time.monotonic())
 
 
+def _desk_overview(now) -> tuple[list, list, str]:
+    """The live help-desk sessions and the weekly figures they all show."""
+    with session_scope() as session:
+        desk = help_desk_feeds.live_desk_sessions(session, now=now)
+        if not desk:
+            return [], [], ""
+        weeks, summary = help_desk_feeds.week_rows(session, desk[0][1], now=now)
+    return desk, weeks, summary
+
+
+def _desk_rows(admin: User, filters: Filters, now) -> list[dict[str, str]]:
+    with session_scope() as session:
+        return help_desk_feeds.queue_rows(session, admin, filters, now=now)
+
+
 async def push_help_desk() -> None:
     """Refresh every open help-desk feed: rows computed once per distinct set of filters."""
     global _desk_push_waiting
     with _desk_push_lock:
         _desk_push_waiting = None  # from here on a new change needs a new push
     started, now = time.perf_counter(), utc_now()
-    with session_scope() as session:
-        desk = help_desk_feeds.live_desk_sessions(session, now=now)
-        if not desk:
-            return
-        weeks, summary = help_desk_feeds.week_rows(session, desk[0][1], now=now)
+    # Database reads on a thread: a PQ changes with every note, and the loop serves everyone meanwhile.
+    desk, weeks, summary = await asyncio.to_thread(_desk_overview, now)
+    if not desk:
+        return
     app = RegistrationContext.get().app
     by_filters: dict[Filters, list[dict[str, str]]] = {}
     pushed = 0
@@ -323,8 +337,7 @@ async def push_help_desk() -> None:
                     continue
                 filters = feed._filters()  # read under the feed's lock: a filter change can't slip between
                 if filters not in by_filters:
-                    with session_scope() as session:
-                        by_filters[filters] = help_desk_feeds.queue_rows(session, admin, filters, now=now)
+                    by_filters[filters] = await asyncio.to_thread(_desk_rows, admin, filters, now)
                 feed.rows, feed.weeks, feed.summary = by_filters[filters], weeks, summary
                 pushed += 1
         except Exception:  # a live push must never undo a committed change

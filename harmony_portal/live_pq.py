@@ -13,6 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from reflex.istate.manager.token import BaseStateToken
 from reflex_base.registry import RegistrationContext
@@ -25,6 +28,19 @@ log = logging.getLogger(__name__)
 CHANNEL = "harmony:pqs"
 _viewers: dict[int, set[str]] = {}  # PQ id -> client tokens of this worker's tabs showing it
 _viewers_lock = threading.Lock()  # page loads run on worker threads (page_open), pushes on the loop
+# The tab whose own event is committing a change to a PQ: it reads the PQ again itself, so the
+# push after the commit leaves it out (one read instead of two, and no second lock of its state).
+_changing_tab: ContextVar[str | None] = ContextVar("harmony_pq_changing_tab", default=None)
+
+
+@contextmanager
+def changed_here(client_token: str) -> Iterator[None]:
+    """Changes committed inside this block come from ``client_token``'s tab, which reloads itself."""
+    marker = _changing_tab.set(client_token)
+    try:
+        yield
+    finally:
+        _changing_tab.reset(marker)
 _loop: asyncio.AbstractEventLoop | None = None
 
 
@@ -54,15 +70,15 @@ def _on_commit(committed: changes.Changes) -> None:
         return
     ids = sorted(committed.pqs_changed)
     if _loop is not None and not _loop.is_closed():
-        asyncio.run_coroutine_threadsafe(refresh(ids), _loop)
+        asyncio.run_coroutine_threadsafe(refresh(ids, skip=_changing_tab.get()), _loop)
     live_channels.publish(CHANNEL, ids)
 
 
 changes.subscribe(_on_commit)
 
 
-async def refresh(pq_ids: list[int]) -> int:
-    """Re-read every tab of this worker that shows one of ``pq_ids``; returns how many."""
+async def refresh(pq_ids: list[int], *, skip: str | None = None) -> int:
+    """Re-read every tab of this worker that shows one of ``pq_ids`` (but ``skip``); returns how many."""
     from harmony_portal.state.pq_detail import PQDetailState  # the state imports this module
 
     app = RegistrationContext.get().app
@@ -72,6 +88,8 @@ async def refresh(pq_ids: list[int]) -> int:
     refreshed = 0
     for pq_id in pq_ids:
         for token in _viewers_of(pq_id):
+            if token == skip:
+                continue
             if token not in connected:
                 _forget(pq_id, token)
                 continue

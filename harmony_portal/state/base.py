@@ -24,6 +24,7 @@ from harmony_portal.services import devices, enrolment_codes, identity
 from harmony_portal.services.errors import DomainError, NotAllowed
 from harmony_portal.services.sessions import IDLE_WARNING, ActiveSession, end_session, resolve_session
 from harmony_portal.settings import get_settings
+from harmony_portal.state.off_loop import off_loop
 
 # A websocket client can send any JSON as an event's arguments: a list where a form dict belongs,
 # null or a float where an id belongs. Handlers pass what they are given through these first.
@@ -190,13 +191,19 @@ class AuthState(rx.State):
         await self._forget_tab()
         return self._load_page(routes.sign_out_url(reason))
 
+    @staticmethod
+    def _who_is_opening(token: str) -> tuple[ActiveSession | None, bool, identity.Identity | None]:
+        with session_scope() as session:
+            active = resolve_in_event(session, token)
+            if active is None:
+                return None, False, None
+            has_device = devices.has_confirmed_device(session, active.user.id)
+            return active, has_device, identity.describe(session, active.user)
+
     @rx.event
     async def require_login(self):
         """on_load of every protected page: signed in, with the second factor passed."""
-        with session_scope() as session:
-            active = resolve_in_event(session, self._session_token())
-            has_device = active is not None and devices.has_confirmed_device(session, active.user.id)
-            who = identity.describe(session, active.user) if active is not None else None
+        active, has_device, who = await off_loop(self._who_is_opening, self._session_token())
         if active is None:
             await self._forget_tab()
             return rx.redirect(routes.login_url(self._current_path()))

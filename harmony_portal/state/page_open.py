@@ -31,10 +31,12 @@ def on_open(page: str, *loaders: EventHandler):
     return PageOpenState.open_page(page)
 
 
-async def _run(state: rx.State, handler: EventHandler):
-    if inspect.iscoroutinefunction(handler.fn):
-        return await handler.fn(state)
-    return await off_loop(handler.fn, state)
+def _run_plain(steps: list[tuple[rx.State, EventHandler]]):
+    """Plain loaders one after another (on a worker thread); the first answer stops them."""
+    for state, handler in steps:
+        if (answer := handler.fn(state)) is not None:
+            return answer
+    return None
 
 
 class PageOpenState(AuthState):
@@ -46,8 +48,17 @@ class PageOpenState(AuthState):
         if loaders is None:  # a name no page registered (a forged event): nothing to run
             return None
         with resolved_once():
-            for handler in loaders:
-                answer = await _run(await self.get_state(handler.state), handler)
-                if answer is not None:  # a redirect or a sign-out: the rest of this page is moot
-                    return answer
+            plain: list[tuple[rx.State, EventHandler]] = []  # consecutive plain loaders share one thread hop
+            for handler in [*loaders, None]:
+                if handler is not None and not inspect.iscoroutinefunction(handler.fn):
+                    plain.append((await self.get_state(handler.state), handler))
+                    continue
+                if plain:
+                    answer, plain = await off_loop(_run_plain, plain), []
+                    if answer is not None:  # a redirect or a sign-out: the rest of this page is moot
+                        return answer
+                if handler is not None:
+                    answer = await handler.fn(await self.get_state(handler.state))
+                    if answer is not None:
+                        return answer
         return None

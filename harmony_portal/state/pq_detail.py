@@ -209,7 +209,7 @@ class PQDetailState(AuthState):
             user = self._require_user()
             if pq_id is None:
                 raise DomainError("No such PQ.")
-            with session_scope() as session:
+            with live_pq.changed_here(self.router.session.client_token), session_scope() as session:
                 note = pq.add_note(session, user, pq_id, data["note_type"], data["status"], data["note"])
                 pq_attachments.attach_files(session, user, pq_id, note.id, self._stored)
                 drafts.discard_draft(session, user, "note", pq_id)
@@ -237,7 +237,7 @@ class PQDetailState(AuthState):
             user = self._require_user()
             if pq_id is None:
                 raise DomainError("No such PQ.")
-            with session_scope() as session:
+            with live_pq.changed_here(self.router.session.client_token), session_scope() as session:
                 action(session, user, pq_id)
         except Invalid as exc:
             self.work_errors = exc.errors
