@@ -59,18 +59,24 @@ class PQDetailState(AuthState):
             files = pq_queries.attachments_of(session, user, pq_id)
             history = pq_queries.history_of(session, user, pq_id)
         due = found.first_response_due_at
-        self.help_desk = is_help_desk(user)
-        self.pq = {"id": str(found.id), "organization": found.organization_id or "", "provider": found.provider_name,
-                   "inquiry_type": found.inquiry_type,
-                   "subject": found.subject, "details": found.details, "status": found.status,
-                   "assigned_resource": found.assigned_resource, "created": format_local(found.created_at),
-                   "respond_by": (sla.respond_by_text(due) if due and found.first_response_at is None else "")}
-        self.notes = [{"id": str(n.id), "type": n.note_type, "status": n.status, "text": n.text,
-                       "author": n.author_name, "at": format_local(n.created_at)} for n in notes]
-        self.attachments = [{"id": str(a.id), "name": a.filename, "size": _megabytes(a.size),
-                             "pages": str(a.pages or ""), "at": format_local(a.created_at)} for a in files]
-        self.history = [{"at": format_local(h.at), "action": h.action.replace("pq.", "").replace("_", " "),
-                         "who": f"{h.actor_user_id} ({h.actor_name})"} for h in history]
+        pq_row = {"id": str(found.id), "organization": found.organization_id or "", "provider": found.provider_name,
+                  "inquiry_type": found.inquiry_type, "subject": found.subject, "details": found.details,
+                  "status": found.status, "assigned_resource": found.assigned_resource,
+                  "created": format_local(found.created_at),
+                  "respond_by": (sla.respond_by_text(due) if due and found.first_response_at is None else "")}
+        shown = {
+            "help_desk": is_help_desk(user),
+            "pq": pq_row,
+            "notes": [{"id": str(n.id), "type": n.note_type, "status": n.status, "text": n.text,
+                       "author": n.author_name, "at": format_local(n.created_at)} for n in notes],
+            "attachments": [{"id": str(a.id), "name": a.filename, "size": _megabytes(a.size),
+                             "pages": str(a.pages or ""), "at": format_local(a.created_at)} for a in files],
+            "history": [{"at": format_local(h.at), "action": h.action.replace("pq.", "").replace("_", " "),
+                         "who": f"{h.actor_user_id} ({h.actor_name})"} for h in history],
+        }
+        for name, value in shown.items():  # only what changed goes back to the browser (notes grow long)
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     @rx.event
     def load(self):
