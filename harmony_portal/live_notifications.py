@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import reflex as rx
 
-from harmony_portal import live_tabs
+from harmony_portal import event_reads, live_tabs
 from harmony_portal.db import session_scope
 from harmony_portal.models import User
 from harmony_portal.services import notifications, sessions
@@ -42,7 +42,7 @@ async def link_notifications(state: rx.State, session_id: int, user: User, *, li
     checked who this is. ``listing``: the page lists the notifications (Home); other pages show
     the count alone, and are sent nothing else."""
     feed = await state.get_state(NotificationFeed)
-    unread, rows = await asyncio.to_thread(feed_for, user.id)
+    unread, rows = await event_reads.read_off_loop(("notifications", user.id), feed_for, user.id)
     feed._show(unread, rows if listing else [])
     live_tabs.follow(session_id, state.router.session.client_token, listing=listing)
     return feed

@@ -8,14 +8,12 @@ help desk, a password change) stops working here at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 
 import reflex as rx
 from sqlmodel import Session
 
-from harmony_portal import log_context, routes, web
+from harmony_portal import event_reads, log_context, routes, web
 from harmony_portal.db import session_scope
 from harmony_portal.live import SessionFeed, link_session_feed, unlink_feed
 from harmony_portal.live_notifications import unlink_notifications
@@ -24,40 +22,14 @@ from harmony_portal.services import devices, enrolment_codes, identity
 from harmony_portal.services.errors import DomainError, NotAllowed
 from harmony_portal.services.sessions import IDLE_WARNING, ActiveSession, end_session, resolve_session
 from harmony_portal.settings import get_settings
-from harmony_portal.state.off_loop import off_loop
 
 # A websocket client can send any JSON as an event's arguments: a list where a form dict belongs,
 # null or a float where an id belongs. Handlers pass what they are given through these first.
 _MAX_ID = 2**31 - 1  # the largest id a table holds (PostgreSQL integer); bigger is nobody's
 
-# The sessions already resolved in this event, by session token (see ``resolved_once``).
-_RESOLVED: ContextVar[dict[str, ActiveSession | None] | None] = ContextVar("harmony_resolved", default=None)
-
-
-@contextmanager
-def resolved_once() -> Iterator[None]:
-    """Within this block (one event), the session is looked up once and the answer reused.
-
-    Opening a page runs the shell's, the sign-in check's and the page's own loaders in one
-    event; each asks who is signed in, and without this each asked the database again.
-    Outside such a block every call resolves afresh.
-    """
-    marker = _RESOLVED.set({})
-    try:
-        yield
-    finally:
-        _RESOLVED.reset(marker)
-
-
 def resolve_in_event(session: Session, token: str, *, touch: bool = True) -> ActiveSession | None:
-    """``resolve_session``, answered from this event's earlier look-up when there was one."""
-    seen = _RESOLVED.get()
-    if seen is not None and token in seen:
-        return seen[token]
-    active = resolve_session(session, token, touch=touch)
-    if seen is not None:
-        seen[token] = active
-    return active
+    """``resolve_session``, answered from this event's earlier look-up when there was one (``event_reads``)."""
+    return event_reads.read(("session", token), resolve_session, session, token, touch=touch)
 
 
 def as_text(value: object) -> str:
@@ -203,7 +175,8 @@ class AuthState(rx.State):
     @rx.event
     async def require_login(self):
         """on_load of every protected page: signed in, with the second factor passed."""
-        active, has_device, who = await off_loop(self._who_is_opening, self._session_token())
+        token = self._session_token()
+        active, has_device, who = await event_reads.read_off_loop(("opening", token), self._who_is_opening, token)
         if active is None:
             await self._forget_tab()
             return rx.redirect(routes.login_url(self._current_path()))

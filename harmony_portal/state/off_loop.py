@@ -33,7 +33,7 @@ async def off_loop(fn: Callable[..., T], *args, **kwargs) -> T:
 def threaded(handler: Callable[..., T]) -> Callable[..., Awaitable[T]]:
     """An event handler whose body is blocking work (database, files): Reflex awaits it on the pool.
 
-    Within it the session is resolved once (``base.resolved_once``), as when a page opens.
+    Within it the session is resolved once (``event_reads``), as when a page opens.
 
     The state is locked for this event the whole time, so the body may set its vars from the
     thread as it would on the loop; meanwhile the loop answers other clients' events.
@@ -41,9 +41,9 @@ def threaded(handler: Callable[..., T]) -> Callable[..., Awaitable[T]]:
 
     @functools.wraps(handler)
     async def on_the_pool(*args, **kwargs):
-        from harmony_portal.state.base import resolved_once  # base imports this module
+        from harmony_portal.event_reads import once_per_event  # it imports this module
 
-        with resolved_once():  # one look-up of who asks for the whole handler (it may reload after saving)
+        with once_per_event():  # one look-up of who asks for the whole handler (it may reload after saving)
             return await off_loop(handler, *args, **kwargs)
 
     return on_the_pool

@@ -3,7 +3,8 @@
 Reflex runs each on-load handler as an event of its own (state lock, delta, message), and each
 of ours asked the database again who is signed in. A protected page had four or five of them.
 Now every page has one on-load handler, ``PageOpenState.open_page(<page>)``, which runs the
-page's loaders in order inside one event, with the session resolved once (``resolved_once``).
+page's loaders in order inside one event, with the session resolved once (``event_reads``):
+what the sign-in check and the notification count need is read in one trip to a worker thread.
 The loaders stay ordinary handlers, each checking who asks on its own, so one sent alone by a
 client still refuses what it must.
 
@@ -19,7 +20,9 @@ import inspect
 import reflex as rx
 from reflex_base.event import EventHandler
 
-from harmony_portal.state.base import AuthState, as_text, resolved_once
+from harmony_portal import event_reads
+from harmony_portal.live_notifications import feed_for
+from harmony_portal.state.base import AuthState, as_text
 from harmony_portal.state.off_loop import off_loop
 
 _LOADERS: dict[str, tuple[EventHandler, ...]] = {}
@@ -39,6 +42,13 @@ def _run_plain(steps: list[tuple[rx.State, EventHandler]]):
     return None
 
 
+def _read_ahead(token: str) -> None:
+    """What the sign-in check and the notification count will ask, read in one trip."""
+    active, _device, _who = event_reads.read(("opening", token), AuthState._who_is_opening, token)
+    if active is not None:
+        event_reads.read(("notifications", active.user.id), feed_for, active.user.id)
+
+
 class PageOpenState(AuthState):
     """Holds nothing: its handler drives the other states' loaders."""
 
@@ -47,7 +57,9 @@ class PageOpenState(AuthState):
         loaders = _LOADERS.get(as_text(page))
         if loaders is None:  # a name no page registered (a forged event): nothing to run
             return None
-        with resolved_once():
+        with event_reads.once_per_event():
+            if AuthState.require_login in loaders:
+                await off_loop(_read_ahead, self._session_token())
             plain: list[tuple[rx.State, EventHandler]] = []  # consecutive plain loaders share one thread hop
             for handler in [*loaders, None]:
                 if handler is not None and not inspect.iscoroutinefunction(handler.fn):

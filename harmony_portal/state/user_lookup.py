@@ -59,8 +59,7 @@ class UserLookupState(AuthState):
             self.rows, self.total = [], 0
             self.error = str(exc)
 
-    @rx.event
-    @threaded
+    @rx.event  # plain, not @threaded: Reflex's setvar("organization") calls it as the var's setter
     def set_organization(self, value: str):
         """Choosing an organization lists all its users at once."""
         self.organization, self.query, self.page = as_text(value), "", 1
