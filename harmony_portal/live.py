@@ -102,10 +102,13 @@ async def clear_feeds(session_ids: Iterable[int]) -> None:
             await _clear_desk_feed(session_id)
         except Exception:
             log.exception("could not clear the help-desk queue of session %s", session_id)
-    try:
-        await live_tabs.push([(session_ids, live_tabs.delta(QueueFeed, rows=[]))], forget=True)
+    from harmony_portal.live_notifications import NotificationFeed  # it imports this module's scheduler
+
+    emptied = {**live_tabs.delta(QueueFeed, rows=[]), **live_tabs.delta(NotificationFeed, unread=0, rows=[])}
+    try:  # one last push empties the queue and the badge, then the sessions' tabs follow nothing
+        await live_tabs.push([(session_ids, emptied)], forget=True)
     except Exception:
-        log.exception("could not clear the live queues of ended sessions")
+        log.exception("could not clear the live feeds of ended sessions")
 
 
 def _on_commit(committed: changes.Changes) -> None:
@@ -113,7 +116,6 @@ def _on_commit(committed: changes.Changes) -> None:
 
     if committed.ended_sessions:
         _schedule(clear_feeds(committed.ended_sessions))
-        _schedule(live_notifications.clear_notifications(committed.ended_sessions))
     pushes = []  # started in this order, each once the one before has sent
     if committed.request_orgs or committed.deciders:
         pushes.append(functools.partial(push_queue_changed, committed.request_orgs,

@@ -77,9 +77,3 @@ async def push_notifications(user_ids: Iterable[int]) -> int:
     await live_tabs.push(counts)
     await live_tabs.push(lists, listing_only=True)
     return sum(len(ids) for ids, _ in counts)
-
-
-async def clear_notifications(session_ids: Iterable[int]) -> None:
-    """Ended sessions: every tab still showing one shows no notification."""
-    await live_tabs.push([(list(session_ids), live_tabs.delta(NotificationFeed, unread=0, rows=[]))])
-
