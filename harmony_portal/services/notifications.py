@@ -26,17 +26,6 @@ def _inside_portal(link: str) -> bool:
     return link.startswith("/") and not link.startswith("//") and "\\" not in link and len(link) <= 300
 
 
-def add(session: Session, user_id: int, category: str, title: str, body: str = "", link: str = "", *,
-        now: datetime | None = None) -> Notification:
-    """One notification for ``user_id`` in the caller's transaction; their open pages hear of it after commit."""
-    note = Notification(user_id=user_id, category=category, title=_fit(" ".join(title.split()), 200),
-                        body=_fit(body, 1000), link=link if _inside_portal(link) else "",
-                        created_at=now or utc_now())
-    session.add(note)
-    changes.notifications_changed(session, [user_id])
-    return note
-
-
 def add_each(session: Session, user_ids: Iterable[int], category: str, title: str, body: str = "",
              link: str = "", *, now: datetime | None = None) -> None:
     """The same notification for each of ``user_ids``, in one statement (an organization's

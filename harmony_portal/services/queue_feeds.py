@@ -10,9 +10,9 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
-from harmony_portal.models import Organization, OrgRole, User
+from harmony_portal.models import OrgRole, User
 from harmony_portal.services.role_queries import pending_rows
-from harmony_portal.services.roles import administrator_ids
+from harmony_portal.services.roles import administrator_ids, orgs_without_official
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
 
 Row = dict[str, str]
@@ -24,11 +24,6 @@ def _official_orgs(session: Session, user_ids: set[int]) -> dict[int, set[str]]:
             col(OrgRole.user_id).in_(user_ids), OrgRole.role == SECURITY_OFFICIAL)):
         found[uid].add(org)
     return found
-
-
-def _orgs_without_official(session: Session) -> set[str]:
-    with_official = select(OrgRole.organization_id).where(OrgRole.role == SECURITY_OFFICIAL)
-    return set(session.exec(select(Organization.id).where(col(Organization.id).not_in(with_official))))
 
 
 def who_to_tell(session: Session, org_ids: Iterable[str], also_user_ids: Iterable[int] = ()) -> set[int]:
@@ -55,7 +50,7 @@ def queues_of(session: Session, user_ids: Iterable[int]) -> dict[int, list[Row]]
     decides = _official_orgs(session, {u.id for u in users})
     desk = {u.id for u in users if u.is_admin and u.is_active}
     if desk:
-        unofficial = _orgs_without_official(session)
+        unofficial = orgs_without_official(session)
         for uid in desk:
             decides[uid] |= unofficial
     rows_by_org: dict[str, list[Row]] = {}

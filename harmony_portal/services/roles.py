@@ -40,9 +40,14 @@ def represented_org_ids(session: Session, actor: User) -> list[str]:
     own = set(session.exec(select(OrgRole.organization_id).where(
         OrgRole.user_id == actor.id, OrgRole.role == SECURITY_OFFICIAL)))
     if actor.is_admin:
-        with_official = select(OrgRole.organization_id).where(OrgRole.role == SECURITY_OFFICIAL)
-        own |= set(session.exec(select(Organization.id).where(col(Organization.id).not_in(with_official))))
+        own |= orgs_without_official(session)
     return sorted(own)
+
+
+def orgs_without_official(session: Session) -> set[str]:
+    """Organizations with no Security Official: the help desk decides their requests."""
+    with_official = select(OrgRole.organization_id).where(OrgRole.role == SECURITY_OFFICIAL)
+    return set(session.exec(select(Organization.id).where(col(Organization.id).not_in(with_official))))
 
 
 def lookup_org_ids(session: Session, actor: User) -> list[str]:

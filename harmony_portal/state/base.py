@@ -27,6 +27,7 @@ from harmony_portal.settings import get_settings
 # null or a float where an id belongs. Handlers pass what they are given through these first.
 _MAX_ID = 2**31 - 1  # the largest id a table holds (PostgreSQL integer); bigger is nobody's
 
+
 def resolve_in_event(session: Session, token: str, *, touch: bool = True) -> ActiveSession | None:
     """``resolve_session``, answered from this event's earlier look-up when there was one (``event_reads``)."""
     return event_reads.read(("session", token), resolve_session, session, token, touch=touch)

@@ -106,14 +106,18 @@ def test_a_provider_files_an_access_request_with_a_signed_form(page, browser, po
     assert page.request.get(portal.url + "/_upload/signed-access-form.pdf").status in (404, 405)
 
 
-def test_the_help_desk_grants_an_access_request_from_the_pq(page, browser, portal):
-    requester, requester_secret = make_account(portal, "pqneeds", first="Nell", last="Needs", roles=(("123", "Staff"),))
+def _access_request(portal, requester: User, subject: str, details: str) -> int:
+    """An Access Request PQ of organization 123 filed by ``requester`` through the service; its number."""
     with portal.session() as s:
         filed = add_pq(s, s.get(User, requester.id), PQForm(provider="123", inquiry_type="Access Request",
-                                                            subject="Assessment access",
-                                                            details="Nell needs the Assessment Coordinator role."))
+                                                            subject=subject, details=details))
         s.commit()
-        pq_id = filed.id
+        return filed.id
+
+
+def test_the_help_desk_grants_an_access_request_from_the_pq(page, browser, portal):
+    requester, requester_secret = make_account(portal, "pqneeds", first="Nell", last="Needs", roles=(("123", "Staff"),))
+    pq_id = _access_request(portal, requester, "Assessment access", "Nell needs the Assessment Coordinator role.")
     # The requester keeps the PQ open: everything the help desk does shows there without reload.
     requester_context = browser.new_context()
     watching = requester_context.new_page()
@@ -221,12 +225,7 @@ def test_an_access_coordinator_asks_for_staff_access_and_the_checklist_gates_it(
     coordinator, c_secret = make_account(portal, "pqcoord", first="Cora", last="Coordinator",
                                          roles=(("123", "Access Coordinator"),))
     staff, _staff_secret = make_account(portal, "pqstaff", first="Sam", last="Staffer")
-    with portal.session() as s:
-        filed = add_pq(s, s.get(User, coordinator.id), PQForm(provider="123", inquiry_type="Access Request",
-                                                              subject="Access for our new staff",
-                                                              details="Sam Staffer starts Monday."))
-        s.commit()
-        pq_id = filed.id
+    pq_id = _access_request(portal, coordinator, "Access for our new staff", "Sam Staffer starts Monday.")
     sign_in(page, portal, coordinator, c_secret)
     page.goto(f"{portal.url}/pq/{pq_id}")
     staff_access = page.get_by_role("region", name="Staff access")

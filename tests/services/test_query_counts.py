@@ -112,7 +112,8 @@ def grow_home(w: World, total: int) -> None:
         return w.make.request(w.session, w.provider, w.org_of("asked", n))
 
     def told(n):
-        return notifications.add(w.session, w.provider.id, "pq_updates", f"PQ {n} has a new note", link=f"/pq/{n}")
+        return notifications.add_each(w.session, [w.provider.id], "pq_updates", f"PQ {n} has a new note",
+                                      link=f"/pq/{n}")
     for kind, one in (("roles", role), ("asked", ask), ("told", told)):
         w.more(kind, total + (1 if kind == "roles" else 0), one)  # plus the Staff role at HOME
 
