@@ -14,6 +14,9 @@ from tests import factories
 
 AK = ZoneInfo("America/Anchorage")
 
+# These tests stand on a fixed clock and need the default weekly window (other tests have it off).
+pytestmark = pytest.mark.weekly_window
+
 
 def _ak(*args) -> datetime:
     return datetime(*args, tzinfo=AK).astimezone(UTC)

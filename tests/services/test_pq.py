@@ -103,6 +103,7 @@ def test_only_administrators_set_routes(session, world):
         set_route(session, world["pa"], "Billing", "Billing Unit")
 
 
+@pytest.mark.weekly_window
 def test_saving_during_maintenance_is_refused(session, world):
     sunday_afternoon = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Sunday 3:00pm AKST
     with pytest.raises(Maintenance):

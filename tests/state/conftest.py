@@ -10,7 +10,6 @@ from reflex.state import State
 
 import harmony_portal.harmony_portal  # noqa: F401  (registers every state class)
 from harmony_portal.db import session_scope
-from harmony_portal.models import WeeklyMaintenance
 from harmony_portal.services.sessions import start_session
 from harmony_portal.web import SESSION_COOKIE
 
@@ -26,17 +25,6 @@ async def state_with_cookie(cls, cookie: str = "", path: str = "/"):
     root = State()
     connect(root, cookie, path)
     return await root.get_state(cls)
-
-
-@pytest.fixture(autouse=True)
-def weekly_window_off(request):
-    """State tests run at the real time, and the weekly window (Sunday 2-8 PM in Alaska) would
-    refuse their saves then. The window's rules are tested on a fixed clock (tests/services);
-    state tests that need a window add a one-off one."""
-    if "app_db" in request.fixturenames:
-        request.getfixturevalue("app_db")
-        with session_scope() as session:
-            session.merge(WeeklyMaintenance(id=1, active=False))
 
 
 @pytest.fixture(autouse=True)
