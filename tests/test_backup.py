@@ -100,10 +100,11 @@ def _what_the_portal_serves(place: Place, owner_user_id: str, monkeypatch) -> di
         pqs, _total = pq_queries.list_pqs(s, owner)
         for pq in pqs:
             files = {}
-            for row in pq_queries.attachments_of(s, owner, pq.id):
+            page = pq_queries.pq_page(s, owner, pq.id)
+            for row in page.attachments:
                 found = visible_attachment(s, owner, row.id)
                 files[row.id] = (found.filename, b"".join(attachments.open_plain(found.storage_key)))
-            [note] = pq_queries.notes_of(s, owner, pq.id)
+            [note] = page.notes
             seen[pq.id] = {"subject": pq.subject, "note": note.text, "attachments": files}
         assert verify_chain(s) is None  # the audit log's hash chain came back whole
     return seen

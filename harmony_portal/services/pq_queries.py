@@ -198,40 +198,49 @@ def help_desk_queue(session: Session, admin: User, *, status: str | None = None,
             for row in rows]
 
 
-def notes_of(session: Session, actor: User, pq_id: int) -> list[NoteRow]:
-    """A PQ's notes, oldest first; Internal ones only for the help desk."""
+@dataclass(frozen=True)
+class PQPage:
+    """Everything one PQ's page shows, as ``actor`` may see it."""
+
+    pq: PQ
+    notes: list[NoteRow]
+    attachments: list[Attachment]
+    history: list[HistoryRow]
+
+
+def pq_page(session: Session, actor: User, pq_id: int) -> PQPage:
+    """The PQ, its notes, attachments and history, with who may see them checked once.
+
+    Four queries besides the check whatever the PQ holds: the notes (Internal ones among them,
+    so their files and history lines can be left out without asking again), the attachments,
+    the audit rows and their actors.
+    """
     pq = viewable_pq(session, actor, pq_id)
+    notes = _all_notes(session, pq)
+    internal = set() if sees_internal(actor) else {n.id for n in notes if n.note_type == INTERNAL}
+    return PQPage(pq=pq, notes=[n for n in notes if n.id not in internal],
+                  attachments=_attachments(session, pq, internal), history=_history(session, actor, pq, internal))
+
+
+def _all_notes(session: Session, pq: PQ) -> list[NoteRow]:
     query = select(PQNote, User).join(User, User.id == PQNote.author_id).where(PQNote.pq_id == pq.id)
-    if not sees_internal(actor):
-        query = query.where(PQNote.note_type != INTERNAL)
     return [NoteRow(id=n.id, note_type=n.note_type, status=n.status, text=n.text, author_id=u.id,
                     author_user_id=u.user_id, author_name=_name(u), created_at=n.created_at)
             for n, u in session.exec(query.order_by(col(PQNote.id)))]
 
 
-def attachments_of(session: Session, actor: User, pq_id: int) -> list[Attachment]:
-    """A PQ's attachments; those of Internal notes only for the help desk."""
-    pq = viewable_pq(session, actor, pq_id)
-    query = select(Attachment).where(Attachment.pq_id == pq.id)
-    if not sees_internal(actor):
-        internal = select(PQNote.id).where(PQNote.pq_id == pq.id, PQNote.note_type == INTERNAL)
-        query = query.where(or_(col(Attachment.note_id).is_(None), col(Attachment.note_id).not_in(internal)))
-    return list(session.exec(query.order_by(col(Attachment.id))))
+def _attachments(session: Session, pq: PQ, internal_notes: set[int]) -> list[Attachment]:
+    files = session.exec(select(Attachment).where(Attachment.pq_id == pq.id).order_by(col(Attachment.id)))
+    return [a for a in files if a.note_id not in internal_notes]
 
 
-def history_of(session: Session, actor: User, pq_id: int) -> list[HistoryRow]:
-    """Every change to a PQ and its notes, oldest first: what, who (User ID and name), when.
-
-    Read from the audit log by its indexed ``target`` (``pq:<id>``); changes about Internal
-    notes only for the help desk.
-    """
-    pq = viewable_pq(session, actor, pq_id)
+def _history(session: Session, actor: User, pq: PQ, internal_notes: set[int]) -> list[HistoryRow]:
+    """Read from the audit log by its indexed ``target`` (``pq:<id>``); changes about Internal
+    notes only for the help desk."""
     events = session.exec(select(AuditEvent).where(AuditEvent.target == f"pq:{pq.id}")
                           .order_by(col(AuditEvent.id))).all()
     users = {u.id: u for u in session.exec(select(User).where(
         col(User.id).in_({e.actor_id for e in events if e.actor_id is not None})))}
-    internal_notes = set() if sees_internal(actor) else set(session.exec(
-        select(PQNote.id).where(PQNote.pq_id == pq.id, PQNote.note_type == INTERNAL)))
     rows = []
     for event in events:
         detail = json.loads(event.detail or "{}")

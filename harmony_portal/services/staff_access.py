@@ -104,6 +104,31 @@ def accept_coordinator_agreement(session: Session, admin: User, pq_id: int, user
                         action="pq.coordinator_agreement_accepted", now=now, agreement_files=sorted(files))
 
 
+@dataclass(frozen=True)
+class OnboardingPart:
+    """What a PQ page's onboarding part shows its reader."""
+
+    may_request_staff: bool
+    requests: list[StaffRequest]
+    candidates: list[Person]  # the help desk's: whom an uploaded agreement may name
+
+
+def onboarding_part(session: Session, actor: User, pq_id: int) -> OnboardingPart:
+    """The onboarding part of PQ ``pq_id`` as ``actor`` may see it. Staff requests and agreements
+    belong to Access Request PQs alone (a PQ's type never changes), so any other PQ has none
+    and nothing more is read for it.
+
+    Raises:
+        NotAllowed: "No such PQ." when the actor may not see it.
+    """
+    pq = viewable_pq(session, actor, pq_id)
+    if pq.inquiry_type != ACCESS_REQUEST:
+        return OnboardingPart(may_request_staff=False, requests=[], candidates=[])
+    return OnboardingPart(may_request_staff=may_request_staff(session, actor, pq),
+                          requests=staff_requests_on(session, actor, pq_id),
+                          candidates=agreement_candidates(session, actor, pq_id) if is_help_desk(actor) else [])
+
+
 def may_request_staff(session: Session, actor: User, pq: PQ) -> bool:
     """An Access Coordinator of the PQ's organization, on an Access Request PQ."""
     return (pq.inquiry_type == ACCESS_REQUEST and pq.organization_id is not None

@@ -10,7 +10,7 @@ from harmony_portal.services import drafts, pq, pq_attachments, pq_queries, sla
 from harmony_portal.services.attachments import MAX_BYTES, AttachmentWriter, StoredFile, remove_stored
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError, Invalid
-from harmony_portal.services.pq_access import is_help_desk, viewable_pq
+from harmony_portal.services.pq_access import is_help_desk
 from harmony_portal.state.base import AuthState, form_fields, parse_id
 from harmony_portal.state.off_loop import off_loop, threaded
 
@@ -54,10 +54,8 @@ class PQDetailState(AuthState):
         if pq_id is None:
             raise DomainError("No such PQ.")
         with session_scope() as session:
-            found = viewable_pq(session, user, pq_id)
-            notes = pq_queries.notes_of(session, user, pq_id)
-            files = pq_queries.attachments_of(session, user, pq_id)
-            history = pq_queries.history_of(session, user, pq_id)
+            page = pq_queries.pq_page(session, user, pq_id)
+        found, notes, files, history = page.pq, page.notes, page.attachments, page.history
         due = found.first_response_due_at
         pq_row = {"id": str(found.id), "organization": found.organization_id or "", "provider": found.provider_name,
                   "inquiry_type": found.inquiry_type, "subject": found.subject, "details": found.details,

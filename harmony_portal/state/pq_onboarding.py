@@ -14,7 +14,6 @@ from harmony_portal.db import session_scope
 from harmony_portal.services import onboarding, staff_access
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError, Invalid
-from harmony_portal.services.pq_access import viewable_pq
 from harmony_portal.state.base import as_text, form_fields, parse_id
 from harmony_portal.state.pq_detail import PQDetailState
 
@@ -50,13 +49,11 @@ class PQOnboardingState(PQDetailState):
         if pq_id is None:
             raise DomainError("No such PQ.")
         with session_scope() as session:
-            found = viewable_pq(session, user, pq_id)
-            self.may_request_staff = staff_access.may_request_staff(session, user, found)
-            self.staff_requests = [_request_row(r) for r in staff_access.staff_requests_on(session, user, pq_id)]
-            self.coordinator_candidates = [
-                {"id": str(p.id), "name": p.name, "login": p.user_id}
-                for p in staff_access.agreement_candidates(session, user, pq_id)
-            ] if self.help_desk and found.inquiry_type == staff_access.ACCESS_REQUEST else []
+            part = staff_access.onboarding_part(session, user, pq_id)
+        self.may_request_staff = part.may_request_staff
+        self.staff_requests = [_request_row(r) for r in part.requests]
+        self.coordinator_candidates = [{"id": str(p.id), "name": p.name, "login": p.user_id}
+                                       for p in part.candidates]
 
     @rx.event
     def load_onboarding(self):

@@ -13,11 +13,9 @@ from harmony_portal.services.pq import add_note, take_pq, update_pq_status
 from harmony_portal.services.pq_access import sees_internal, viewable_pq, visible_attachment
 from harmony_portal.services.pq_queries import (
     PAGE_SIZE,
-    attachments_of,
     help_desk_queue,
-    history_of,
     list_pqs,
-    notes_of,
+    pq_page,
     weekly_stats,
 )
 
@@ -77,10 +75,10 @@ def test_internal_notes_and_their_files_are_the_help_desks(session, world, make,
     public_file, private_file = _attach(session, pq, world["pa"], general), _attach(session, pq, world["admin"],
                                                                                      internal, "memo.pdf")
     loose = _attach(session, pq, world["pa"], None, "loose.pdf")
-    assert [n.id for n in notes_of(session, world["pa"], pq.id)] == [general.id]
-    assert [n.id for n in notes_of(session, world["admin"], pq.id)] == [general.id, internal.id]
-    assert [a.id for a in attachments_of(session, world["pa2"], pq.id)] == [public_file.id, loose.id]
-    assert [a.id for a in attachments_of(session, world["admin"], pq.id)] == [public_file.id, private_file.id,
+    assert [n.id for n in pq_page(session, world["pa"], pq.id).notes] == [general.id]
+    assert [n.id for n in pq_page(session, world["admin"], pq.id).notes] == [general.id, internal.id]
+    assert [a.id for a in pq_page(session, world["pa2"], pq.id).attachments] == [public_file.id, loose.id]
+    assert [a.id for a in pq_page(session, world["admin"], pq.id).attachments] == [public_file.id, private_file.id,
                                                                                loose.id]
     assert visible_attachment(session, world["pa"], public_file.id) is public_file
     assert visible_attachment(session, world["admin"], private_file.id) is private_file
@@ -92,9 +90,8 @@ def test_another_organization_reads_no_note_attachment_or_history(session, world
     pq = world["pq"]
     note = make.note(session, world["pa"], pq, now=clock.now())
     file = _attach(session, pq, world["pa"], note)
-    for read in (notes_of, attachments_of, history_of):
-        with pytest.raises(NotAllowed, match="No such PQ."):
-            read(session, world["pb"], pq.id)
+    with pytest.raises(NotAllowed, match="No such PQ."):
+        pq_page(session, world["pb"], pq.id)
     with pytest.raises(NotAllowed, match="No such PQ."):
         visible_attachment(session, world["pb"], file.id)
     with pytest.raises(NotAllowed, match="No such PQ."):
@@ -175,12 +172,12 @@ def test_history_tells_who_did_what_and_when_hiding_internal_notes(session, worl
     make.note(session, world["pa"], pq, now=clock.advance(minutes=5))
     take_pq(session, world["admin"], pq.id, now=clock.advance(minutes=5))
     add_note(session, world["admin"], pq.id, "Internal", "In Progress", "Checking.", now=clock.advance(minutes=5))
-    full = history_of(session, world["admin"], pq.id)
+    full = pq_page(session, world["admin"], pq.id).history
     assert [h.action for h in full] == ["pq.created", "pq.note_added", "pq.taken", "pq.note_added",
                                         "pq.status_changed"]
     assert (full[0].actor_user_id, full[2].actor_user_id) == ("provider_a", "helpdesk")
     assert full[0].actor_name.startswith("Test ")
-    seen = [h.action for h in history_of(session, world["pa2"], pq.id)]
+    seen = [h.action for h in pq_page(session, world["pa2"], pq.id).history]
     assert seen == ["pq.created", "pq.note_added", "pq.taken", "pq.status_changed"]
 
 

@@ -31,7 +31,6 @@ from harmony_portal.services import (
 )
 from harmony_portal.services.organizations import organization_choices
 from harmony_portal.services.pq import add_note, take_pq
-from harmony_portal.services.pq_access import viewable_pq
 from harmony_portal.vocabulary import SECURITY_OFFICIAL, STAFF
 
 
@@ -185,9 +184,8 @@ def read_pq_detail(s: Session, w: World) -> int:
     pq_id = w.made["pq"][0].id
     shown = []
     for actor in (w.provider, w.admin):  # the Internal rule differs
-        viewable_pq(s, actor, pq_id)
-        shown += [len(pq_queries.notes_of(s, actor, pq_id)), len(pq_queries.attachments_of(s, actor, pq_id)),
-                  len(pq_queries.history_of(s, actor, pq_id)) - 1]  # less "filed"
+        page = pq_queries.pq_page(s, actor, pq_id)
+        shown += [len(page.notes), len(page.attachments), len(page.history) - 1]  # less "filed"
     return min(shown)
 
 
