@@ -167,11 +167,16 @@ class AuthState(rx.State):
     @staticmethod
     def _who_is_opening(token: str) -> tuple[ActiveSession | None, bool, identity.Identity | None]:
         with session_scope() as session:
-            active = resolve_in_event(session, token)
-            if active is None:
-                return None, False, None
-            has_device = devices.has_confirmed_device(session, active.user.id)
-            return active, has_device, identity.describe(session, active.user)
+            return AuthState._opening_in(session, token)
+
+    @staticmethod
+    def _opening_in(session: Session, token: str) -> tuple[ActiveSession | None, bool, identity.Identity | None]:
+        """What the sign-in check of a page open needs: the session, whether the account has an
+        authenticator, and who it is (name, roles, count of requests waiting)."""
+        active = resolve_in_event(session, token)
+        if active is None:
+            return None, False, None
+        return active, devices.has_confirmed_device(session, active.user.id), identity.describe(session, active.user)
 
     @rx.event
     async def require_login(self):

@@ -21,7 +21,8 @@ import reflex as rx
 from reflex_base.event import EventHandler
 
 from harmony_portal import event_reads
-from harmony_portal.live_notifications import feed_for
+from harmony_portal.db import session_scope
+from harmony_portal.services import notifications
 from harmony_portal.state.base import AuthState, as_text
 from harmony_portal.state.off_loop import off_loop
 
@@ -43,10 +44,11 @@ def _run_plain(steps: list[tuple[rx.State, EventHandler]]):
 
 
 def _read_ahead(token: str) -> None:
-    """What the sign-in check and the notification count will ask, read in one trip."""
-    active, _device, _who = event_reads.read(("opening", token), AuthState._who_is_opening, token)
-    if active is not None:
-        event_reads.read(("notifications", active.user.id), feed_for, active.user.id)
+    """What the sign-in check and the notification count will ask, read in one trip and one transaction."""
+    with session_scope() as session:
+        active, _device, _who = event_reads.read(("opening", token), AuthState._opening_in, session, token)
+        if active is not None:
+            event_reads.read(("notifications", active.user.id), notifications.feed_of, session, active.user.id)
 
 
 class PageOpenState(AuthState):

@@ -1,6 +1,6 @@
 """Opening a page is one event: the sign-in check, the shell and the page's loaders, the session looked up once."""
 
-from harmony_portal import routes
+from harmony_portal import live_banner, routes
 from harmony_portal.db import session_scope
 from harmony_portal.live import QueueFeed
 from harmony_portal.live_notifications import NotificationFeed
@@ -70,3 +70,40 @@ def test_a_forged_page_name_runs_nothing(app_db):
         return await PageOpenState.open_page.fn(page, "/no/such/page"), await PageOpenState.open_page.fn(page, None)
 
     assert run_async(scenario()) == (None, None)
+
+
+def test_a_pq_page_opens_in_three_transactions_whatever_the_pq_holds(app_db, make, signed_in, monkeypatch):
+    """Who asks with their notification count, the PQ with its notes, files and history, and
+    the onboarding part: one transaction each (each costs the database three round trips)."""
+    from sqlalchemy import event
+
+    from harmony_portal.state.pq_detail import PQDetailState
+
+    with session_scope() as s:
+        org = make.org(s, "PO2")
+        provider = make.user(s, "pq.open", first_name="Pat")
+        make.grant(s, provider, org, "Staff")
+        make.enrol(s, provider)
+        pq = make.pq(s, provider, org)
+        for n in range(3):
+            make.note(s, provider, pq, f"Note {n}.")
+    state_of = signed_in(provider, path=f"/pq/{pq.id}")
+    # In the server each worker's clock holds the banner; pages never read it.
+    monkeypatch.setattr(live_banner, "_showing", live_banner.read_showing())
+    began: list[object] = []
+
+    def count(connection):
+        began.append(connection)
+
+    event.listen(app_db, "begin", count)
+    try:
+        async def scenario():
+            page = await state_of(PageOpenState)
+            answer = await PageOpenState.open_page.fn(page, routes.PQ_DETAIL)
+            return answer, (await page.get_state(PQDetailState)).notes
+
+        answer, notes = run_async(scenario())
+    finally:
+        event.remove(app_db, "begin", count)
+    assert answer is None and [n["text"] for n in notes] == ["Note 0.", "Note 1.", "Note 2."]
+    assert len(began) == 3
