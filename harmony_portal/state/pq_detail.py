@@ -6,6 +6,7 @@ import reflex as rx
 
 from harmony_portal import live_pq
 from harmony_portal.db import session_scope
+from harmony_portal.models import User
 from harmony_portal.services import drafts, pq, pq_attachments, pq_queries, sla
 from harmony_portal.services.attachments import MAX_BYTES, AttachmentWriter, StoredFile, remove_stored
 from harmony_portal.services.clock import format_local
@@ -54,7 +55,9 @@ class PQDetailState(AuthState):
         if pq_id is None:
             raise DomainError("No such PQ.")
         with session_scope() as session:
-            page = pq_queries.pq_page(session, user, pq_id)
+            self._show(user, pq_queries.pq_page(session, user, pq_id))
+
+    def _show(self, user: User, page: pq_queries.PQPage) -> None:
         found, notes, files, history = page.pq, page.notes, page.attachments, page.history
         due = found.first_response_due_at
         pq_row = {"id": str(found.id), "organization": found.organization_id or "", "provider": found.provider_name,
@@ -217,6 +220,7 @@ class PQDetailState(AuthState):
                 note = pq.add_note(session, user, pq_id, data["note_type"], data["status"], data["note"])
                 pq_attachments.attach_files(session, user, pq_id, note.id, self._stored)
                 drafts.discard_draft(session, user, "note", pq_id)
+                page = pq_queries.pq_page(session, user, pq_id)  # the page with the note, read in the same transaction
         except Invalid as exc:
             self.note_errors = exc.errors
             self.note_error = "The note was not saved. Correct the fields marked below."
@@ -228,7 +232,7 @@ class PQDetailState(AuthState):
         self._stored, self.uploaded, self.upload_refusals, self.upload_progress = [], [], [], 0
         self.note_values, self.note_open = {}, False
         self.message = "The note was saved" + (f" with {count} attachment(s)." if count else ".")
-        self._reload()
+        self._show(user, page)
 
     # --- The help desk works the PQ ---------------------------------------------------------
 
@@ -243,6 +247,7 @@ class PQDetailState(AuthState):
                 raise DomainError("No such PQ.")
             with live_pq.changed_here(self.router.session.client_token), session_scope() as session:
                 action(session, user, pq_id)
+                page = pq_queries.pq_page(session, user, pq_id)
         except Invalid as exc:
             self.work_errors = exc.errors
             self.error = str(exc) if len(exc.errors) != 1 else next(iter(exc.errors.values()))
@@ -251,7 +256,7 @@ class PQDetailState(AuthState):
             self.error = str(exc)
             return
         self.message = success
-        self._reload()
+        self._show(user, page)
 
     @rx.event
     def take(self):
