@@ -16,10 +16,10 @@ select and the weekly figures. When PQs change, one push reads each open feed's 
 computes the rows once per distinct set of filters and writes them in; bursts of changes
 are coalesced into one push.
 
-Every protected page also links to its session's ``SessionFeed``. When a session ends (the
-account disabled, two-factor reset, signed out elsewhere, idle), the push sets its ``ended`` and
-each open page of that session, on any worker, signs itself out within moments instead of at its
-next periodic check.
+Every protected page also has a ``SessionFeed``. When a session ends (the account disabled,
+two-factor reset, signed out elsewhere, idle), the last push to its tabs sets ``ended`` (with
+the emptied queue and badge) and each open page of that session, on any worker, signs itself
+out within moments instead of at its next periodic check.
 """
 
 from __future__ import annotations
@@ -95,20 +95,17 @@ async def clear_feeds(session_ids: Iterable[int]) -> None:
     session_ids = list(session_ids)
     for session_id in session_ids:
         try:
-            await _end_session_feed(session_id)
-        except Exception:
-            log.exception("could not tell the pages of session %s that it ended", session_id)
-        try:
             await _clear_desk_feed(session_id)
         except Exception:
             log.exception("could not clear the help-desk queue of session %s", session_id)
     from harmony_portal.live_notifications import NotificationFeed  # it imports this module's scheduler
 
-    emptied = {**live_tabs.delta(QueueFeed, rows=[]), **live_tabs.delta(NotificationFeed, unread=0, rows=[])}
-    try:  # one last push empties the queue and the badge, then the sessions' tabs follow nothing
-        await live_tabs.push([(session_ids, emptied)], forget=True)
+    last = {**live_tabs.delta(QueueFeed, rows=[]), **live_tabs.delta(NotificationFeed, unread=0, rows=[]),
+            **live_tabs.delta(SessionFeed, ended=True)}
+    try:  # one last push empties the queue and the badge and says so; then the sessions' tabs follow nothing
+        await live_tabs.push([(session_ids, last)], forget=True)
     except Exception:
-        log.exception("could not clear the live feeds of ended sessions")
+        log.exception("could not tell the pages of ended sessions %s", session_ids)
 
 
 def _on_commit(committed: changes.Changes) -> None:
@@ -187,7 +184,6 @@ async def unlink_feed(state: rx.State) -> None:
     live_tabs.unfollow(state.router.session.client_token)
     (await state.get_state(QueueFeed)).rows = []
     await unlink_help_desk(state)
-    await _unlink_session_feed(state)
 
 
 # ---- The Help Desk queue -------------------------------------------------------------------
@@ -348,34 +344,15 @@ async def push_help_desk() -> None:
 
 
 # ---- Session endings ------------------------------------------------------------------------
-# Every protected page links to its session's SessionFeed. When the session ends anywhere (the
-# account disabled, two-factor reset, signed out in another tab, idle), the push sets ``ended``
-# and Reflex sends it to each linked page on any worker; the page shell then asks the server
-# (AuthState.session_ended), which checks the session itself and signs the page out.
+# A session's end reaches its open pages in the last push to their tabs (``clear_feeds``), on
+# any worker; the page shell then asks the server (AuthState.session_ended), which checks the
+# session itself and signs the page out.
 
 
-def session_feed_token(session_id: int) -> str:
-    """The unguessable token of one session's ending feed."""
-    return "sess" + keyed_name("session-feed", session_id)
+class SessionFeed(rx.State):
+    """One tab's word that its session ended: ``ended`` arrives True once, pushed by ``live_tabs``.
 
-
-class SessionFeed(rx.SharedState):
-    """One session's open pages: ``ended`` turns True once, when the session ends."""
+    Only the browser's copy changes; the server checks the session itself when asked.
+    """
 
     ended: bool = False
-
-
-async def link_session_feed(state: rx.State, session_id: int) -> None:
-    """Link this tab to its session's feed. Call only after the server checked who this is."""
-    await _link(await state.get_state(SessionFeed), session_feed_token(session_id))
-
-
-async def _unlink_session_feed(state: rx.State) -> None:
-    feed = await state.get_state(SessionFeed)
-    await unlink_shared(feed)
-
-
-async def _end_session_feed(session_id: int) -> None:
-    app = RegistrationContext.get().app
-    async with app.modify_state(BaseStateToken(ident=session_feed_token(session_id), cls=SessionFeed)) as root:
-        (await root.get_state(SessionFeed)).ended = True

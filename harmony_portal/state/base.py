@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from harmony_portal import event_reads, log_context, routes, web
 from harmony_portal.db import session_scope
-from harmony_portal.live import SessionFeed, link_session_feed, unlink_feed
+from harmony_portal.live import unlink_feed
 from harmony_portal.live_notifications import unlink_notifications
 from harmony_portal.models import User
 from harmony_portal.services import devices, enrolment_codes, identity
@@ -192,9 +192,6 @@ class AuthState(rx.State):
             if not self._current_path().startswith(routes.TWO_FACTOR_SETUP):
                 return rx.redirect(routes.TWO_FACTOR_SETUP)
         self._set_identity(who)
-        # Linked only now that the server knows whose session this is: when it ends anywhere
-        # (disabled, reset, signed out elsewhere), the feed tells this page at once.
-        await link_session_feed(self, active.record.id)
         return None
 
     @rx.event
@@ -213,9 +210,6 @@ class AuthState(rx.State):
         if active is None:
             return await self._signed_out("idle")
         self.idle_warning = active.idle_seconds_left <= IDLE_WARNING.total_seconds()
-        # Reading the session feed through its link keeps the shared state (and the list of
-        # pages linked to it) from expiring under a page that stays open for hours.
-        await self.get_state(SessionFeed)
         return None
 
     @rx.event

@@ -16,7 +16,7 @@ from simple_websocket.errors import ConnectionError as HandshakeRefused
 from sqlmodel import select
 
 from benchmarks.socket_dashboard import PAGE, ReflexSocket, SocketDashboard
-from harmony_portal.live import session_feed_token
+from harmony_portal.live import desk_token
 from harmony_portal.models import OrgRole, User, UserSession
 from harmony_portal.services.sessions import start_session
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
@@ -54,7 +54,7 @@ def test_guessed_feed_tokens_are_refused_and_an_anonymous_tab_gets_no_row(portal
         guesses = [f"officials{official.id}", f"officials{session_id}", f"feed{session_id}",
                    "feed" + hashlib.sha256(str(session_id).encode()).hexdigest(),
                    "feed" + hashlib.sha256(f"queue-feed:{session_id}".encode()).hexdigest(),
-                   session_feed_token(session_id)]  # even a real shared token: it is not a client token
+                   desk_token(session_id)]  # even a real shared token: it is not a client token
         for guess in guesses:
             assert _refused(portal.url, token=guess), guess
         # A well-formed client token with no session sees the page's shell, never a row.
@@ -95,6 +95,7 @@ def test_a_signed_out_session_stops_receiving_the_queue(portal):
         with urllib.request.urlopen(signout, timeout=10) as response:  # noqa: S310 - the local test server
             assert response.status == 200
         assert dashboard.wait_for('"rows_rx_state_":[]', 10) is not None, "the ended session's feed was not emptied"
+        assert dashboard.wait_for('"ended_rx_state_":true', 5) is not None, "the page was not told its session ended"
         # A new request afterwards never reaches the signed-out tab.
         asker = ReflexSocket(portal.url, session_token=requester_token)
         try:
