@@ -45,6 +45,7 @@ import random
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -1055,6 +1056,16 @@ def _ratio(portal: dict | None, bare: dict | None, key: str, stat: str) -> float
         return None
 
 
+def _over_pairs(ratios: list[dict]) -> dict:
+    """Each ratio's median, lowest and highest over the portal/bare pairs of one size."""
+    over = {"pairs": len(ratios)}
+    for key in ratios[0]:
+        values = sorted(r[key] for r in ratios if r.get(key) is not None)
+        if values:
+            over[key] = {"median": round(statistics.median(values), 2), "min": values[0], "max": values[-1]}
+    return over
+
+
 def _attempt(label: str, fn, *args) -> dict:
     """One phase; a phase that cannot run (too many users for the machine) is reported, not fatal."""
     print(f"-- {label}", flush=True)
@@ -1109,6 +1120,8 @@ def run() -> dict:
             })
         results["load"][str(size)] = runs
         results["ratios"][f"{size}_users"] = ratios
+        if len(ratios) > 1:  # one pair can mislead on a shared machine: the middle of all of them
+            results["ratios"][f"{size}_users_over_pairs"] = _over_pairs(ratios)
     for dashboards in LIVE:
         entry = {}
         if "portal" in APPS:

@@ -253,6 +253,14 @@ def _history(session: Session, actor: User, pq: PQ, internal_notes: set[int]) ->
     return rows
 
 
+def next_overdue_at(session: Session, *, now: datetime) -> datetime | None:
+    """When the next open PQ still waiting for its first response becomes overdue (the earliest
+    due time after ``now``), from the partial index of open PQs by due time. A moment, not a PQ:
+    the live push uses it to turn the help desk's "Overdue" badges on time."""
+    return session.exec(select(func.min(PQ.first_response_due_at)).where(
+        text(PQ_OPEN), col(PQ.first_response_at).is_(None), col(PQ.first_response_due_at) > now)).one()
+
+
 def weekly_stats(session: Session, admin: User, weeks: int = 8, *, now: datetime | None = None) -> list[WeekStats]:
     """PQs opened and answered per week (Monday-Sunday, Alaska time), oldest week first,
     and how many of each week's PQs were answered by their due time."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.live import HelpDeskFeed, link_help_desk, unlink_help_desk
+from harmony_portal.live_help_desk import HelpDeskFeed, link_help_desk, unlink_help_desk
 from harmony_portal.models import utc_now
 from harmony_portal.services import help_desk_feeds, pq
 from harmony_portal.services.errors import DomainError

@@ -16,7 +16,7 @@ from simple_websocket.errors import ConnectionError as HandshakeRefused
 from sqlmodel import select
 
 from benchmarks.socket_dashboard import PAGE, ReflexSocket, SocketDashboard
-from harmony_portal.live import desk_token
+from harmony_portal.live_help_desk import desk_token
 from harmony_portal.models import OrgRole, User, UserSession
 from harmony_portal.services.sessions import start_session
 from harmony_portal.vocabulary import SECURITY_OFFICIAL

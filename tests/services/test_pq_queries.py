@@ -15,6 +15,7 @@ from harmony_portal.services.pq_queries import (
     PAGE_SIZE,
     help_desk_queue,
     list_pqs,
+    next_overdue_at,
     pq_page,
     weekly_stats,
 )
@@ -215,3 +216,16 @@ def test_postgresql_answers_the_word_search_from_the_stored_vectors_gin_index(se
     compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
     plan = "\n".join(row[0] for row in session.execute(text(f"EXPLAIN {compiled}")))
     assert "ix_pq_search_vector" in plan
+
+
+def test_the_next_overdue_moment_is_the_earliest_due_time_still_waiting_for_a_first_response(session, world, make,
+                                                                                              clock):
+    first = world["pq"]  # filed Wednesday 9:00 AM AKST: due 24 business hours later
+    later = make.pq(session, world["pb"], world["b"], now=clock.advance(hours=2))
+    answered = make.pq(session, world["pa"], world["a"], now=clock.now() - timedelta(hours=5))
+    add_note(session, world["admin"], answered.id, "Response", "In Progress", "On it.", now=clock.now())
+    closed = make.pq(session, world["pa"], world["a"], now=clock.now() - timedelta(hours=6))
+    update_pq_status(session, world["admin"], closed.id, "Closed", now=clock.now())
+    assert next_overdue_at(session, now=clock.now()) == first.first_response_due_at
+    assert next_overdue_at(session, now=first.first_response_due_at) == later.first_response_due_at
+    assert next_overdue_at(session, now=later.first_response_due_at) is None

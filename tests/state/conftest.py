@@ -48,7 +48,7 @@ def linked_tokens(monkeypatch):
         linked.append(token)
         return feed
 
-    monkeypatch.setattr("harmony_portal.live._link", stand_in)
+    monkeypatch.setattr("harmony_portal.live_help_desk._link", stand_in)
     return linked
 
 

@@ -1,5 +1,6 @@
 """The Help Desk queue: administrators only, by due time, filters, Take, and the live push."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -7,8 +8,10 @@ from reflex.istate.manager.token import BaseStateToken
 from reflex_base.registry import RegistrationContext
 from sqlmodel import select
 
+from harmony_portal import live_help_desk
 from harmony_portal.db import session_scope
-from harmony_portal.live import HelpDeskFeed, clear_feeds, desk_token, push_help_desk
+from harmony_portal.live import clear_feeds
+from harmony_portal.live_help_desk import HelpDeskFeed, desk_token, push_help_desk
 from harmony_portal.models import PQ, Organization, User, UserSession, utc_now
 from harmony_portal.services.sessions import start_session
 from harmony_portal.state.help_desk import REFUSAL, HelpDeskState
@@ -23,7 +26,7 @@ def unlinked_feeds(monkeypatch):
     async def stand_in(feed, _token):
         return feed
 
-    monkeypatch.setattr("harmony_portal.live._link", stand_in)
+    monkeypatch.setattr("harmony_portal.live_help_desk._link", stand_in)
 
 
 def _world(make):
@@ -197,3 +200,31 @@ def test_an_ended_session_empties_its_help_desk_feed(app_db, make):
 
     before, after = run_async(scenario())
     assert before == ["Visible (Pending)"] and after == []
+
+
+def test_a_pq_turns_overdue_on_an_open_help_desk_at_its_due_time_with_nothing_else_changing(app_db, make):
+    with session_scope() as s:
+        org = make.org(s, "HDO")
+        desk = make.user(s, "desk.clock", is_admin=True)
+        pq = make.pq(s, desk, org, subject="Due now")
+        s.get(PQ, pq.id).first_response_due_at = utc_now() + timedelta(seconds=1)
+    session_id = _session_of(desk)
+
+    async def flags() -> list[str]:
+        app = RegistrationContext.get().app
+        async with app.modify_state(BaseStateToken(ident=desk_token(session_id), cls=HelpDeskFeed)) as root:
+            return [r["overdue"] for r in (await root.get_state(HelpDeskFeed)).rows]
+
+    async def scenario():
+        await _open_desk(session_id)
+        await push_help_desk()  # as a page load or any change would: it arms the clock
+        before = await flags()
+        try:
+            await asyncio.sleep(2.5)  # the due time passes; the clock pushes a moment after it
+            await settle_pushes()
+            return before, await flags()
+        finally:
+            live_help_desk._arm_overdue_clock(None, replace=True)  # no timer outlives the test
+
+    before, after = run_async(scenario())
+    assert before == [""] and after == ["yes"]
