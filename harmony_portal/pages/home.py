@@ -1,4 +1,4 @@
-"""/: Home - notifications, notices, my roles, my role requests."""
+"""/: Home - notifications, notices, my roles, my role requests, my onboarding checklist, my PQs."""
 
 import reflex as rx
 
@@ -51,4 +51,32 @@ def home_page() -> rx.Component:
             ),
             class_name="card",
         ),
+        rx.cond(HomeState.checklist.length() > 0, _checklist_section()),
+        rx.el.section(
+            rx.el.h2("My PQs"),
+            rx.cond(
+                HomeState.my_pqs.length() > 0,
+                data_table("My PQs", ["PQ", "Subject", "Inquiry Type", "Status", "Last updated"], HomeState.my_pqs,
+                           lambda r: [rx.el.a("PQ " + r["id"].to(str), href=routes.pq_url(r["id"])), r["subject"],
+                                      r["inquiry_type"], rx.el.span(r["status"], class_name="status-pill"),
+                                      r["updated"]]),
+                rx.el.p("You have not filed any PQs."),
+            ),
+            rx.el.p(rx.el.a("All PQs", href=routes.PQ_LIST)),
+            class_name="card",
+        ),
+    )
+
+
+def _checklist_section() -> rx.Component:
+    """A staff member's own onboarding steps: what their access waits for, and who marks them."""
+    return rx.el.section(
+        rx.el.h2("My onboarding checklist"),
+        rx.el.p(HomeState.checklist_summary, ". Your role is approved once every step is done; the Harmony "
+                "Help Desk or your Access Coordinator marks each step when you have done it."),
+        rx.el.ul(rx.foreach(HomeState.checklist, lambda step: rx.el.li(
+            step["label"], ": ", rx.cond(step["done"] != "", "done " + step["done"].to(str), "not yet")))),
+        rx.cond(HomeState.checklist_override != "",
+                rx.el.p("Overridden by an administrator: ", HomeState.checklist_override)),
+        class_name="card", aria_label="My onboarding checklist",
     )

@@ -104,6 +104,12 @@ def checklist_of(session: Session, actor: User, user_id: int) -> Checklist:
     return _view(user_id, session.get(OnboardingChecklist, user_id))
 
 
+def own_checklist(session: Session, actor: User) -> Checklist | None:
+    """``actor``'s own checklist once it has started (Home shows it: what their access waits for)."""
+    found = checklist_of(session, actor, actor.id)
+    return found if found.started else None
+
+
 def checklists_for(session: Session, user_ids: Iterable[int]) -> dict[int, Checklist]:
     """Every listed user's checklist, in one query. No check of who asks: only for reads
     whose caller already chose rows the reader may see (a decider's queue, a PQ's requests)."""

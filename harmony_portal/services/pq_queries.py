@@ -25,7 +25,7 @@ from sqlmodel import Session, col, func, select
 
 from harmony_portal.models import PQ, Attachment, AuditEvent, Organization, PQNote, User, utc_now
 from harmony_portal.models.pq import PQ_OPEN, PQ_SEARCH_VECTOR
-from harmony_portal.services.clock import to_local
+from harmony_portal.services.clock import format_local, to_local
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.pq_access import INTERNAL, require_help_desk, sees_internal, viewable_pq, visible_clause
 from harmony_portal.services.roles import full_name
@@ -251,6 +251,14 @@ def _history(session: Session, actor: User, pq: PQ, internal_notes: set[int]) ->
         rows.append(HistoryRow(at=event.at, action=event.action, actor_user_id=user.user_id if user else "",
                                actor_name=_name(user), detail=detail))
     return rows
+
+
+def my_pqs(session: Session, actor: User, limit: int = 5) -> list[dict[str, str]]:
+    """The PQs ``actor`` filed, newest first (Home's "My PQs"): what each is about and where it stands."""
+    rows = session.exec(select(PQ.id, PQ.subject, PQ.inquiry_type, PQ.status, PQ.updated_at)
+                        .where(PQ.created_by_id == actor.id).order_by(col(PQ.id).desc()).limit(limit))
+    return [{"id": str(r.id), "subject": r.subject, "inquiry_type": r.inquiry_type, "status": r.status,
+             "updated": format_local(r.updated_at)} for r in rows]
 
 
 def next_overdue_at(session: Session, *, now: datetime) -> datetime | None:

@@ -1,11 +1,13 @@
-"""Home: my roles, my role requests (announcements are in the page shell, on every page)."""
+"""Home: my roles, my role requests, my PQs, my onboarding checklist (announcements are in the page
+shell, on every page)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.services import role_queries, roles
+from harmony_portal.services import onboarding, pq_queries, role_queries, roles
+from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError
 from harmony_portal.state.base import AuthState, parse_id
 from harmony_portal.state.off_loop import threaded
@@ -16,6 +18,11 @@ __all__ = ["HomeState"]
 class HomeState(AuthState):
     my_roles: list[dict[str, str]] = []
     my_requests: list[dict] = []
+    my_pqs: list[dict[str, str]] = []
+    # The staff member's own onboarding checklist, once started: each step and when it was done.
+    checklist: list[dict[str, str]] = []
+    checklist_summary: str = ""
+    checklist_override: str = ""
     message: str = ""
     error: str = ""
 
@@ -24,6 +31,12 @@ class HomeState(AuthState):
         with session_scope() as session:
             self.my_roles = role_queries.my_roles(session, user)
             self.my_requests = role_queries.my_requests(session, user)
+            self.my_pqs = pq_queries.my_pqs(session, user)
+            own = onboarding.own_checklist(session, user)
+        self.checklist = [{"label": label, "done": format_local(done) if done else ""}
+                          for _step, label, done in own.steps] if own else []
+        self.checklist_summary = own.summary if own else ""
+        self.checklist_override = own.override_reason if own and own.overridden else ""
 
     @rx.event
     def load(self):

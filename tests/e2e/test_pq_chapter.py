@@ -105,6 +105,14 @@ def test_a_provider_files_an_access_request_with_a_signed_form(page, browser, po
     # Reflex's public upload folder serves nothing of it.
     assert page.request.get(portal.url + "/_upload/signed-access-form.pdf").status in (404, 405)
 
+    # Home lists the PQs the provider filed, each a link to its page.
+    page.goto(portal.url + "/")
+    mine = page.get_by_role("region", name="My PQs")
+    expect(mine).to_contain_text("Access for our new nurse")
+    mine.get_by_role("link", name=f"PQ {pq_url.rsplit('/', 1)[-1]}").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("PQ ")
+    assert page.url.split("?")[0].rstrip("/") == pq_url.rstrip("/")
+
 
 def _access_request(portal, requester: User, subject: str, details: str) -> int:
     """An Access Request PQ of organization 123 filed by ``requester`` through the service; its number."""
@@ -256,3 +264,18 @@ def test_an_access_coordinator_asks_for_staff_access_and_the_checklist_gates_it(
         expect(desk_page.get_by_role("status").filter(has_text="Checklist overridden for Sam Staffer")).to_be_visible()
     finally:
         other.close()
+
+    # The staff member sees their own checklist on Home: what their access waits for.
+    theirs = browser.new_context()
+    staff_page = theirs.new_page()
+    staff_page.set_default_timeout(15_000)
+    try:
+        sign_in(staff_page, portal, staff, _staff_secret)
+        checklist = staff_page.get_by_role("region", name="My onboarding checklist")
+        expect(checklist).to_contain_text("Checklist: 1 of 3")
+        expect(checklist).to_contain_text("Identity account made: done")
+        expect(checklist).to_contain_text("training done: not yet")
+        expect(checklist).to_contain_text("Overridden by an administrator: Training booked for Tuesday")
+        assert_accessible(staff_page)
+    finally:
+        theirs.close()
