@@ -70,8 +70,12 @@ def agreement_candidates(session: Session, admin: User, pq_id: int) -> list[Pers
     """Whom the help desk may name Access Coordinator from this PQ: its requester and whoever
     uploaded a file to its Access Request notes (active, not the help desk). Empty while no
     agreement is uploaded."""
-    pq = access_request_pq(session, admin, pq_id)
-    files = _agreement_files(session, pq)
+    return _candidates(session, access_request_pq(session, admin, pq_id))
+
+
+def _candidates(session: Session, pq: PQ, files: dict[int, int] | None = None) -> list[Person]:
+    """``agreement_candidates`` of an Access Request PQ the caller checked the help desk may answer."""
+    files = _agreement_files(session, pq) if files is None else files
     if not files or not pq.organization_id:
         return []
     people = users_by_ids(session, {pq.created_by_id, *files.values()})
@@ -94,7 +98,7 @@ def accept_coordinator_agreement(session: Session, admin: User, pq_id: int, user
     files = _agreement_files(session, pq)
     if not files or not pq.organization_id:
         raise Invalid("agreement", "Upload the signed Access Coordinator Agreement on an Access Request note first.")
-    if user_id not in {p.id for p in agreement_candidates(session, admin, pq.id)}:
+    if user_id not in {p.id for p in _candidates(session, pq, files)}:
         raise Invalid("user", "Name the PQ's requester or whoever uploaded the agreement.")
     held = session.exec(select(OrgRole.id).where(OrgRole.user_id == user_id, OrgRole.organization_id ==
                                                  pq.organization_id, OrgRole.role == ACCESS_COORDINATOR)).first()
@@ -125,8 +129,8 @@ def onboarding_part(session: Session, actor: User, pq_id: int) -> OnboardingPart
     if pq.inquiry_type != ACCESS_REQUEST:
         return OnboardingPart(may_request_staff=False, requests=[], candidates=[])
     return OnboardingPart(may_request_staff=may_request_staff(session, actor, pq),
-                          requests=staff_requests_on(session, actor, pq_id),
-                          candidates=agreement_candidates(session, actor, pq_id) if is_help_desk(actor) else [])
+                          requests=_requests_on(session, actor, pq),
+                          candidates=_candidates(session, pq) if is_help_desk(actor) else [])
 
 
 def may_request_staff(session: Session, actor: User, pq: PQ) -> bool:
@@ -205,7 +209,11 @@ def _tell(session: Session, coordinator: User, staff: User, org: Organization, r
 def staff_requests_on(session: Session, actor: User, pq_id: int) -> list[StaffRequest]:
     """The staff requests filed on a PQ, with checklists: all of them for the help desk and the
     organization's Access Coordinators and deciders; a staff member sees only their own."""
-    pq = viewable_pq(session, actor, pq_id)
+    return _requests_on(session, actor, viewable_pq(session, actor, pq_id))
+
+
+def _requests_on(session: Session, actor: User, pq: PQ) -> list[StaffRequest]:
+    """``staff_requests_on`` a PQ the caller checked ``actor`` may see."""
     query = select(RoleRequest).where(RoleRequest.pq_id == pq.id)
     org_wide = is_help_desk(actor) or pq.organization_id in (
         set(onboarding.coordinator_org_ids(session, actor)) | set(represented_org_ids(session, actor)))
