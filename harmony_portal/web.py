@@ -34,12 +34,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, quote
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -64,14 +63,14 @@ _log = logging.getLogger(__name__)
 
 
 def session_token_from(cookie_header: str) -> str:
-    """The session token in a Cookie header, or ""."""
-    jar = SimpleCookie()
-    try:
-        jar.load(cookie_header or "")
-    except CookieError:
-        return ""
-    morsel = jar.get(SESSION_COOKIE)
-    return morsel.value if morsel else ""
+    """The session token in a Cookie header, or "".
+
+    Parsed as browsers write the header and as Starlette reads it for the HTTP routes
+    (``request.cookies``), so both sides always agree on who asks. ``http.cookies`` gives
+    up on the whole header at the first value it dislikes (JSON, spaces), and another
+    site's cookie on a parent domain would then sign every event out.
+    """
+    return cookie_parser(cookie_header or "").get(SESSION_COOKIE, "")
 
 
 def _split_servers() -> bool:

@@ -348,3 +348,25 @@ def test_a_download_logs_its_request_id_and_user_never_the_cookie(client, filed)
     assert (line["level"], line["request_id"], line["user_id"]) == ("error", "req-0123456789", filed["ids"]["owner"])
     assert filed["tokens"]["owner"] not in stream.getvalue()
 
+
+
+@pytest.mark.parametrize("header", [
+    'site_prefs={"theme":"dark","v":1}; harmony_session=tok-123',
+    '_ga=GA1.2 with spaces; harmony_session=tok-123; other=x',
+    'a="unterminated; harmony_session=tok-123',
+    'harmony_session=tok-123; site_prefs={"theme":"dark","v":1}',
+])
+def test_the_socket_and_the_http_routes_read_the_same_session_from_any_cookie_header(header):
+    from starlette.requests import Request
+
+    from harmony_portal.web import session_token_from
+
+    http_side = Request({"type": "http", "headers": [(b"cookie", header.encode())]}).cookies.get(SESSION_COOKIE)
+    assert session_token_from(header) == http_side == "tok-123"
+
+
+def test_no_session_cookie_reads_as_no_session():
+    from harmony_portal.web import session_token_from
+
+    assert session_token_from('site_prefs={"theme":"dark"}; harmony_sessionx=1') == ""
+    assert session_token_from("") == ""

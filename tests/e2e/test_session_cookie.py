@@ -21,3 +21,19 @@ def test_the_session_cookie_is_httponly_and_invisible_to_script(page, portal):
     page.context.add_cookies([{**session}])
     page.goto(portal.url + "/profile")
     expect(page.get_by_label("User ID")).to_be_visible()
+
+
+def test_a_foreign_cookie_before_the_session_cookie_does_not_sign_events_out(page, portal):
+    # Another site's cookie on the domain, set before the user signs in: its JSON value
+    # used to make the websocket's cookie parser give up on the whole header.
+    host = portal.url.split("//", 1)[1].split(":")[0]
+    page.context.add_cookies([
+        {"name": "site_prefs", "value": '{"theme":"dark","v":1}', "domain": host, "path": "/"},
+        {"name": "_ga", "value": "GA1.2 with a space", "domain": host, "path": "/"},
+    ])
+    user, secret = make_account(portal, "odd-cookie")
+    sign_in(page, portal, user, secret)
+    page.goto(portal.url + "/profile")
+    expect(page.get_by_role("heading", name="User Profile", level=1)).to_be_visible()
+    expect(page.get_by_role("button", name="Change Password")).to_be_visible()
+    assert page.url.rstrip("/").endswith("/profile")
