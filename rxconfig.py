@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from harmony_portal.logging_setup import configure_logging
+from harmony_portal.server.logging_setup import configure_logging
 from harmony_portal.settings import get_settings, isolate_reflex_uploads
 
 _settings = get_settings()

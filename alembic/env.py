@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 import harmony_portal.models  # noqa: F401  (registers every table)
 from alembic import context
 from harmony_portal.db import make_engine
-from harmony_portal.migrations import include_object
+from harmony_portal.server.migrations import include_object
 from harmony_portal.settings import get_settings
 
 config = context.config

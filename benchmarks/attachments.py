@@ -78,7 +78,7 @@ def _peak_rss_growth(start: tuple[str, int]) -> int:
 
 
 def _store(source: str) -> tuple[str, str, int | None]:
-    from harmony_portal.services.attachments import AttachmentWriter
+    from harmony_portal.services.pq.file_store import AttachmentWriter
 
     writer = AttachmentWriter(Path(source).name)
     with open(source, "rb") as handle:
@@ -89,7 +89,7 @@ def _store(source: str) -> tuple[str, str, int | None]:
 
 
 def _read(storage_key: str) -> str:
-    from harmony_portal.services.attachments import open_plain
+    from harmony_portal.services.pq.file_store import open_plain
 
     digest = hashlib.sha256()
     for segment in open_plain(storage_key):
@@ -116,7 +116,7 @@ def _child(operation: str, argument: str, answer) -> None:
     # Loaded before measuring: what every server process has imported already.
     import pypdf  # noqa: F401
 
-    from harmony_portal.services import attachments
+    from harmony_portal.services.pq import file_store as attachments
     from harmony_portal.settings import get_settings
 
     get_settings().secret_key()

@@ -29,7 +29,7 @@ from sqlmodel import Session, select
 from benchmarks.common import captured, seeded_or_fresh_database, summary, time_ms, write_results
 from harmony_portal.db import make_engine, session_scope
 from harmony_portal.models import User
-from harmony_portal.services import audit_log
+from harmony_portal.services.audit import admin_log as audit_log
 from harmony_portal.services.clock import to_local
 
 ROWS = int(os.environ.get("BENCH_AUDIT_ROWS", 5_000_000))
@@ -183,9 +183,10 @@ def _export_over_http(url: str, admin: User, fields: dict) -> dict:
     from starlette.testclient import TestClient
 
     from harmony_portal import db
-    from harmony_portal.services.sessions import start_session
+    from harmony_portal.server.session_cookie import SESSION_COOKIE
+    from harmony_portal.server.web import http_routes
+    from harmony_portal.services.signin.sessions import start_session
     from harmony_portal.settings import get_settings
-    from harmony_portal.web import SESSION_COOKIE, http_routes
 
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()

@@ -22,12 +22,12 @@ from sqlmodel import Session
 
 from benchmarks.common import summary, write_results
 from benchmarks.socket_dashboard import ReflexSocket
-from harmony_portal import devserver
 from harmony_portal.db import make_engine
 from harmony_portal.models import User, utc_now
-from harmony_portal.services import two_factor
+from harmony_portal.server import devserver
 from harmony_portal.services.clock import to_local
-from harmony_portal.services.sessions import start_session
+from harmony_portal.services.signin import two_factor
+from harmony_portal.services.signin.sessions import start_session
 from harmony_portal.settings import PROJECT_ROOT
 from tests.e2e.conftest import CHROMIUM_FLAGS, find_chromium
 

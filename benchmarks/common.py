@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 
-from harmony_portal.migrations import upgrade
+from harmony_portal.server.migrations import upgrade
 from tests import pg
 
 RESULTS = Path(__file__).parent / "results"

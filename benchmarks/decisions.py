@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 from benchmarks.common import postgres_database, summary, time_ms, write_results
 from harmony_portal.db import make_engine
 from harmony_portal.models import AuditEvent, Organization, OrgRole, OutboxEmail, RoleRequest, User
-from harmony_portal.services import decisions
+from harmony_portal.services.roles import decisions
 
 BATCH = 500
 

@@ -17,11 +17,11 @@ from sqlmodel import Session
 
 from benchmarks.common import summary, write_results
 from benchmarks.socket_dashboard import SocketDashboard
-from harmony_portal import devserver
 from harmony_portal.db import make_engine
 from harmony_portal.models import Organization, OrgRole, User
-from harmony_portal.services import two_factor
-from harmony_portal.services.sessions import start_session
+from harmony_portal.server import devserver
+from harmony_portal.services.signin import two_factor
+from harmony_portal.services.signin.sessions import start_session
 from tests.e2e.conftest import CHROMIUM_FLAGS, find_chromium
 
 DASHBOARDS = int(os.environ.get("BENCH_DASHBOARDS", "100"))

@@ -61,13 +61,13 @@ from sqlmodel import Session
 
 from benchmarks.common import postgres_database, summary, write_results
 from benchmarks.socket_dashboard import ReflexSocket
-from harmony_portal import outages
 from harmony_portal.db import make_engine
-from harmony_portal.devserver import pick_port
-from harmony_portal.live import QueueFeed
+from harmony_portal.live.queues import QueueFeed
 from harmony_portal.models import WeeklyMaintenance, utc_now
+from harmony_portal.server import outages
+from harmony_portal.server.devserver import pick_port
 from harmony_portal.services.security import current_totp
-from harmony_portal.services.sessions import start_session
+from harmony_portal.services.signin.sessions import start_session
 from harmony_portal.settings import PROJECT_ROOT, get_settings
 from harmony_portal.state.login import LoginState
 from harmony_portal.state.pq_detail import PQDetailState

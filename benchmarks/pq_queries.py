@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 from benchmarks.common import captured, seeded_or_fresh_database, summary, time_ms, write_results
 from harmony_portal.db import make_engine
 from harmony_portal.models import Organization, OrgRole, User
-from harmony_portal.services.pq_queries import help_desk_queue, list_pqs
+from harmony_portal.services.pq.queries import help_desk_queue, list_pqs
 from harmony_portal.vocabulary import INQUIRY_TYPES
 
 PQS = int(os.environ.get("BENCH_PQS", 1_000_000))

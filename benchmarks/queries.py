@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 from benchmarks.common import postgres_database, summary, time_ms, write_results
 from harmony_portal.db import make_engine
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User
-from harmony_portal.services import role_queries, roles
+from harmony_portal.services.roles import queries as role_queries
+from harmony_portal.services.roles import requests as roles
 
 USERS, ORGS, PENDING = 100_000, 10_000, 10_000
 ROLES_PER_USER = 1

@@ -16,20 +16,16 @@ from sqlmodel import Session
 
 from benchmarks.pq_queries import RARE_WORD, WORDS
 from harmony_portal.models import User, utc_now
-from harmony_portal.services import (
-    admin_users,
-    audit_log,
-    devices,
-    help_desk_feeds,
-    identity,
-    notifications,
-    pq_queries,
-    role_queries,
-    sessions,
-)
+from harmony_portal.services.accounts import admin_users, identity
+from harmony_portal.services.audit import admin_log as audit_log
 from harmony_portal.services.clock import to_local
-from harmony_portal.services.organizations import organization_choices
-from harmony_portal.services.pq_access import viewable_pq
+from harmony_portal.services.notifications import in_app as notifications
+from harmony_portal.services.pq import help_desk_feeds
+from harmony_portal.services.pq import queries as pq_queries
+from harmony_portal.services.pq.access import viewable_pq
+from harmony_portal.services.roles import queries as role_queries
+from harmony_portal.services.roles.organizations import organization_choices
+from harmony_portal.services.signin import devices, sessions
 
 Case = Callable[[Session], int]
 

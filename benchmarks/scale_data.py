@@ -39,7 +39,7 @@ from sqlalchemy import text
 from benchmarks import scale_sql
 from benchmarks.common import postgres_database, write_results
 from harmony_portal.db import make_engine
-from harmony_portal.migrations import upgrade
+from harmony_portal.server.migrations import upgrade
 
 # Tables whose secondary indexes are rebuilt after the load, biggest first.
 LOADED_TABLES = ("auditevent", "pqnote", "pq", "notification", "orgrole", "attachment", "user", "rolerequest")

@@ -9,9 +9,9 @@ from sqlmodel import Session
 from benchmarks.common import postgres_database, summary, time_ms, write_results
 from harmony_portal.db import make_engine
 from harmony_portal.models import User
-from harmony_portal.services import authentication, rate_limits, two_factor
 from harmony_portal.services.security import _hasher, current_totp, hash_password, verify_password
-from harmony_portal.services.sessions import redeem_handoff, sign_in
+from harmony_portal.services.signin import authentication, rate_limits, two_factor
+from harmony_portal.services.signin.sessions import redeem_handoff, sign_in
 
 PASSWORD = "Benchmark passphrase for sign-in"
 

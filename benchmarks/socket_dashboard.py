@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from simple_websocket import Client, ConnectionClosed
 
-from harmony_portal.web import SESSION_COOKIE
+from harmony_portal.server.session_cookie import SESSION_COOKIE
 
 PAGE = "/security-official/requests/"
 HYDRATE = "reflex___state____state.hydrate_and_load"

@@ -63,7 +63,7 @@ def run(rounds: int = 5) -> dict:
 
     import harmony_portal.harmony_portal  # noqa: F401  (registers every state class)
     from harmony_portal.db import get_engine, session_scope
-    from harmony_portal.services import rate_limits
+    from harmony_portal.services.signin import rate_limits
     from harmony_portal.settings import get_settings
     from tests import factories
     from tests.state.conftest import run_async

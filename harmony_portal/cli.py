@@ -8,16 +8,20 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from harmony_portal import migrations
 from harmony_portal.backup import BackupError, make_backup, restore_backup
 from harmony_portal.db import session_scope
 from harmony_portal.models import utc_now
-from harmony_portal.services import accounts, demo, maintenance, two_factor
-from harmony_portal.services.audit import prune, verify_chain
+from harmony_portal.server import migrations
+from harmony_portal.services import demo
+from harmony_portal.services.accounts import find, signup
+from harmony_portal.services.audit.trail import prune, verify_chain
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError, Invalid
-from harmony_portal.services.organizations import add_organization
+from harmony_portal.services.maintenance import schedule
+from harmony_portal.services.maintenance import windows as maintenance
+from harmony_portal.services.roles.organizations import add_organization
 from harmony_portal.services.security import provisioning_uri
+from harmony_portal.services.signin import two_factor
 from harmony_portal.settings import ConfigurationError, get_settings
 from harmony_portal.vocabulary import PROVIDER_TYPES
 
@@ -59,7 +63,7 @@ def _cmd_restore(args) -> int:
 
 def _cmd_create_admin(args) -> int:
     with session_scope() as session:
-        admin = accounts.create_admin(session, args.user_id, args.email, args.password)
+        admin = signup.create_admin(session, args.user_id, args.email, args.password)
         # An operator-made device is trusted as set up: the key is printed once, here.
         secret = two_factor.enrol_trusted_device(session, admin, secret=args.totp_secret,
                                                  reason="created by an operator (create-admin)")
@@ -90,7 +94,7 @@ def _cmd_seed_demo(_args) -> int:
 
 def _cmd_totp_code(args) -> int:
     with session_scope() as session:
-        user = accounts.find_user(session, args.user_id)
+        user = find.find_user(session, args.user_id)
         if user is None:
             return _fail(f"no account with User ID {args.user_id!r}")
         print(two_factor.current_code_for_demo(session, user, utc_now()))
@@ -107,10 +111,10 @@ def _cmd_verify_audit(_args) -> int:
 
 
 def _cmd_maintenance_add(args) -> int:
-    starts = maintenance.parse_local(args.start, "starts")
-    ends = maintenance.parse_local(args.end, "ends")
+    starts = schedule.parse_local(args.start, "starts")
+    ends = schedule.parse_local(args.end, "ends")
     with session_scope() as session:
-        window = maintenance.add_window(session, None, starts, ends, args.reason, now=utc_now())
+        window = schedule.add_window(session, None, starts, ends, args.reason, now=utc_now())
     # No connection to the app: every worker's banner clock reads it within its poll interval.
     print(f"added maintenance window {window.id}: {format_local(window.starts_at)} to {format_local(window.ends_at)}")
     return 0
@@ -119,7 +123,7 @@ def _cmd_maintenance_add(args) -> int:
 def _cmd_maintenance_list(_args) -> int:
     with session_scope() as session:
         windows = maintenance.upcoming_windows(session, utc_now())
-        print(f"weekly: {maintenance.weekly_text(maintenance.weekly_rule(session))}")
+        print(f"weekly: {schedule.weekly_text(maintenance.weekly_rule(session))}")
     for w in windows:
         ident = str(w.id) if w.id else "weekly"
         print(f"{ident:>7}  {format_local(w.starts_at)} to {format_local(w.ends_at)}  {w.reason}")
@@ -128,7 +132,7 @@ def _cmd_maintenance_list(_args) -> int:
 
 def _cmd_maintenance_cancel(args) -> int:
     with session_scope() as session:
-        window = maintenance.cancel_window(session, None, args.id, now=utc_now())
+        window = schedule.cancel_window(session, None, args.id, now=utc_now())
     print(f"cancelled maintenance window {window.id}")
     return 0
 
@@ -197,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_serve(_args) -> int:
-    from harmony_portal.launcher import serve
+    from harmony_portal.server.launcher import serve
 
     return serve()
 

@@ -2,19 +2,14 @@
 
 import reflex as rx
 
-from harmony_portal import (
-    live,
-    live_banner,
-    live_pq,
-    live_tabs,
-    mailer,
-    migrations,
-    outages,
-    routes,
-    shutdown,
-    web,
+from harmony_portal import routes
+from harmony_portal.live import (
+    banner,
+    dispatch,  # noqa: F401 - subscribes the live pushes to committed changes
+    pq_pages,
+    scheduler,
+    tabs,
 )
-from harmony_portal.event_log import EventLogContext
 from harmony_portal.pages.admin import admin_page
 from harmony_portal.pages.confirm_email import confirm_email_page
 from harmony_portal.pages.forgot import forgot_page
@@ -35,6 +30,8 @@ from harmony_portal.pages.terms import terms_page
 from harmony_portal.pages.two_factor import two_factor_setup_page
 from harmony_portal.pages.user_lookup import user_lookup_page
 from harmony_portal.pages.user_roles import user_roles_page
+from harmony_portal.server import mailer, migrations, outages, shutdown, web
+from harmony_portal.server.event_log import EventLogContext
 from harmony_portal.state import page_open
 from harmony_portal.state.admin import AdminState
 from harmony_portal.state.admin_audit import AdminAuditState
@@ -70,11 +67,11 @@ app = rx.App(stylesheets=["/portal.css"], head_components=[rx.el.meta(name="colo
 app.add_middleware(EventLogContext(), index=0)
 app.register_lifespan_task(migrations.check_schema_at_start)  # before anything reads a table
 app.register_lifespan_task(shutdown.drain_events_on_shutdown)
-app.register_lifespan_task(live.bind_loop)
+app.register_lifespan_task(scheduler.bind_loop)
 app.register_lifespan_task(mailer.run_sender)
-app.register_lifespan_task(live_banner.run_clock)
-app.register_lifespan_task(live_pq.run)
-app.register_lifespan_task(live_tabs.run)
+app.register_lifespan_task(banner.run_clock)
+app.register_lifespan_task(pq_pages.run)
+app.register_lifespan_task(tabs.run)
 
 
 def _add(component, route: str, title: str, *on_load, protected: bool = True) -> None:

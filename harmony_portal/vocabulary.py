@@ -25,7 +25,8 @@ CANCELLED = "cancelled"
 REQUEST_STATUSES = (PENDING, APPROVED, REJECTED, CANCELLED)
 
 HELP_DESK = "Harmony Help Desk"
-INQUIRY_TYPES = ("Access Request", "General Question", "Billing", "Technical Issue", "Certification")
+ACCESS_REQUEST = "Access Request"  # the inquiry type that goes to the help desk by itself
+INQUIRY_TYPES = (ACCESS_REQUEST, "General Question", "Billing", "Technical Issue", "Certification")
 PQ_STATUSES = ("Pending", "In Progress", "Resolved", "Closed")
 PQ_NOTE_TYPES = ("Access Request", "General", "Response", "Internal")
 

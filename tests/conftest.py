@@ -18,7 +18,7 @@ import harmony_portal.models  # noqa: E402,F401
 from harmony_portal import db as db_module  # noqa: E402
 from harmony_portal.db import make_engine  # noqa: E402
 from harmony_portal.models import WeeklyMaintenance  # noqa: E402
-from harmony_portal.services import rate_limits  # noqa: E402
+from harmony_portal.services.signin import rate_limits  # noqa: E402
 from tests import factories, pg  # noqa: E402
 
 _pg_state: dict = {}
@@ -49,8 +49,11 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _pg_state.get("dropped"):
-        terminalreporter.write_sep("!", f"NO POSTGRESQL at {_pg_admin_url()}: {_pg_state['dropped']} "
+    # Under xdist the workers collect (and drop); the main process only reports, so it asks again.
+    missing = _pg_state.get("dropped") or (
+        not (postgres_available() or os.environ.get("CI") or os.environ.get("TEST_POSTGRES_URL")) and "the")
+    if missing:
+        terminalreporter.write_sep("!", f"NO POSTGRESQL at {_pg_admin_url()}: {missing} "
                                         "PostgreSQL tests did NOT run (set TEST_POSTGRES_URL)", red=True)
 
 

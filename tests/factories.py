@@ -1,7 +1,7 @@
 """Test data factories, each through the service it stands for.
 
 A factory can only build what the portal itself could reach: accounts via
-``accounts.create_account`` (the shared password hashed once: argon2 is deliberately
+``signup.create_account`` (the shared password hashed once: argon2 is deliberately
 slow), organizations via ``add_organization``, roles via the audited direct grant,
 requests via ``request_role``, devices via ``enrol_trusted_device``.
 """
@@ -13,9 +13,11 @@ import itertools
 from sqlmodel import Session
 
 from harmony_portal.models import PQ, Organization, OrgRole, PQNote, RoleRequest, User
-from harmony_portal.services import accounts, roles, two_factor
-from harmony_portal.services.organizations import add_organization
+from harmony_portal.services.accounts import signup
+from harmony_portal.services.roles import requests as roles
+from harmony_portal.services.roles.organizations import add_organization
 from harmony_portal.services.security import hash_password
+from harmony_portal.services.signin import two_factor
 from harmony_portal.vocabulary import SECURITY_OFFICIAL, STAFF
 
 PASSWORD = "Glacier-Bay-Kayak-Morning"
@@ -28,7 +30,7 @@ def user(session: Session, user_id: str | None = None, *, first_name: str = "Tes
          email: str | None = None, is_admin: bool = False, **fields) -> User:
     n = next(_seq)
     user_id = user_id or f"user{n}"
-    return accounts.create_account(
+    return signup.create_account(
         session, user_id=user_id, email=email or f"{user_id}@example.org", first_name=first_name,
         last_name=last_name or f"User{n}", password_hash=_PASSWORD_HASH, is_admin=is_admin,
         challenge_question="What city were you born in?", challenge_answer_hash=_ANSWER_HASH,
@@ -61,7 +63,7 @@ def pq(session: Session, author: User, organization: Organization | None = None,
        details: str = "Which code applies to respite care?",
        now=None, **fields) -> PQ:
     """A PQ filed through the service (the author must belong to ``organization``, or be the help desk)."""
-    from harmony_portal.services.pq import PQForm, add_pq
+    from harmony_portal.services.pq.filing import PQForm, add_pq
 
     form = PQForm(provider=organization.id if organization else "", inquiry_type=inquiry_type, subject=subject,
                   details=details, **fields)
@@ -71,6 +73,6 @@ def pq(session: Session, author: User, organization: Organization | None = None,
 def note(session: Session, author: User, on: PQ, text: str = "Here is more about the question.", *,
          note_type: str = "General", status: str = "Pending", now=None) -> PQNote:
     """A note added through the service."""
-    from harmony_portal.services.pq import add_note
+    from harmony_portal.services.pq.filing import add_note
 
     return add_note(session, author, on.id, note_type, status, text, now=now)

@@ -22,13 +22,17 @@ import pytest
 from pypdf import PdfWriter
 
 from harmony_portal import db as db_module
-from harmony_portal import migrations
 from harmony_portal.backup import BackupError, make_backup, restore_backup
 from harmony_portal.backup.common import sha256_of
 from harmony_portal.db import make_engine, session_scope
-from harmony_portal.services import accounts, attachments, pq_attachments, pq_queries
-from harmony_portal.services.audit import verify_chain
-from harmony_portal.services.pq_access import visible_attachment
+from harmony_portal.server import migrations
+from harmony_portal.services.accounts import find
+from harmony_portal.services.audit.trail import verify_chain
+from harmony_portal.services.pq import attachments as pq_attachments
+from harmony_portal.services.pq import detail
+from harmony_portal.services.pq import file_store as attachments
+from harmony_portal.services.pq import queries as pq_queries
+from harmony_portal.services.pq.access import visible_attachment
 from harmony_portal.settings import PROJECT_ROOT, get_settings
 from tests import factories, pg
 
@@ -96,11 +100,11 @@ def _what_the_portal_serves(place: Place, owner_user_id: str, monkeypatch) -> di
     """Everything the owner sees of their PQs, attachment bytes decrypted through the store."""
     seen = {}
     with _serving(place, monkeypatch), session_scope() as s:
-        owner = accounts.find_user(s, owner_user_id)
+        owner = find.find_user(s, owner_user_id)
         pqs, _total = pq_queries.list_pqs(s, owner)
         for pq in pqs:
             files = {}
-            page = pq_queries.pq_page(s, owner, pq.id)
+            page = detail.pq_page(s, owner, pq.id)
             for row in page.attachments:
                 found = visible_attachment(s, owner, row.id)
                 files[row.id] = (found.filename, b"".join(attachments.open_plain(found.storage_key)))
@@ -166,7 +170,7 @@ def test_a_restored_portal_serves_the_same_pqs_and_attachment_bytes(two_places, 
 
     # The restored portal goes on working: new rows get new ids (sequences follow the restored rows).
     with _serving(fresh, monkeypatch), session_scope() as s:
-        owner = accounts.find_user(s, expected["owner"])
+        owner = find.find_user(s, expected["owner"])
         org = factories.org(s, "AK-NH-02")
         factories.grant(s, owner, org, role="Staff")
         assert factories.pq(s, owner, org).id > max(expected["pqs"])
@@ -190,7 +194,7 @@ def test_restore_refuses_a_database_with_data_unless_forced(backed_up, tmp_path,
         restore_backup(backup, url=f"sqlite:///{tmp_path}/new.db", upload_dir=live.store)
     # Forced over a portal that moved on: the database and the store become the backup's.
     with _serving(live, monkeypatch), session_scope() as s:
-        owner, org = accounts.find_user(s, expected["owner"]), factories.org(s, "AK-NH-09")
+        owner, org = find.find_user(s, expected["owner"]), factories.org(s, "AK-NH-09")
         factories.grant(s, owner, org, role="Staff")
         factories.pq(s, owner, org)
     (live.store / ("f" * 64)).write_bytes(b"a file the backup does not know")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harmony_portal import launcher, migrations
+from harmony_portal.server import launcher, migrations
 from harmony_portal.services import demo
 from harmony_portal.services.errors import NotAllowed
 from harmony_portal.settings import PROJECT_ROOT, ConfigurationError, Settings, get_settings, production_problems
@@ -153,7 +153,7 @@ def test_development_needs_none_of_it():
 
 
 def test_serve_in_production_with_everything_set_migrates_then_serves(monkeypatch, tmp_path):
-    from harmony_portal import logging_setup
+    from harmony_portal.server import logging_setup
 
     settings = Settings(**_PRODUCTION)
     assert production_problems(settings) == []
@@ -175,7 +175,7 @@ def test_the_server_is_given_a_kill_timeout_for_stopping_workers(monkeypatch):
     import granian.server
     from reflex.utils import exec as reflex_exec
 
-    from harmony_portal import shutdown
+    from harmony_portal.server import shutdown
 
     # The hook relies on Reflex building Granian's server by this name at call time.
     assert "from granian.server import Server" in inspect.getsource(reflex_exec.run_granian_backend_prod)
@@ -203,7 +203,7 @@ def test_running_events_get_the_shutdown_time_to_finish():
     """Reflex's event processor cancels running events at shutdown unless given a drain time."""
     from types import SimpleNamespace
 
-    from harmony_portal import shutdown
+    from harmony_portal.server import shutdown
 
     app = SimpleNamespace(_event_processor=SimpleNamespace(graceful_shutdown_timeout=None))
 
@@ -216,8 +216,8 @@ def test_running_events_get_the_shutdown_time_to_finish():
 
 
 def test_the_app_registers_the_drain_after_reflex_builds_its_event_processor():
-    from harmony_portal import shutdown
     from harmony_portal.harmony_portal import app
+    from harmony_portal.server import shutdown
 
     tasks = [getattr(task, "__name__", "") for task in app.get_lifespan_tasks()]
     # Reflex's own task (which makes the processor) is registered while rx.App is built:

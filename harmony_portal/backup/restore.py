@@ -30,7 +30,7 @@ from harmony_portal.backup.common import (
     table_counts,
 )
 from harmony_portal.backup.tables import load_tables
-from harmony_portal.migrations import MIGRATE_HINT, alembic_config, head_revision
+from harmony_portal.server.migrations import MIGRATE_HINT, alembic_config, head_revision
 from harmony_portal.settings import get_settings, write_private_file
 
 # The only names a backup folder may list: nothing in a manifest can point outside the folder.

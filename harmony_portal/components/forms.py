@@ -65,6 +65,13 @@ def text_field(label: str, name: str, *, type: str = "text", required: bool = Fa
     )
 
 
+def password_field(label: str, name: str, *, error: rx.Var | None = None, new: bool = False,
+                   hint: str | None = None, required: bool = True) -> rx.Component:
+    """A password input; ``new`` for one being chosen (the browser may offer to generate it)."""
+    return text_field(label, name, type="password", required=required, error=error,
+                      autocomplete="new-password" if new else "current-password", hint=hint)
+
+
 def select_field(label: str, name: str, options: list[str] | rx.Var, *, required: bool = False,
                  error: rx.Var | None = None, default_value: rx.Var | str | None = None,
                  placeholder: str = "Choose…", **props) -> rx.Component:

@@ -23,13 +23,15 @@ def hidden_header(text: str) -> rx.Component:
 
 def data_table(label: str, headers: Sequence[str | rx.Component], rows,
                cells: Callable[[rx.Var], Sequence[rx.Component | rx.Var | str]], *,
-               row: Callable[[rx.Var], rx.Component] | None = None) -> rx.Component:
+               row: Callable[[rx.Var], rx.Component] | None = None, empty: str | None = None) -> rx.Component:
     """A table of ``rows`` (a list Var) named ``label``.
 
-    ``cells(r)`` gives the cells of one row; or ``row(r)`` gives the whole ``tr``.
+    ``cells(r)`` gives the cells of one row; or ``row(r)`` gives the whole ``tr``. With ``empty``,
+    that sentence stands in for a table without rows.
     """
     body = row or (lambda r: rx.el.tr(*[rx.el.td(c) for c in cells(r)]))
-    return rx.el.div(
+    table = rx.el.div(
         rx.el.table(rx.el.thead(rx.el.tr(*[_header(h) for h in headers])), rx.el.tbody(rx.foreach(rows, body))),
         role="region", aria_label=label, tab_index=0, class_name="table-scroll",
     )
+    return table if empty is None else rx.cond(rows.length() > 0, table, rx.el.p(empty))

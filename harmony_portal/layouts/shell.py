@@ -6,8 +6,8 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.components.dialog import dialog
-from harmony_portal.live import SessionFeed
-from harmony_portal.live_notifications import NotificationFeed
+from harmony_portal.live.notifications import NotificationFeed
+from harmony_portal.live.session_end import SessionFeed
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.shell import ShellState
 from harmony_portal.vocabulary import CARE_COORDINATION_EMAIL, HELP_BOX_HOURS, HELP_DESK_EMAIL
@@ -58,7 +58,7 @@ def navigation() -> rx.Component:
 def maintenance_banner() -> rx.Component:
     """role=status before a window (a countdown from 30 minutes before), role=alert during it (ui-contract).
 
-    The clock in ``live_banner`` pushes every change; the countdown ticks in the browser.
+    The clock in ``live/banner`` pushes every change; the countdown ticks in the browser.
     """
     phase = ShellState.banner_phase
     in_progress = rx.el.div(

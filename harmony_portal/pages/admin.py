@@ -30,13 +30,8 @@ def admin_page() -> rx.Component:
                 rx.el.div(
                     text_field("Organization ID", "org_id", required=True, error=AdminState.errors.get("id", "")),
                     text_field("Organization name", "org_name", required=True, error=AdminState.errors.get("name", "")),
-                    select_field(
-                        "Provider type",
-                        "provider_type",
-                        list(PROVIDER_TYPES),
-                        required=True,
-                        error=AdminState.errors.get("provider_type", ""),
-                    ),
+                    select_field("Provider type", "provider_type", list(PROVIDER_TYPES), required=True,
+                                 error=AdminState.errors.get("provider_type", "")),
                     class_name="grid-2",
                 ),
                 rx.el.div(submit_button("Add organization"), class_name="actions"),

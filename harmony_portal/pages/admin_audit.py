@@ -4,7 +4,7 @@ import reflex as rx
 
 from harmony_portal.components import message, submit_button, text_field
 from harmony_portal.components.table import data_table
-from harmony_portal.services.audit_log import KNOWN_ACTIONS
+from harmony_portal.services.audit.admin_log import KNOWN_ACTIONS
 from harmony_portal.state.admin_audit import AdminAuditState
 
 __all__ = ["audit_section"]

@@ -4,8 +4,8 @@ import reflex as rx
 
 from harmony_portal.components import checkbox_field, message, select_field, submit_button, text_field
 from harmony_portal.components.table import data_table
-from harmony_portal.services.announcements import EVERYONE
-from harmony_portal.services.maintenance import WEEKDAYS
+from harmony_portal.services.maintenance.announcements import EVERYONE
+from harmony_portal.services.maintenance.windows import WEEKDAYS
 from harmony_portal.state.admin_maintenance import AdminMaintenanceState as S
 from harmony_portal.vocabulary import PROVIDER_TYPES
 

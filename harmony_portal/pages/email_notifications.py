@@ -3,7 +3,7 @@
 import reflex as rx
 
 from harmony_portal.components import checkbox_field, message, submit_button
-from harmony_portal.services.email_preferences import CHOICES, SECURITY_NOTE, Category
+from harmony_portal.services.notifications.email_preferences import CHOICES, SECURITY_NOTE, Category
 from harmony_portal.state.profile import ProfileState
 
 __all__ = ["email_notifications_section"]

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from harmony_portal import routes
-from harmony_portal.components import message, submit_button, text_field
+from harmony_portal.components import message, password_field, submit_button, text_field
 from harmony_portal.layouts import page
 from harmony_portal.state.forgot import ForgotState
 
@@ -26,36 +26,13 @@ def _reset_form() -> rx.Component:
             "Answer your challenge question and enter a security code from your authenticator app (or a recovery code)."
         ),
         rx.el.p(rx.el.strong("Challenge Question: "), ForgotState.challenge_question),
-        text_field(
-            "Challenge Answer",
-            "challenge_answer",
-            required=True,
-            autocomplete="off",
-            error=ForgotState.errors.get("challenge_answer", ""),
-        ),
-        text_field(
-            "Security code",
-            "security_code",
-            required=True,
-            autocomplete="one-time-code",
-            error=ForgotState.errors.get("security_code", ""),
-        ),
-        text_field(
-            "New Password",
-            "new_password",
-            type="password",
-            required=True,
-            autocomplete="new-password",
-            error=ForgotState.errors.get("new_password", ""),
-        ),
-        text_field(
-            "Confirm New Password",
-            "confirm_new_password",
-            type="password",
-            required=True,
-            autocomplete="new-password",
-            error=ForgotState.errors.get("confirm_new_password", ""),
-        ),
+        text_field("Challenge Answer", "challenge_answer", required=True, autocomplete="off",
+                   error=ForgotState.errors.get("challenge_answer", "")),
+        text_field("Security code", "security_code", required=True, autocomplete="one-time-code",
+                   error=ForgotState.errors.get("security_code", "")),
+        password_field("New Password", "new_password", new=True, error=ForgotState.errors.get("new_password", "")),
+        password_field("Confirm New Password", "confirm_new_password", new=True,
+                       error=ForgotState.errors.get("confirm_new_password", "")),
         rx.el.div(submit_button("Reset password"), class_name="actions"),
         on_submit=ForgotState.complete,
     )

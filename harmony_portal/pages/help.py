@@ -25,12 +25,8 @@ def _maintenance() -> rx.Component:
                 "warns a day ahead and counts down the last 30 minutes."),
         rx.el.p(rx.el.a("Report of harm during maintenance: what to do", href=routes.REPORT_OF_HARM)),
         rx.el.h3("Other maintenance windows"),
-        rx.cond(
-            HelpState.maintenance_windows.length() > 0,
-            data_table("Upcoming maintenance windows", ["When", "Status", "Reason"], HelpState.maintenance_windows,
-                       lambda w: [w["when"], w["status"], w["reason"]]),
-            rx.el.p("No other maintenance is scheduled."),
-        ),
+        data_table("Upcoming maintenance windows", ["When", "Status", "Reason"], HelpState.maintenance_windows,
+                   lambda w: [w["when"], w["status"], w["reason"]], empty="No other maintenance is scheduled."),
     )
 
 

@@ -6,7 +6,7 @@ from harmony_portal import routes
 from harmony_portal.components.forms import field_label, message
 from harmony_portal.components.table import data_table, hidden_header
 from harmony_portal.layouts import protected_page
-from harmony_portal.live_help_desk import HelpDeskFeed
+from harmony_portal.live.help_desk import HelpDeskFeed
 from harmony_portal.state.help_desk import HelpDeskState
 from harmony_portal.vocabulary import INQUIRY_TYPES, PQ_STATUSES
 

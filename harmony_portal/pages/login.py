@@ -22,32 +22,33 @@ def _password_step() -> rx.Component:
     )
 
 
-def _code_step() -> rx.Component:
+def _second_step(intro: str, field: rx.Component, switch_text: str, switch_href: str, switch_event,
+                 on_submit) -> rx.Component:
+    """One way to pass the second step, with a link to the other way."""
     return rx.el.form(
-        rx.el.p("Enter the 6-digit security code from your authenticator app."),
-        text_field("Security code", "security_code", required=True, autocomplete="one-time-code",
-                   input_mode="numeric", auto_focus=True),
+        rx.el.p(intro),
+        field,
         rx.el.div(submit_button("Verify"),
-                  rx.el.a("Use a recovery code", href="#recovery",
-                          on_click=[rx.prevent_default, LoginState.show_recovery]),
+                  rx.el.a(switch_text, href=switch_href, on_click=[rx.prevent_default, switch_event]),
                   class_name="actions"),
-        on_submit=LoginState.submit_code,
+        on_submit=on_submit,
         reset_on_submit=True,
     )
+
+
+def _code_step() -> rx.Component:
+    return _second_step(
+        "Enter the 6-digit security code from your authenticator app.",
+        text_field("Security code", "security_code", required=True, autocomplete="one-time-code",
+                   input_mode="numeric", auto_focus=True),
+        "Use a recovery code", "#recovery", LoginState.show_recovery, LoginState.submit_code)
 
 
 def _recovery_step() -> rx.Component:
-    return rx.el.form(
-        rx.el.p("Enter one of the recovery codes you saved when you set up two-factor sign-in. "
-                "Each code works once."),
+    return _second_step(
+        "Enter one of the recovery codes you saved when you set up two-factor sign-in. Each code works once.",
         text_field("Recovery code", "recovery_code", required=True, autocomplete="off", auto_focus=True),
-        rx.el.div(submit_button("Verify"),
-                  rx.el.a("Use a security code", href="#code",
-                          on_click=[rx.prevent_default, LoginState.show_code]),
-                  class_name="actions"),
-        on_submit=LoginState.submit_recovery_code,
-        reset_on_submit=True,
-    )
+        "Use a security code", "#code", LoginState.show_code, LoginState.submit_recovery_code)
 
 
 def _enrolment_step() -> rx.Component:

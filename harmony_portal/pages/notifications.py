@@ -3,7 +3,7 @@
 import reflex as rx
 
 from harmony_portal.components import message
-from harmony_portal.live_notifications import NotificationFeed
+from harmony_portal.live.notifications import NotificationFeed
 from harmony_portal.state.notifications import NotificationsState
 
 __all__ = ["notifications_section"]

@@ -5,8 +5,8 @@ import reflex as rx
 
 from harmony_portal.components.dialog import confirm_form, dialog
 from harmony_portal.components.forms import select_field, submit_button, text_field
-from harmony_portal.services.onboarding import STEPS
-from harmony_portal.services.staff_access import STAFF_ROLES
+from harmony_portal.services.onboarding.checklist import STEPS
+from harmony_portal.services.onboarding.staff_access import STAFF_ROLES
 from harmony_portal.state.pq_onboarding import PQOnboardingState
 
 __all__ = ["agreement_panel", "staff_access_section"]

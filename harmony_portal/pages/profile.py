@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from harmony_portal.components import message, select_field, submit_button, text_field
+from harmony_portal.components import message, password_field, select_field, submit_button, text_field
 from harmony_portal.components.dialog import confirm_form, dialog
 from harmony_portal.layouts import protected_page
 from harmony_portal.pages.email_notifications import email_notifications_section
@@ -42,15 +42,7 @@ STEP_UP_LABEL = "Current Password or Security Code"
 
 def step_up_field(hint: str, *, required: bool = True) -> rx.Component:
     """The step-up question: the current password, or a 6-digit code from a device already set up."""
-    return text_field(
-        STEP_UP_LABEL,
-        "step_up",
-        type="password",
-        required=required,
-        error=_err("step_up"),
-        autocomplete="current-password",
-        hint=hint,
-    )
+    return password_field(STEP_UP_LABEL, "step_up", required=required, error=_err("step_up"), hint=hint)
 
 
 def _pending_email() -> rx.Component:
@@ -162,31 +154,11 @@ def profile_page() -> rx.Component:
             rx.el.h2("Change Password"),
             _ok("password"),
             rx.el.form(
-                text_field(
-                    "Current Password",
-                    "current_password",
-                    type="password",
-                    required=True,
-                    error=_err("current_password"),
-                    autocomplete="current-password",
-                ),
-                text_field(
-                    "New Password",
-                    "new_password",
-                    type="password",
-                    required=True,
-                    error=_err("new_password"),
-                    autocomplete="new-password",
-                    hint="At least 12 characters. Changing it signs out your other sessions.",
-                ),
-                text_field(
-                    "Confirm New Password",
-                    "confirm_new_password",
-                    type="password",
-                    required=True,
-                    error=_err("confirm_new_password"),
-                    autocomplete="new-password",
-                ),
+                password_field("Current Password", "current_password", error=_err("current_password")),
+                password_field("New Password", "new_password", new=True, error=_err("new_password"),
+                               hint="At least 12 characters. Changing it signs out your other sessions."),
+                password_field("Confirm New Password", "confirm_new_password", new=True,
+                               error=_err("confirm_new_password")),
                 rx.el.div(submit_button("Change Password"), class_name="actions"),
                 on_submit=ProfileState.change_password,
                 reset_on_submit=False,
@@ -212,14 +184,7 @@ def profile_page() -> rx.Component:
                     error=_err("challenge_answer"),
                     autocomplete="off",
                 ),
-                text_field(
-                    "Your password, to confirm",
-                    "challenge_password",
-                    type="password",
-                    required=True,
-                    error=_err("challenge_password"),
-                    autocomplete="current-password",
-                ),
+                password_field("Your password, to confirm", "challenge_password", error=_err("challenge_password")),
                 rx.el.div(submit_button("Save challenge question"), class_name="actions"),
                 on_submit=ProfileState.change_challenge,
             ),

@@ -38,14 +38,8 @@ def role_request_page() -> rx.Component:
         message(RoleRequestState.error),
         rx.el.form(
             _organization_field(),
-            select_field(
-                "Role",
-                "role",
-                list(ORGANIZATION_ROLES),
-                required=True,
-                error=RoleRequestState.errors.get("role", ""),
-                default_value=RoleRequestState.role,
-            ),
+            select_field("Role", "role", list(ORGANIZATION_ROLES), required=True,
+                         error=RoleRequestState.errors.get("role", ""), default_value=RoleRequestState.role),
             text_field(
                 "Justification",
                 "justification",

@@ -8,7 +8,7 @@ from harmony_portal.components.forms import message, text_field
 from harmony_portal.components.sidebar import security_official_layout, sole_official_notices
 from harmony_portal.components.table import data_table, hidden_header
 from harmony_portal.layouts import protected_page
-from harmony_portal.live import QueueFeed
+from harmony_portal.live.queues import QueueFeed
 from harmony_portal.state.role_requests import RoleRequestsState
 
 

@@ -1,37 +1,7 @@
 """The rules of the portal: plain functions over a SQLModel session. No reflex here.
 
-Import the module you need (``from harmony_portal.services import roles``); nothing is
-imported here, so loading one service never loads them all.
+One sub-package per domain; import the module you need
+(``from harmony_portal.services.roles import decisions``); nothing is imported here, so
+loading one service never loads them all. The modules at this level are shared by every
+domain: errors, clocks, field checks, guards, after-commit changes, crypto, CSV, demo data.
 """
-
-__all__ = [
-    "accounts",
-    "audit",
-    "authentication",
-    "clock",
-    "csv_export",
-    "decisions",
-    "demo",
-    "devices",
-    "email_change",
-    "email_preferences",
-    "errors",
-    "guards",
-    "identity",
-    "maintenance",
-    "notifications",
-    "notify",
-    "organizations",
-    "outbox",
-    "outbox_admin",
-    "password_reset",
-    "passwords",
-    "rate_limits",
-    "role_queries",
-    "roles",
-    "security",
-    "sessions",
-    "step_up",
-    "two_factor",
-    "validation",
-]

@@ -4,9 +4,9 @@ A service records its change here, on the SQLAlchemy session it works in
 (``requests_changed(session, {"123"})``); the first record in a transaction
 registers one after-commit hook (``db.on_commit``); after a successful commit
 every subscriber gets the whole set at once; after a rollback nobody hears
-anything. The app subscribes: ``live.py`` pushes queues and empties the feeds of
-ended sessions, ``live_notifications.py`` pushes unread counts, ``mailer.py`` wakes
-the email sender. A command-line process
+anything. The app subscribes: ``live/dispatch`` pushes queues and unread counts and
+empties the feeds of ended sessions (``live/pq_pages`` and ``live/banner`` hear their
+own kinds of change), ``server/mailer`` wakes the email sender. A command-line process
 subscribes nothing, so its changes simply wait in the database.
 """
 

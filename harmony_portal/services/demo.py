@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlmodel import Session, func, select
 
 from harmony_portal.models import RoleRequest, User, utc_now
-from harmony_portal.services import accounts, two_factor
+from harmony_portal.services.accounts import signup
 from harmony_portal.services.errors import NotAllowed
-from harmony_portal.services.organizations import add_organization
-from harmony_portal.services.roles import grant_role
+from harmony_portal.services.roles.organizations import add_organization
+from harmony_portal.services.roles.requests import grant_role
 from harmony_portal.services.security import hash_password
+from harmony_portal.services.signin import two_factor
 from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import SECURITY_OFFICIAL, STAFF
 
@@ -49,7 +50,7 @@ def is_empty(session: Session) -> bool:
 def _demo_user(session: Session, user_id: str, first: str, last: str, email: str, now: datetime,
                hashes: tuple[str, str]) -> User:
     password_hash, answer_hash = hashes
-    return accounts.create_account(
+    return signup.create_account(
         session, user_id=user_id, email=email, first_name=first, last_name=last, password_hash=password_hash,
         challenge_question="What city were you born in?", challenge_answer_hash=answer_hash, is_demo=True,
         reason="demo seed", now=now, city="Anchorage", state="AK", zip_code="99501")
@@ -79,7 +80,7 @@ def seed_demo(session: Session, *, now: datetime | None = None) -> list[DemoLogi
     for org_id, name, kind in DEMO_ORGANIZATIONS:
         add_organization(session, org_id, name, kind, actor=None, now=now)
     logins = []
-    admin = accounts.create_admin(session, "helpdesk.admin", "harmony.helpdesk@example.org", DEMO_PASSWORD,
+    admin = signup.create_admin(session, "helpdesk.admin", "harmony.helpdesk@example.org", DEMO_PASSWORD,
                                   first_name="Harmony", last_name="Help Desk", is_demo=True, now=now)
     _enrol(session, admin, now)
     logins.append(DemoLogin(admin.user_id, "Help-desk administrator"))

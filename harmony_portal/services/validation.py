@@ -156,6 +156,11 @@ def text_problem(field: str, value: str) -> str | None:
     return None
 
 
+def required_text_problem(field: str, value: str) -> str | None:
+    """Why ``value`` is refused for a required ``field``: empty, or as ``text_problem`` says."""
+    return f"{LABELS[field]} is required." if not value.strip() else text_problem(field, value)
+
+
 def text_problems(values: Mapping[str, str], fields: Mapping[str, str] | None = None) -> dict[str, str]:
     """Problems of several fields at once, keyed by form field.
 

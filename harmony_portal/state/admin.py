@@ -6,9 +6,9 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.services import organizations
-from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.errors import Invalid
 from harmony_portal.services.guards import require_admin
+from harmony_portal.services.roles import organizations
 from harmony_portal.state.base import AuthState, form_fields
 
 
@@ -29,10 +29,8 @@ class AdminState(AuthState):
     @rx.event
     def load(self):
         self.errors, self.message, self.error = {}, "", ""
-        try:
-            self._reload()
-        except DomainError as exc:
-            self.error = str(exc)
+        if refused := self._refused(self._reload):
+            self.error = str(refused)
 
     def _act(self, action, success: str) -> None:
         self.errors, self.message, self.error = {}, "", ""

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from harmony_portal import routes, web
+from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services import audit_log
+from harmony_portal.server import session_cookie
+from harmony_portal.services.audit import admin_log as audit_log
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.state.base import AuthState, form_fields
 
@@ -85,4 +86,4 @@ class AdminAuditState(AuthState):
         except DomainError as exc:
             self.error = str(exc)
             return None
-        return rx.call_script(web.download_script(routes.audit_export_url(checked.query())))
+        return rx.call_script(session_cookie.download_script(routes.audit_export_url(checked.query())))

@@ -6,10 +6,11 @@ import reflex as rx
 
 from harmony_portal.db import session_scope
 from harmony_portal.models import utc_now
-from harmony_portal.services import announcements, maintenance
 from harmony_portal.services.clock import format_local
-from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.errors import Invalid
 from harmony_portal.services.guards import require_admin
+from harmony_portal.services.maintenance import announcements, schedule
+from harmony_portal.services.maintenance import windows as maintenance
 from harmony_portal.state.base import AuthState, form_fields, parse_id
 
 
@@ -45,7 +46,7 @@ class AdminMaintenanceState(AuthState):
             rule = maintenance.weekly_rule(session)
             self.weekly = {"weekday": maintenance.WEEKDAYS[rule.weekday], "start": _hhmm(rule.start_minute),
                            "end": _hhmm(rule.end_minute), "active": "on" if rule.active else "",
-                           "reason": rule.reason, "summary": maintenance.weekly_text(rule)}
+                           "reason": rule.reason, "summary": schedule.weekly_text(rule)}
             self.windows = [_window_row(w) for w in maintenance.upcoming_windows(session, now)]
             self.notices = [_announcement_row(a) for a in announcements.scheduled(session, now)]
 
@@ -53,10 +54,8 @@ class AdminMaintenanceState(AuthState):
     def load(self):
         self.window_errors, self.weekly_errors, self.notice_errors = {}, {}, {}
         self.window_message = self.window_error = self.notice_message = self.notice_error = ""
-        try:
-            self._reload()
-        except DomainError as exc:
-            self.window_error = str(exc)
+        if refused := self._refused(self._reload):
+            self.window_error = str(refused)
 
     def _windows_act(self, action, done: str, errors_into: str = "window_errors") -> bool:
         self.window_errors, self.weekly_errors, self.window_message, self.window_error = {}, {}, "", ""
@@ -77,12 +76,12 @@ class AdminMaintenanceState(AuthState):
             problems = {}
             for field in ("starts", "ends"):
                 try:
-                    form[field + "_utc"] = maintenance.parse_local(form.get("mw_" + field, ""), field)
+                    form[field + "_utc"] = schedule.parse_local(form.get("mw_" + field, ""), field)
                 except Invalid as exc:
                     problems.update(exc.errors)
             if problems:
                 raise Invalid(problems)
-            maintenance.add_window(session, user, form["starts_utc"], form["ends_utc"], form.get("mw_reason", ""),
+            schedule.add_window(session, user, form["starts_utc"], form["ends_utc"], form.get("mw_reason", ""),
                                    now=now)
 
         if self._windows_act(act, "Maintenance window added: every open page shows it now."):
@@ -93,23 +92,23 @@ class AdminMaintenanceState(AuthState):
         if (target := parse_id(window_id)) is None:
             self.window_error = "No such maintenance window."
             return
-        self._windows_act(lambda s, u: maintenance.cancel_window(s, u, target, now=utc_now()),
+        self._windows_act(lambda s, u: schedule.cancel_window(s, u, target, now=utc_now()),
                           "Maintenance window cancelled.")
 
     @rx.event
     def save_weekly(self, form: dict):
         form = form_fields(form)
         day = form.get("mw_weekday", "")
-        self._windows_act(lambda s, u: maintenance.set_weekly(
+        self._windows_act(lambda s, u: schedule.set_weekly(
             s, u, weekday=maintenance.WEEKDAYS.index(day) if day in maintenance.WEEKDAYS else -1,
-            start_minute=maintenance.parse_minutes(form.get("mw_weekly_start", "")),
-            end_minute=maintenance.parse_minutes(form.get("mw_weekly_end", "")),
+            start_minute=schedule.parse_minutes(form.get("mw_weekly_start", "")),
+            end_minute=schedule.parse_minutes(form.get("mw_weekly_end", "")),
             active=bool(form.get("mw_weekly_active")), reason=form.get("mw_weekly_reason", ""), now=utc_now()),
             "Weekly window saved.", errors_into="weekly_errors")
 
     @rx.event
     def skip_next_weekly(self):
-        self._windows_act(lambda s, u: maintenance.skip_next_weekly(s, u, now=utc_now()),
+        self._windows_act(lambda s, u: schedule.skip_next_weekly(s, u, now=utc_now()),
                           "The next weekly window is skipped.", errors_into="weekly_errors")
 
     # ---- announcements -------------------------------------------------------------------
@@ -125,7 +124,7 @@ class AdminMaintenanceState(AuthState):
             for field in ("starts", "ends"):
                 text = form.get("ann_" + field, "").strip()
                 try:
-                    times[field] = maintenance.parse_local(text, field) if text else None
+                    times[field] = schedule.parse_local(text, field) if text else None
                 except Invalid as exc:
                     problems.update(exc.errors)
             if problems:
@@ -145,10 +144,8 @@ class AdminMaintenanceState(AuthState):
     @rx.event
     def end_notice(self, announcement_id: str):
         self.notice_message, self.notice_error = "", ""
-        if (target := parse_id(announcement_id)) is None:
-            self.notice_error = "No such announcement."
-            return
-        if refused := self._attempt(lambda s, u: announcements.end(s, u, target, now=utc_now())):
+        if refused := self._attempt_on(announcement_id, "No such announcement.",
+                                       lambda s, u, target: announcements.end(s, u, target, now=utc_now())):
             self.notice_error = str(refused)
             return
         self.notice_message = "Announcement ended."

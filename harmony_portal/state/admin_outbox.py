@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.services import outbox_admin
 from harmony_portal.services.errors import DomainError
-from harmony_portal.state.base import AuthState, parse_id
+from harmony_portal.services.mail import outbox_admin
+from harmony_portal.state.base import AuthState
 
 __all__ = ["AdminOutboxState"]
 
@@ -25,19 +25,14 @@ class AdminOutboxState(AuthState):
     @rx.event
     def load(self):
         self.message = self.error = ""
-        try:
-            self._reload()
-        except DomainError as exc:
-            self.emails, self.error = [], str(exc)
+        if refused := self._refused(self._reload):
+            self.emails, self.error = [], str(refused)
 
     @rx.event
     def retry(self, email_id: str):
         """Send a failed email again (the service checks this is an administrator)."""
         self.message = self.error = ""
-        if (target := parse_id(email_id)) is None:
-            self.error = "There is no such email."
-            return
-        if refused := self._attempt(lambda session, user: outbox_admin.retry_email(session, user, target)):
+        if refused := self._attempt_on(email_id, "There is no such email.", outbox_admin.retry_email):
             self.error = str(refused)
         else:
             self.message = "The email is queued again: the sender tries it at once."

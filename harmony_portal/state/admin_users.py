@@ -9,9 +9,10 @@ import reflex as rx
 from sqlmodel import Session
 
 from harmony_portal.models import User, utc_now
-from harmony_portal.services import admin_users, authentication
+from harmony_portal.services.accounts import admin_users
 from harmony_portal.services.clock import format_local
-from harmony_portal.services.enrolment_codes import IssuedCode
+from harmony_portal.services.signin import account_control
+from harmony_portal.services.signin.enrolment_codes import IssuedCode
 from harmony_portal.state.base import AuthState, form_fields, parse_id
 
 __all__ = ["AdminUsersState"]
@@ -79,14 +80,14 @@ class AdminUsersState(AuthState):
     @rx.event
     def unlock(self, user_id: str):
         if (target := self._target(user_id)) is not None:
-            self._run(lambda s, u: authentication.unlock_account(s, u, target), target, "Account unlocked.")
+            self._run(lambda s, u: account_control.unlock_account(s, u, target), target, "Account unlocked.")
 
     @rx.event
     def reset_two_factor(self, user_id: str):
         if (target := self._target(user_id)) is None:
             return
         issued: list[IssuedCode] = []
-        done = self._run(lambda s, u: issued.append(authentication.reset_two_factor(s, u, target)), target,
+        done = self._run(lambda s, u: issued.append(account_control.reset_two_factor(s, u, target)), target,
                          "Two-factor sign-in reset: the user's devices and recovery codes are removed and "
                          "their sessions have ended.")
         if done:  # only once the reset committed: a code shown for a reset that failed would mislead
@@ -103,11 +104,11 @@ class AdminUsersState(AuthState):
     @rx.event
     def disable(self, user_id: str):
         if (target := self._target(user_id)) is not None:
-            self._run(lambda s, u: authentication.set_account_active(s, u, target, False), target,
+            self._run(lambda s, u: account_control.set_account_active(s, u, target, False), target,
                       "Account disabled: its sessions have ended and its open pages are signed out.")
 
     @rx.event
     def enable(self, user_id: str):
         if (target := self._target(user_id)) is not None:
-            self._run(lambda s, u: authentication.set_account_active(s, u, target, True), target,
+            self._run(lambda s, u: account_control.set_account_active(s, u, target, True), target,
                       "Account enabled.")

@@ -13,14 +13,18 @@ from collections.abc import Callable
 import reflex as rx
 from sqlmodel import Session
 
-from harmony_portal import event_reads, log_context, routes, web
+from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.live import unlink_feed
-from harmony_portal.live_notifications import unlink_notifications
+from harmony_portal.events import off_loop
+from harmony_portal.events import reads as event_reads
+from harmony_portal.live.notifications import unlink_notifications
+from harmony_portal.live.session_end import unlink_feed
 from harmony_portal.models import User
-from harmony_portal.services import devices, enrolment_codes, identity
+from harmony_portal.server import log_context, session_cookie
+from harmony_portal.services.accounts import identity
 from harmony_portal.services.errors import DomainError, NotAllowed
-from harmony_portal.services.sessions import IDLE_WARNING, ActiveSession, end_session, resolve_session
+from harmony_portal.services.signin import devices, enrolment_codes
+from harmony_portal.services.signin.sessions import IDLE_WARNING, ActiveSession, end_session, resolve_session
 from harmony_portal.settings import get_settings
 
 # A websocket client can send any JSON as an event's arguments: a list where a form dict belongs,
@@ -29,7 +33,7 @@ _MAX_ID = 2**31 - 1  # the largest id a table holds (PostgreSQL integer); bigger
 
 
 def resolve_in_event(session: Session, token: str, *, touch: bool = True) -> ActiveSession | None:
-    """``resolve_session``, answered from this event's earlier look-up when there was one (``event_reads``)."""
+    """``resolve_session``, answered from this event's earlier look-up when there was one (``events/reads``)."""
     return event_reads.read(("session", token), resolve_session, session, token, touch=touch)
 
 
@@ -78,7 +82,7 @@ class AuthState(rx.State):
     pending_count: int = 0  # requests waiting for this Security Official (navigation badge)
 
     def _session_token(self) -> str:
-        return web.session_token_from(self.router.headers.cookie)
+        return session_cookie.session_token_from(self.router.headers.cookie)
 
     def _active(self, *, touch: bool = True) -> ActiveSession | None:
         with session_scope() as session:
@@ -124,6 +128,22 @@ class AuthState(rx.State):
             return exc
         return None
 
+    @staticmethod
+    def _refused(step: Callable[[], object]) -> DomainError | None:
+        """Run ``step``; its refusal (for the page to show), or None when it went through."""
+        try:
+            step()
+        except DomainError as exc:
+            return exc
+        return None
+
+    def _attempt_on(self, raw_id: object, missing: str,
+                    action: Callable[[Session, User, int], object]) -> DomainError | None:
+        """``_attempt`` for the row a client named: an id that can't be one is refused with ``missing``."""
+        if (target := parse_id(raw_id)) is None:
+            return DomainError(missing)
+        return self._attempt(lambda session, user: action(session, user, target))
+
     def _set_identity(self, who: identity.Identity) -> None:
         self.signed_in = True
         self.display_name = who.display_name
@@ -158,7 +178,7 @@ class AuthState(rx.State):
 
     def _load_page(self, url: str):
         """A full page load (not client-side navigation): the next handshake carries the new cookie."""
-        return rx.call_script(web.load_page_script(url))
+        return rx.call_script(session_cookie.load_page_script(url))
 
     async def _signed_out(self, reason: str):
         await self._forget_tab()
@@ -182,7 +202,7 @@ class AuthState(rx.State):
     async def require_login(self):
         """on_load of every protected page: signed in, with the second factor passed."""
         token = self._session_token()
-        active, has_device, who = await event_reads.read_off_loop(("opening", token), self._who_is_opening, token)
+        active, has_device, who = await off_loop.read_off_loop(("opening", token), self._who_is_opening, token)
         if active is None:
             await self._forget_tab()
             return rx.redirect(routes.login_url(self._current_path()))

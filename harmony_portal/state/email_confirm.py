@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.services import email_change
+from harmony_portal.services.accounts import email_change
 from harmony_portal.services.errors import DomainError
 from harmony_portal.state.base import AuthState
 

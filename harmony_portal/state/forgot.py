@@ -6,11 +6,11 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services import password_reset
+from harmony_portal.events.off_loop import off_loop
+from harmony_portal.services.accounts import password_reset
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.settings import get_settings
 from harmony_portal.state.base import AuthState, form_fields
-from harmony_portal.state.off_loop import off_loop
 
 
 def _complete_reset(token: str, form: dict[str, str], ip: str) -> None:

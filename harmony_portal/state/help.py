@@ -6,7 +6,7 @@ import reflex as rx
 
 from harmony_portal.db import session_scope
 from harmony_portal.models import utc_now
-from harmony_portal.services import help_info
+from harmony_portal.services.maintenance import help_info
 
 __all__ = ["HelpState"]
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.live_help_desk import HelpDeskFeed, link_help_desk, unlink_help_desk
+from harmony_portal.live.help_desk import HelpDeskFeed, link_help_desk, unlink_help_desk
 from harmony_portal.models import utc_now
-from harmony_portal.services import help_desk_feeds, pq
 from harmony_portal.services.errors import DomainError
-from harmony_portal.services.organizations import organization_choices
-from harmony_portal.services.pq_access import NO_SUCH_PQ, require_help_desk
+from harmony_portal.services.pq import filing as pq
+from harmony_portal.services.pq import help_desk_feeds
+from harmony_portal.services.pq.access import NO_SUCH_PQ, require_help_desk
+from harmony_portal.services.roles.organizations import organization_choices
 from harmony_portal.state.base import AuthState, as_text, parse_id
 
 __all__ = ["HelpDeskState"]

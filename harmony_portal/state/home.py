@@ -6,11 +6,13 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.services import onboarding, pq_queries, role_queries, roles
+from harmony_portal.events.off_loop import threaded
 from harmony_portal.services.clock import format_local
-from harmony_portal.services.errors import DomainError
-from harmony_portal.state.base import AuthState, parse_id
-from harmony_portal.state.off_loop import threaded
+from harmony_portal.services.onboarding import checklist as onboarding
+from harmony_portal.services.pq import queries as pq_queries
+from harmony_portal.services.roles import queries as role_queries
+from harmony_portal.services.roles import requests as roles
+from harmony_portal.state.base import AuthState
 
 __all__ = ["HomeState"]
 
@@ -41,24 +43,15 @@ class HomeState(AuthState):
     @rx.event
     def load(self):
         self.message = self.error = ""
-        try:
-            self._reload()
-        except DomainError as exc:
-            self.error = str(exc)
+        if refused := self._refused(self._reload):
+            self.error = str(refused)
 
     @rx.event
     @threaded
     def cancel_request(self, request_id: str):
         self.message = self.error = ""
-        if (target := parse_id(request_id)) is None:
-            self.error = "That request does not exist."
-            return
-        try:
-            user = self._require_user()
-            with session_scope() as session:
-                roles.cancel_request(session, user, target)
-        except DomainError as exc:
-            self.error = str(exc)
+        if refused := self._attempt_on(request_id, "That request does not exist.", roles.cancel_request):
+            self.error = str(refused)
             return
         self.message = "Your request was cancelled."
         self._reload()

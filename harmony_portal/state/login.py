@@ -9,10 +9,10 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services import authentication, devices, enrolment_codes, sessions
+from harmony_portal.events.off_loop import off_loop
 from harmony_portal.services.errors import DomainError, Invalid, RateLimited
+from harmony_portal.services.signin import authentication, devices, enrolment_codes, sessions
 from harmony_portal.state.base import AuthState, form_fields
-from harmony_portal.state.off_loop import off_loop
 
 # The second step must follow the first promptly (wall clock: another worker may handle it).
 _PENDING_SECONDS = 300

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal import routes
-from harmony_portal.live_notifications import link_notifications, unlink_notifications
-from harmony_portal.services import notifications
+from harmony_portal.live.notifications import link_notifications, unlink_notifications
 from harmony_portal.services.errors import DomainError
+from harmony_portal.services.notifications import in_app as notifications
 from harmony_portal.state.base import AuthState
 
 __all__ = ["NotificationsState"]

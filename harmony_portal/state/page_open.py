@@ -3,7 +3,7 @@
 Reflex runs each on-load handler as an event of its own (state lock, delta, message), and each
 of ours asked the database again who is signed in. A protected page had four or five of them.
 Now every page has one on-load handler, ``PageOpenState.open_page(<page>)``, which runs the
-page's loaders in order inside one event, with the session resolved once (``event_reads``):
+page's loaders in order inside one event, with the session resolved once (``events/reads``):
 what the sign-in check and the notification count need is read in one trip to a worker thread.
 The loaders stay ordinary handlers, each checking who asks on its own, so one sent alone by a
 client still refuses what it must.
@@ -20,11 +20,11 @@ import inspect
 import reflex as rx
 from reflex_base.event import EventHandler
 
-from harmony_portal import event_reads
 from harmony_portal.db import session_scope
-from harmony_portal.services import notifications
+from harmony_portal.events import reads as event_reads
+from harmony_portal.events.off_loop import off_loop
+from harmony_portal.services.notifications import in_app as notifications
 from harmony_portal.state.base import AuthState, as_text
-from harmony_portal.state.off_loop import off_loop
 
 _LOADERS: dict[str, tuple[EventHandler, ...]] = {}
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import reflex as rx
 
-from harmony_portal import live_pq
 from harmony_portal.db import session_scope
+from harmony_portal.events.off_loop import off_loop, threaded
+from harmony_portal.live import pq_pages as live_pq
 from harmony_portal.models import User
-from harmony_portal.services import drafts, pq, pq_attachments, pq_queries, sla
-from harmony_portal.services.attachments import MAX_BYTES, AttachmentWriter, StoredFile, remove_stored
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError, Invalid
-from harmony_portal.services.pq_access import is_help_desk
+from harmony_portal.services.pq import access_requests, detail, drafts, sla
+from harmony_portal.services.pq import attachments as pq_attachments
+from harmony_portal.services.pq import filing as pq
+from harmony_portal.services.pq.access import is_help_desk
+from harmony_portal.services.pq.file_store import MAX_BYTES, AttachmentWriter, StoredFile, remove_stored
 from harmony_portal.state.base import AuthState, form_fields, parse_id
-from harmony_portal.state.off_loop import off_loop, threaded
 
 __all__ = ["PQDetailState"]
 
@@ -25,6 +27,7 @@ def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
+@live_pq.follows_pq
 class PQDetailState(AuthState):
     pq: dict[str, str] = {}
     notes: list[dict[str, str]] = []
@@ -55,9 +58,9 @@ class PQDetailState(AuthState):
         if pq_id is None:
             raise DomainError("No such PQ.")
         with session_scope() as session:
-            self._show(user, pq_queries.pq_page(session, user, pq_id))
+            self._show(user, detail.pq_page(session, user, pq_id))
 
-    def _show(self, user: User, page: pq_queries.PQPage) -> None:
+    def _show(self, user: User, page: detail.PQPage) -> None:
         found, notes, files, history = page.pq, page.notes, page.attachments, page.history
         due = found.first_response_due_at
         pq_row = {"id": str(found.id), "organization": found.organization_id or "", "provider": found.provider_name,
@@ -211,16 +214,14 @@ class PQDetailState(AuthState):
         data = {k: form.get(k, "") for k in _NOTE_FIELDS}
         self.note_values = data  # a refusal keeps everything typed
         self.note_errors, self.note_error = {}, ""
-        pq_id = parse_id(self.pq.get("id", ""))
+
+        def add(session, user, pq_id):
+            note = pq.add_note(session, user, pq_id, data["note_type"], data["status"], data["note"])
+            pq_attachments.attach_files(session, user, pq_id, note.id, self._stored)
+            drafts.discard_draft(session, user, "note", pq_id)
+
         try:
-            user = self._require_user()
-            if pq_id is None:
-                raise DomainError("No such PQ.")
-            with live_pq.changed_here(self.router.session.client_token), session_scope() as session:
-                note = pq.add_note(session, user, pq_id, data["note_type"], data["status"], data["note"])
-                pq_attachments.attach_files(session, user, pq_id, note.id, self._stored)
-                drafts.discard_draft(session, user, "note", pq_id)
-                page = pq_queries.pq_page(session, user, pq_id)  # the page with the note, read in the same transaction
+            user, page = self._change_pq(add)
         except Invalid as exc:
             self.note_errors = exc.errors
             self.note_error = "The note was not saved. Correct the fields marked below."
@@ -234,20 +235,24 @@ class PQDetailState(AuthState):
         self.message = "The note was saved" + (f" with {count} attachment(s)." if count else ".")
         self._show(user, page)
 
+    def _change_pq(self, change) -> tuple[User, detail.PQPage]:
+        """``change(session, user, pq_id)`` on this PQ, then the page read back in the same transaction."""
+        pq_id = parse_id(self.pq.get("id", ""))
+        user = self._require_user()
+        if pq_id is None:
+            raise DomainError("No such PQ.")
+        with live_pq.changed_here(self.router.session.client_token), session_scope() as session:
+            change(session, user, pq_id)
+            return user, detail.pq_page(session, user, pq_id)
+
     # --- The help desk works the PQ ---------------------------------------------------------
 
     def _work(self, action, success: str) -> None:
         """Run a help-desk action on this PQ; services refuse anyone else."""
         self.error = self.message = ""
         self.work_errors = {}
-        pq_id = parse_id(self.pq.get("id", ""))
         try:
-            user = self._require_user()
-            if pq_id is None:
-                raise DomainError("No such PQ.")
-            with live_pq.changed_here(self.router.session.client_token), session_scope() as session:
-                action(session, user, pq_id)
-                page = pq_queries.pq_page(session, user, pq_id)
+            user, page = self._change_pq(action)
         except Invalid as exc:
             self.work_errors = exc.errors
             self.error = str(exc) if len(exc.errors) != 1 else next(iter(exc.errors.values()))
@@ -271,13 +276,13 @@ class PQDetailState(AuthState):
     def grant(self, form: dict):
         form = form_fields(form)
         org, role = form.get("grant_organization", ""), form.get("grant_role", "")
-        self._work(lambda s, u, i: pq.grant_from_pq(s, u, i, org, role),
+        self._work(lambda s, u, i: access_requests.grant_from_pq(s, u, i, org, role),
                    f"Granted the {role} role; the PQ is Resolved.")
 
     @rx.event
     def refuse(self, form: dict):
         reason = form_fields(form).get("refusal_reason", "")
-        self._work(lambda s, u, i: pq.reject_from_pq(s, u, i, reason),
+        self._work(lambda s, u, i: access_requests.reject_from_pq(s, u, i, reason),
                    "The Access Request was refused; the PQ is Resolved.")
 
     @rx.var

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.services import pq_queries
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError
+from harmony_portal.services.pq import queries as pq_queries
 from harmony_portal.state.base import AuthState, form_fields, page_number
 
 __all__ = ["PQListState"]

@@ -8,11 +8,12 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services import drafts, pq
+from harmony_portal.events.off_loop import threaded
 from harmony_portal.services.errors import DomainError, Invalid
-from harmony_portal.services.pq_access import is_help_desk, provider_choices
+from harmony_portal.services.pq import drafts
+from harmony_portal.services.pq import filing as pq
+from harmony_portal.services.pq.access import is_help_desk, provider_choices
 from harmony_portal.state.base import AuthState, form_fields
-from harmony_portal.state.off_loop import threaded
 
 __all__ = ["PQNewState"]
 

@@ -8,10 +8,13 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services import accounts, email_change, email_preferences, identity, sessions, two_factor
+from harmony_portal.events.off_loop import off_loop
+from harmony_portal.services.accounts import email_change, identity
+from harmony_portal.services.accounts import profile as accounts
 from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.notifications import email_preferences
+from harmony_portal.services.signin import sessions, two_factor
 from harmony_portal.state.base import AuthState, form_fields, parse_id
-from harmony_portal.state.off_loop import off_loop
 
 _PROFILE_FIELDS = {f.name for f in fields(accounts.ProfileForm)}
 

@@ -6,11 +6,11 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services import roles
+from harmony_portal.events.off_loop import threaded
 from harmony_portal.services.errors import DomainError, Invalid
-from harmony_portal.services.organizations import organization_choices
+from harmony_portal.services.roles import requests as roles
+from harmony_portal.services.roles.organizations import organization_choices
 from harmony_portal.state.base import AuthState, form_fields, parse_id
-from harmony_portal.state.off_loop import threaded
 
 __all__ = ["RoleRequestState"]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.live import link_feed
-from harmony_portal.services import decisions, role_queries
+from harmony_portal.events.off_loop import off_loop
+from harmony_portal.live.queues import link_feed
 from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.roles import decisions
+from harmony_portal.services.roles import queries as role_queries
 from harmony_portal.state.base import AuthState, form_fields, parse_id
-from harmony_portal.state.off_loop import off_loop
 
 __all__ = ["RoleRequestsState"]
 

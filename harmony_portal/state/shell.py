@@ -1,6 +1,6 @@
 """What the page shell shows on every page: the maintenance banner, announcements, browser notice.
 
-The banner comes from this worker's clock (``live_banner``), which also pushes every change
+The banner comes from this worker's clock (``live/banner``), which also pushes every change
 into this state; a page load reads no database for it.
 """
 
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from harmony_portal import live_banner
 from harmony_portal.db import session_scope
+from harmony_portal.events.off_loop import off_loop
+from harmony_portal.live import banner as live_banner
 from harmony_portal.models import utc_now
-from harmony_portal.services import announcements
 from harmony_portal.services.errors import DomainError, NotAllowed
-from harmony_portal.services.sessions import resolve_session
+from harmony_portal.services.maintenance import announcements
+from harmony_portal.services.signin.sessions import resolve_session
 from harmony_portal.state.base import AuthState, parse_id, resolve_in_event
-from harmony_portal.state.off_loop import off_loop
 
 
 def is_chrome(user_agent: str) -> bool:
@@ -25,6 +25,7 @@ def is_chrome(user_agent: str) -> bool:
     return ("Chrome/" in ua or "CriOS/" in ua) and not any(b in ua for b in borrowed)
 
 
+@live_banner.shows_banner
 class ShellState(AuthState):
     """Banner and notices; loaded with each page, pushed to by the banner clock."""
 

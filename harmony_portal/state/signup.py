@@ -8,11 +8,11 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services.accounts import SignUpForm, sign_up
+from harmony_portal.events.off_loop import off_loop
+from harmony_portal.services.accounts.signup import SignUpForm, sign_up
 from harmony_portal.services.errors import DomainError, Invalid
-from harmony_portal.services.sessions import sign_in
+from harmony_portal.services.signin.sessions import sign_in
 from harmony_portal.state.base import AuthState, form_fields
-from harmony_portal.state.off_loop import off_loop
 
 _FORM_FIELDS = {f.name for f in fields(SignUpForm)}
 

@@ -6,11 +6,11 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.services import sessions, two_factor
+from harmony_portal.events.off_loop import off_loop
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.security import provisioning_uri, qr_data_uri
+from harmony_portal.services.signin import sessions, two_factor
 from harmony_portal.state.base import AuthState, form_fields
-from harmony_portal.state.off_loop import off_loop
 
 
 class TwoFactorSetupState(AuthState):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.services import role_queries
+from harmony_portal.events.off_loop import threaded
 from harmony_portal.services.errors import DomainError
+from harmony_portal.services.roles import queries as role_queries
 from harmony_portal.state.base import AuthState, as_text, form_fields, page_number
-from harmony_portal.state.off_loop import threaded
 
 __all__ = ["UserLookupState"]
 

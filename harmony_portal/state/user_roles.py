@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.services import role_queries, roles
 from harmony_portal.services.errors import DomainError
+from harmony_portal.services.roles import queries as role_queries
+from harmony_portal.services.roles import requests as roles
 from harmony_portal.state.base import AuthState, form_fields, parse_id
 
 __all__ = ["UserRolesState"]

@@ -16,9 +16,9 @@ from playwright.sync_api import expect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from harmony_portal import devserver
 from harmony_portal.db import make_engine
 from harmony_portal.models import WeeklyMaintenance
+from harmony_portal.server import devserver
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -29,6 +29,8 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+            # One xdist worker runs every browser test: one production server and one frontend build.
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def find_chromium() -> str:
@@ -69,7 +71,7 @@ def portal():
     redis = os.environ.get("HARMONY_E2E_REDIS_URL")
     extra = {"REDIS_URL": redis, "GRANIAN_WORKERS": "2"} if redis else {}
     # One address signs in dozens of times a minute here: the limits themselves are tested in
-    # tests/services/test_rate_limits.py.
+    # tests/services/signin/test_rate_limits.py.
     server = devserver.start(PREFERRED_PORT, HARMONY_IDLE_CHECK_SECONDS="2", HARMONY_RATE_LIMITS="0", **extra)
     try:
         engine = make_engine(server.database_url)

@@ -13,9 +13,9 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from harmony_portal.models import OrgRole, User
-from harmony_portal.services import two_factor
-from harmony_portal.services.devices import confirmed_devices
 from harmony_portal.services.security import hash_password, unseal
+from harmony_portal.services.signin import two_factor
+from harmony_portal.services.signin.devices import confirmed_devices
 
 PASSWORD = "Tundra-Swan-Migration-Path"
 _PASSWORD_HASH = hash_password(PASSWORD)

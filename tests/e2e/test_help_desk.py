@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from harmony_portal.models import OutboxEmail, User
-from harmony_portal.services.notify import rendered_body
+from harmony_portal.services.notifications.notify import rendered_body
 from tests.e2e.helpers import CHALLENGE_ANSWER, assert_accessible, fresh_code, make_account, sign_in
 
 

@@ -5,8 +5,8 @@ import re
 from playwright.sync_api import expect
 
 from harmony_portal.models import User, utc_now
-from harmony_portal.services.organizations import add_organization
-from harmony_portal.services.pq import PQForm, add_pq
+from harmony_portal.services.pq.filing import PQForm, add_pq
+from harmony_portal.services.roles.organizations import add_organization
 from tests.e2e.helpers import assert_accessible, make_account, sign_in, unique_id
 
 

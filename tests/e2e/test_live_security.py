@@ -16,9 +16,9 @@ from simple_websocket.errors import ConnectionError as HandshakeRefused
 from sqlmodel import select
 
 from benchmarks.socket_dashboard import PAGE, ReflexSocket, SocketDashboard
-from harmony_portal.live_help_desk import desk_token
+from harmony_portal.live.help_desk import desk_token
 from harmony_portal.models import OrgRole, User, UserSession
-from harmony_portal.services.sessions import start_session
+from harmony_portal.services.signin.sessions import start_session
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
 from tests.e2e.helpers import make_account
 

@@ -8,7 +8,7 @@ from pypdf import PdfWriter
 from sqlmodel import select
 
 from harmony_portal.models import OrgRole, User
-from harmony_portal.services.pq import PQForm, add_pq
+from harmony_portal.services.pq.filing import PQForm, add_pq
 from tests.e2e.helpers import assert_accessible, make_account, sign_in
 
 

@@ -4,7 +4,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from harmony_portal.models import User
-from harmony_portal.services.pq import PQForm, add_pq
+from harmony_portal.services.pq.filing import PQForm, add_pq
 from tests.e2e.helpers import assert_accessible, make_account, sign_in
 
 PUBLIC = ["/login", "/signup", "/forgot", "/help", "/terms"]

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from harmony_portal.models import OutboxEmail, TotpDevice
-from harmony_portal.services import two_factor
+from harmony_portal.services.signin import two_factor
 from tests.e2e.helpers import PASSWORD, assert_accessible, fresh_code, make_account, sign_in, unique_id
 
 STEP_UP = "Current Password or Security Code"

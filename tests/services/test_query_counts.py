@@ -18,19 +18,17 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from harmony_portal.models import Attachment, Organization, User
-from harmony_portal.services import (
-    admin_users,
-    audit,
-    audit_log,
-    help_desk_feeds,
-    notifications,
-    onboarding,
-    pq_queries,
-    role_queries,
-    roles,
-)
-from harmony_portal.services.organizations import organization_choices
-from harmony_portal.services.pq import add_note, take_pq
+from harmony_portal.services.accounts import admin_users
+from harmony_portal.services.audit import admin_log as audit_log
+from harmony_portal.services.audit import trail as audit
+from harmony_portal.services.notifications import in_app as notifications
+from harmony_portal.services.onboarding import checklist as onboarding
+from harmony_portal.services.pq import detail, help_desk_feeds
+from harmony_portal.services.pq import queries as pq_queries
+from harmony_portal.services.pq.filing import add_note, take_pq
+from harmony_portal.services.roles import queries as role_queries
+from harmony_portal.services.roles import requests as roles
+from harmony_portal.services.roles.organizations import organization_choices
 from harmony_portal.vocabulary import SECURITY_OFFICIAL, STAFF
 
 
@@ -184,7 +182,7 @@ def read_pq_detail(s: Session, w: World) -> int:
     pq_id = w.made["pq"][0].id
     shown = []
     for actor in (w.provider, w.admin):  # the Internal rule differs
-        page = pq_queries.pq_page(s, actor, pq_id)
+        page = detail.pq_page(s, actor, pq_id)
         shown += [len(page.notes), len(page.attachments), len(page.history) - 1]  # less "filed"
     return min(shown)
 

@@ -5,10 +5,14 @@ import pytest
 from sqlmodel import select
 
 from harmony_portal.models import AuditEvent, TotpDevice
-from harmony_portal.services import identity, organizations, role_queries, roles, two_factor
-from harmony_portal.services.devices import confirmed_devices, has_confirmed_device
+from harmony_portal.services.accounts import identity, signup
 from harmony_portal.services.errors import NotAllowed
 from harmony_portal.services.guards import require_admin
+from harmony_portal.services.roles import organizations
+from harmony_portal.services.roles import queries as role_queries
+from harmony_portal.services.roles import requests as roles
+from harmony_portal.services.signin import two_factor
+from harmony_portal.services.signin.devices import confirmed_devices, has_confirmed_device
 
 
 @pytest.fixture
@@ -106,10 +110,9 @@ def test_direct_grant_is_for_administrators_and_operators_only(session, world, m
 
 
 def test_create_account_refuses_a_taken_user_id(session, world):
-    from harmony_portal.services import accounts
     from harmony_portal.services.errors import Invalid
 
     with pytest.raises(Invalid) as refused:
-        accounts.create_account(session, user_id="asker.h", email="new@example.org", first_name="A",
+        signup.create_account(session, user_id="asker.h", email="new@example.org", first_name="A",
                                 last_name="B", password_hash="x", reason="test")
     assert "user_id" in refused.value.errors

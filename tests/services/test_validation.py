@@ -10,10 +10,16 @@ import pytest
 from sqlmodel import select
 
 from harmony_portal.models import PQ, Organization, OrgRole, OutboxEmail, PQNote, RoleRequest, TotpDevice, User
-from harmony_portal.services import accounts, audit, decisions, organizations, roles, two_factor, validation
+from harmony_portal.services import validation
+from harmony_portal.services.accounts import profile as accounts
+from harmony_portal.services.accounts import signup
+from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.errors import Invalid
-from harmony_portal.services.sessions import start_session
-from tests.services.test_accounts import GOOD
+from harmony_portal.services.roles import decisions, organizations
+from harmony_portal.services.roles import requests as roles
+from harmony_portal.services.signin import two_factor
+from harmony_portal.services.signin.sessions import start_session
+from tests.services.accounts.test_profile_and_signup import GOOD
 
 # Each limited field and the column that stores it: the two must agree.
 COLUMNS = {
@@ -68,7 +74,7 @@ LONG = {name: "A" * (limit + 1) for name, limit in validation.MAX_LENGTHS.items(
 
 def _sign_up_errors(session, clock, **changes):
     with pytest.raises(Invalid) as caught:
-        accounts.sign_up(session, replace(GOOD, **changes), now=clock.now())
+        signup.sign_up(session, replace(GOOD, **changes), now=clock.now())
     return caught.value.errors
 
 
@@ -104,7 +110,7 @@ def test_email_refuses_control_characters(session, clock):
 
 
 def test_profile_update_refuses_over_long_fields_and_keeps_the_old_values(session, clock):
-    user = accounts.sign_up(session, GOOD, now=clock.now())
+    user = signup.sign_up(session, GOOD, now=clock.now())
     form = replace(accounts.ProfileForm.of(user), first_name=LONG["first_name"], city=LONG["city"])
     with pytest.raises(Invalid) as caught:
         accounts.update_profile(session, user, form, now=clock.now())
@@ -114,7 +120,7 @@ def test_profile_update_refuses_over_long_fields_and_keeps_the_old_values(sessio
 
 
 def test_challenge_change_refuses_over_long_question_and_answer(session, clock):
-    user = accounts.sign_up(session, GOOD, now=clock.now())
+    user = signup.sign_up(session, GOOD, now=clock.now())
     for field in ("challenge_question", "challenge_answer"):
         values = {"challenge_question": GOOD.challenge_question, "challenge_answer": "Taylorsville",
                   field: LONG[field]}

@@ -10,8 +10,8 @@ from reflex.state import State
 
 import harmony_portal.harmony_portal  # noqa: F401  (registers every state class)
 from harmony_portal.db import session_scope
-from harmony_portal.services.sessions import start_session
-from harmony_portal.web import SESSION_COOKIE
+from harmony_portal.server.session_cookie import SESSION_COOKIE
+from harmony_portal.services.signin.sessions import start_session
 
 
 def connect(root: State, cookie: str = "", path: str = "/", ip: str = "127.0.0.1") -> None:
@@ -48,7 +48,7 @@ def linked_tokens(monkeypatch):
         linked.append(token)
         return feed
 
-    monkeypatch.setattr("harmony_portal.live_help_desk._link", stand_in)
+    monkeypatch.setattr("harmony_portal.live.help_desk._link", stand_in)
     return linked
 
 
@@ -79,10 +79,10 @@ def run_async(coroutine):
 
 async def settle_pushes(timeout: float = 10.0) -> None:
     """Wait until the live pushes that commits scheduled on this loop have run (a busy machine is slow)."""
-    from harmony_portal import live
+    from harmony_portal.live import scheduler
 
     loop = asyncio.get_running_loop()
     await asyncio.sleep(0.01)  # let a just-scheduled push start
     deadline = loop.time() + timeout
-    while any(t.get_loop() is loop for t in list(live._PENDING_PUSHES)) and loop.time() < deadline:
+    while any(t.get_loop() is loop for t in list(scheduler.pending)) and loop.time() < deadline:
         await asyncio.sleep(0.01)

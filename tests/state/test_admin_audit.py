@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from harmony_portal.db import session_scope
-from harmony_portal.services import audit
+from harmony_portal.services.audit import trail as audit
 from harmony_portal.state.admin_audit import AdminAuditState
 from tests.state.conftest import run_async, state_with_cookie
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from harmony_portal import live_banner
 from harmony_portal.db import session_scope
+from harmony_portal.live import banner as live_banner
 from harmony_portal.models import Announcement, AnnouncementDismissal, MaintenanceWindow, User, utc_now
 from harmony_portal.services.clock import to_local
 from harmony_portal.state.admin_maintenance import AdminMaintenanceState

@@ -8,9 +8,9 @@ from sqlmodel import select
 
 from harmony_portal.db import session_scope
 from harmony_portal.models import AuditEvent, EnrolmentCode, TotpDevice, User, UserSession, utc_now
-from harmony_portal.services import authentication
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.security import token_digest
+from harmony_portal.services.signin import authentication
 from harmony_portal.state.admin_users import NO_SUCH_USER, AdminUsersState
 from tests.state.conftest import run_async, state_with_cookie
 

@@ -10,12 +10,12 @@ from sqlmodel import select
 from harmony_portal import routes
 from harmony_portal.db import session_scope
 from harmony_portal.models import SessionHandoff, TotpDevice, User, UserSession, utc_now
-from harmony_portal.services import authentication
+from harmony_portal.server.session_cookie import SESSION_COOKIE
 from harmony_portal.services.security import current_totp
-from harmony_portal.services.sessions import redeem_handoff
+from harmony_portal.services.signin import account_control, authentication
+from harmony_portal.services.signin.sessions import redeem_handoff
 from harmony_portal.state.login import LoginState
 from harmony_portal.state.two_factor import TwoFactorSetupState
-from harmony_portal.web import SESSION_COOKIE
 from tests.factories import PASSWORD
 from tests.state.conftest import run_async, state_with_cookie
 
@@ -29,7 +29,7 @@ def rosa(app_db, make):
         admin = make.user(s, "desk.rosa", is_admin=True)
         rosa = make.user(s, "reset.rosa")
         make.enrol(s, rosa)
-        issued = authentication.reset_two_factor(s, admin, rosa.id)
+        issued = account_control.reset_two_factor(s, admin, rosa.id)
     return rosa, issued.code
 
 

@@ -7,7 +7,7 @@ from reflex.state import State
 from sqlmodel import select
 
 from harmony_portal.db import session_scope
-from harmony_portal.live import QueueFeed
+from harmony_portal.live.queues import QueueFeed
 from harmony_portal.models import OrgRole, RoleRequest, TotpDevice, User
 from harmony_portal.state.admin_users import AdminUsersState
 from harmony_portal.state.home import HomeState

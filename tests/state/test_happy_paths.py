@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.live import QueueFeed
+from harmony_portal.live.queues import QueueFeed
 from harmony_portal.models import (
     AuditEvent,
     EmailChange,
@@ -33,7 +33,7 @@ from harmony_portal.models import (
     UserSession,
     utc_now,
 )
-from harmony_portal.services import email_change, password_reset
+from harmony_portal.services.accounts import email_change, password_reset
 from harmony_portal.services.security import current_totp, token_digest, verify_password
 from harmony_portal.state.admin import AdminState
 from harmony_portal.state.base import AuthState

@@ -8,12 +8,12 @@ from reflex.istate.manager.token import BaseStateToken
 from reflex_base.registry import RegistrationContext
 from sqlmodel import select
 
-from harmony_portal import live_help_desk
 from harmony_portal.db import session_scope
-from harmony_portal.live import clear_feeds
-from harmony_portal.live_help_desk import HelpDeskFeed, desk_token, push_help_desk
+from harmony_portal.live import help_desk as live_help_desk
+from harmony_portal.live.help_desk import HelpDeskFeed, desk_token, push_help_desk
+from harmony_portal.live.session_end import clear_feeds
 from harmony_portal.models import PQ, Organization, User, UserSession, utc_now
-from harmony_portal.services.sessions import start_session
+from harmony_portal.services.signin.sessions import start_session
 from harmony_portal.state.help_desk import REFUSAL, HelpDeskState
 from tests.state.conftest import run_async, settle_pushes
 
@@ -26,7 +26,7 @@ def unlinked_feeds(monkeypatch):
     async def stand_in(feed, _token):
         return feed
 
-    monkeypatch.setattr("harmony_portal.live_help_desk._link", stand_in)
+    monkeypatch.setattr("harmony_portal.live.help_desk._link", stand_in)
 
 
 def _world(make):

@@ -1,7 +1,7 @@
 """Home: the PQs I filed, and my own onboarding checklist once my access waits for it."""
 
 from harmony_portal.db import session_scope
-from harmony_portal.services import onboarding
+from harmony_portal.services.onboarding import checklist as onboarding
 from harmony_portal.state.home import HomeState
 from tests.state.conftest import run_async
 

@@ -46,8 +46,9 @@ from harmony_portal.models import (
     UserSession,
     utc_now,
 )
-from harmony_portal.services import rate_limits, security
-from harmony_portal.services.notify import queue_email
+from harmony_portal.services import security
+from harmony_portal.services.notifications.notify import queue_email
+from harmony_portal.services.signin import rate_limits
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
 from tests.state.conftest import run_async, state_with_cookie
 

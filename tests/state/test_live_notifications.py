@@ -3,10 +3,11 @@
 from sqlmodel import select
 
 from harmony_portal.db import session_scope
-from harmony_portal.live_notifications import NotificationFeed, notification_groups
+from harmony_portal.live.notifications import NotificationFeed, notification_groups
 from harmony_portal.models import User, UserSession
-from harmony_portal.services import decisions, notifications
-from harmony_portal.services.sessions import end_session, start_session
+from harmony_portal.services.notifications import in_app as notifications
+from harmony_portal.services.roles import decisions
+from harmony_portal.services.signin.sessions import end_session, start_session
 
 
 def _sent(user_ids) -> dict[int, tuple[int, list[str]]]:

@@ -2,10 +2,10 @@
 
 import asyncio
 
-from harmony_portal import live_pq
 from harmony_portal.db import session_scope
+from harmony_portal.live import pq_pages as live_pq
 from harmony_portal.models import User
-from harmony_portal.services import pq
+from harmony_portal.services.pq import filing as pq
 from tests.state.conftest import run_async
 
 

@@ -3,12 +3,12 @@
 import pytest
 from sqlmodel import select
 
-from harmony_portal import live_tabs
 from harmony_portal.db import session_scope
-from harmony_portal.live_notifications import NotificationFeed
+from harmony_portal.live import tabs as live_tabs
+from harmony_portal.live.notifications import NotificationFeed
 from harmony_portal.models import AuditEvent, EmailPreference, Notification, OutboxEmail, UserSession, utc_now
-from harmony_portal.services import decisions
-from harmony_portal.services.notify import queue_email
+from harmony_portal.services.notifications.notify import queue_email
+from harmony_portal.services.roles import decisions
 from harmony_portal.state.admin_outbox import AdminOutboxState
 from harmony_portal.state.notifications import NotificationsState
 from harmony_portal.state.profile import ProfileState

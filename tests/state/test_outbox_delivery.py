@@ -9,10 +9,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from harmony_portal import mailer
 from harmony_portal.db import session_scope
 from harmony_portal.models import OutboxEmail, User
-from harmony_portal.services import decisions, email_preferences
+from harmony_portal.server import mailer
+from harmony_portal.services.notifications import email_preferences
+from harmony_portal.services.roles import decisions
 from harmony_portal.settings import get_settings
 from harmony_portal.state.admin_outbox import AdminOutboxState
 from tests.services.conftest import Inbox, free_port

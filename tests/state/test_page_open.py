@@ -1,10 +1,11 @@
 """Opening a page is one event: the sign-in check, the shell and the page's loaders, the session looked up once."""
 
-from harmony_portal import live_banner, routes
+from harmony_portal import routes
 from harmony_portal.db import session_scope
-from harmony_portal.live import QueueFeed
-from harmony_portal.live_notifications import NotificationFeed
-from harmony_portal.services import sessions
+from harmony_portal.live import banner as live_banner
+from harmony_portal.live.notifications import NotificationFeed
+from harmony_portal.live.queues import QueueFeed
+from harmony_portal.services.signin import sessions
 from harmony_portal.state import base
 from harmony_portal.state.page_open import PageOpenState
 from harmony_portal.state.role_requests import RoleRequestsState

@@ -6,10 +6,10 @@ from sqlmodel import select
 
 from harmony_portal.db import session_scope
 from harmony_portal.models import AuditEvent, OnboardingChecklist, OrgRole, RoleRequest
-from harmony_portal.services import staff_access
+from harmony_portal.services.onboarding import staff_access
 from harmony_portal.state.pq_detail import PQDetailState
 from harmony_portal.state.pq_onboarding import PQOnboardingState
-from tests.services.test_staff_access import upload
+from tests.services.onboarding.test_staff_access import upload
 from tests.state.conftest import run_async
 
 _SAM = {"staff_user_id": "sam.staff", "staff_email": "sam@example.org", "staff_role": "Staff"}

@@ -4,10 +4,11 @@ the page shell then asks the server, which checks the session itself."""
 
 from sqlmodel import select
 
-from harmony_portal import live_tabs, routes
+from harmony_portal import routes
 from harmony_portal.db import session_scope
 from harmony_portal.layouts.shell import session_watch
-from harmony_portal.live import SessionFeed
+from harmony_portal.live import tabs as live_tabs
+from harmony_portal.live.session_end import SessionFeed
 from harmony_portal.models import UserSession
 from harmony_portal.services.security import token_digest
 from harmony_portal.state.admin_users import AdminUsersState

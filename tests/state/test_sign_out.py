@@ -1,9 +1,9 @@
 """Signing out stops everything: the session, the tab's page data and its live feed."""
 
-from harmony_portal import live_tabs
 from harmony_portal.db import session_scope
-from harmony_portal.live import QueueFeed, link_feed
-from harmony_portal.services import sessions
+from harmony_portal.live import tabs as live_tabs
+from harmony_portal.live.queues import QueueFeed, link_feed
+from harmony_portal.services.signin import sessions
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.role_requests import RoleRequestsState
 from harmony_portal.state.user_lookup import UserLookupState

@@ -7,8 +7,8 @@ from sqlmodel import select
 
 from harmony_portal.db import session_scope
 from harmony_portal.models import EmailChange, OutboxEmail, TotpDevice, User, utc_now
-from harmony_portal.services import two_factor
 from harmony_portal.services.security import current_totp
+from harmony_portal.services.signin import two_factor
 from harmony_portal.state.email_confirm import EmailConfirmState
 from harmony_portal.state.profile import ProfileState
 from harmony_portal.state.two_factor import TwoFactorSetupState

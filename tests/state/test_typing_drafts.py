@@ -2,7 +2,7 @@
 after the form was filed or the note dialog closed does not bring the draft back."""
 
 from harmony_portal.db import session_scope
-from harmony_portal.services import drafts
+from harmony_portal.services.pq import drafts
 from harmony_portal.state.pq_detail import PQDetailState
 from harmony_portal.state.pq_new import PQNewState
 from tests.state.conftest import run_async

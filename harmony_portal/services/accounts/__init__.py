@@ -1,0 +1,1 @@
+"""Accounts: signing up, the profile and password, email changes, resets, and finding people."""

@@ -1,0 +1,1 @@
+"""The audit trail (hash-chained, written with each change) and the administrators' view of it."""

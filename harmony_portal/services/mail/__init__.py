@@ -1,0 +1,1 @@
+"""Email: the outbox's sender and the administrators' Outbox."""

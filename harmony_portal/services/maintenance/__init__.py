@@ -1,0 +1,1 @@
+"""Maintenance windows, the banner, announcements, and what the Help page says of them."""

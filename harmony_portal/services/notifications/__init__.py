@@ -1,0 +1,1 @@
+"""Telling people: in-app notifications, emails by preference, both written with the change."""

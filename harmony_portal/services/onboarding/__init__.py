@@ -1,0 +1,1 @@
+"""Onboarding on Access Request PQs: the staff checklist and the access coordinators ask for."""

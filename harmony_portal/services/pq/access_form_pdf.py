@@ -1,0 +1,252 @@
+"""Drawing the Harmony Access Request form from its values (fpdf2, Latin-1 core fonts)."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from harmony_portal.vocabulary import ACCESS_REQUEST, HELP_DESK, HELP_DESK_EMAIL
+
+TITLE = "Harmony Access Request"
+
+
+ACKNOWLEDGEMENTS = (
+    "I have a working knowledge of Protected Health Information (PHI) and will handle it, in digital "
+    "and paper documents, under HIPAA rules.",
+    "My Harmony account is unique to me. I will not share my user ID, password or sign-in codes with "
+    "anyone, nor use another person's account.",
+    "The email address above is a professional address that I check regularly and that only I use.",
+    "I have completed, or will complete before using Harmony, the Introduction to Harmony training.",
+)
+
+
+# Typographic characters people paste from word processors, written the Latin-1 way.
+_PLAIN = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u2026": "...", "\u2022": "*", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "",
+    "\u2122": "(TM)", "\u20ac": "EUR", "\u0131": "i", "\u0141": "L", "\u0142": "l", "\u0110": "D",
+    "\u0111": "d", "\u0152": "OE", "\u0153": "oe", "\u00df": "ss",
+    "\t": "    ", "\r": "",
+})
+
+
+def latin1(text: object, *, multiline: bool = False) -> str:
+    """``text`` in characters the PDF core fonts can draw.
+
+    Typographic punctuation becomes its plain form, accented letters outside Latin-1 lose
+    their accent ("Ngô" stays, "Łódź" becomes "Lodz"), and anything else (other scripts,
+    emoji, control characters) becomes "?". Newlines are kept only when ``multiline``.
+    """
+    out = []
+    for ch in unicodedata.normalize("NFC", str(text or "")).translate(_PLAIN):
+        if ch == "\n":
+            out.append("\n" if multiline else " ")
+        elif " " <= ch <= "~" or "\u00a1" <= ch <= "\u00ff":
+            out.append(ch)
+        elif unicodedata.category(ch).startswith("C"):
+            continue  # control and format characters: nothing to draw
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            out.append(base if base and all(" " <= c <= "~" or "\u00a1" <= c <= "\u00ff" for c in base) else "?")
+    return "".join(out)
+
+
+@dataclass
+class FormValues:
+    """What the form says; empty strings leave lines to write on."""
+
+    pq_number: str = ""
+    provider_name: str = ""
+    organization_id: str = ""
+    inquiry_type: str = ""
+    subject: str = ""
+    details: str = ""
+    filed: str = ""
+    name: str = ""
+    user_id: str = ""
+    email: str = ""
+    phone: str = ""
+    address: list[str] = field(default_factory=list)
+
+    @property
+    def blank(self) -> bool:
+        return not self.pq_number
+
+
+class _Form(FPDF):
+    running_title = TITLE
+
+    def header(self) -> None:
+        if self.page_no() > 1:  # so a loose signature page still says whose form it is
+            self.set_font("Helvetica", size=8)
+            self.set_text_color(90)
+            title = latin1(self.running_title)
+            while self.get_string_width(title) > self.epw and len(title) > 4:
+                title = title[:-4] + "..."
+            self.cell(0, 5, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.set_text_color(0)
+            self.ln(2)
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font("Helvetica", size=8)
+        self.set_text_color(90)
+        self.cell(0, 5, f"{TITLE}  |  Page {self.page_no()} of {{nb}}", align="C")
+
+
+_LABEL_W = 48.0
+
+
+_LINE_H = 5.6
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    if pdf.get_y() > pdf.t_margin + 12:
+        pdf.ln(3)
+    pdf.set_font("Helvetica", "B", 11.5)
+    pdf.set_fill_color(230, 236, 244)
+    pdf.cell(0, 7, latin1(text), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1.5)
+
+
+def _field(pdf: FPDF, label: str, value: str, *, blank_lines: int = 1, multiline: bool = False,
+           max_lines: int | None = None, overflow: str = "") -> None:
+    """A label and its value wrapped beside it; with no value, ruled lines to write on.
+
+    With ``max_lines`` a longer value is cut to that many printed lines, the last saying ``overflow``.
+    """
+    if pdf.will_page_break(_LINE_H * max(blank_lines, 1) + 2):
+        pdf.add_page()
+    pdf.set_font("Helvetica", "B", 9.5)
+    top = pdf.get_y()
+    label_lines = pdf.multi_cell(_LABEL_W - 2, _LINE_H, latin1(label), dry_run=True, output="LINES")
+    pdf.multi_cell(_LABEL_W - 2, _LINE_H, latin1(label), align="L", new_x=XPos.RIGHT, new_y=YPos.TOP)
+    label_bottom = top + _LINE_H * len(label_lines)
+    pdf.set_xy(pdf.l_margin + _LABEL_W, top)
+    width = pdf.epw - _LABEL_W
+    if value:
+        pdf.set_font("Helvetica", size=10)
+        text = latin1(value, multiline=multiline)
+        if max_lines is not None:
+            lines = pdf.multi_cell(width, _LINE_H, text, dry_run=True, output="LINES")
+            if len(lines) > max_lines:
+                text = "\n".join([*lines[:max_lines - 1], latin1(overflow)])
+        pdf.multi_cell(width, _LINE_H, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    else:
+        x = pdf.l_margin + _LABEL_W
+        pdf.set_draw_color(120)
+        for n in range(blank_lines):
+            y = top + _LINE_H * (n + 1) - 0.6
+            pdf.line(x, y, x + width, y)
+        pdf.set_xy(pdf.l_margin, top + _LINE_H * blank_lines)
+    pdf.set_y(max(pdf.get_y(), label_bottom) + 1.2)
+
+
+def _checkbox(pdf: FPDF, text: str) -> None:
+    lines = pdf.multi_cell(pdf.epw - 9, _LINE_H, latin1(text), dry_run=True, output="LINES")
+    if pdf.will_page_break(_LINE_H * len(lines) + 2):
+        pdf.add_page()
+    top = pdf.get_y()
+    pdf.set_draw_color(40)
+    pdf.rect(pdf.l_margin + 1, top + 0.9, 3.8, 3.8)
+    pdf.set_xy(pdf.l_margin + 9, top)
+    pdf.multi_cell(pdf.epw - 9, _LINE_H, latin1(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1.5)
+
+
+def _signature_block(pdf: FPDF, who: str, printed_name: str) -> None:
+    if pdf.will_page_break(30):
+        pdf.add_page()
+    pdf.ln(8)
+    y = pdf.get_y()
+    left, sign_w, gap = pdf.l_margin, pdf.epw * 0.64, 8
+    pdf.set_draw_color(40)
+    pdf.line(left, y, left + sign_w, y)
+    pdf.line(left + sign_w + gap, y, left + pdf.epw, y)
+    pdf.set_font("Helvetica", size=8.5)
+    pdf.set_xy(left, y + 0.8)
+    pdf.cell(sign_w, 4.5, latin1(f"Signature of {who}"))
+    pdf.set_xy(left + sign_w + gap, y + 0.8)
+    pdf.cell(0, 4.5, "Date", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(6)
+    pdf.set_font("Helvetica", size=10)
+    if printed_name:
+        pdf.multi_cell(sign_w, _LINE_H, latin1(printed_name), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    else:
+        pdf.ln(_LINE_H)
+    y = pdf.get_y()
+    pdf.line(left, y, left + sign_w, y)
+    pdf.set_font("Helvetica", size=8.5)
+    pdf.set_xy(left, y + 0.8)
+    pdf.cell(sign_w, 4.5, latin1(f"Printed name of {who}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def render(values: FormValues) -> bytes:
+    """The form as PDF bytes (``FormValues()`` gives the blank form)."""
+    pdf = _Form(format="Letter", unit="mm")
+    pdf.set_margins(18, 16, 18)
+    pdf.set_auto_page_break(True, margin=20)
+    if not values.blank:
+        pdf.running_title = f"{TITLE}, PQ {values.pq_number}" + (f", {values.name}" if values.name else "")
+    pdf.set_title(latin1(pdf.running_title))
+    pdf.set_subject("Harmony Security Agreement (Individual User)")
+    pdf.set_creator("Harmony Portal")
+    pdf.alias_nb_pages()
+    pdf.add_page()
+
+    pdf.set_font("Helvetica", "B", 17)
+    pdf.cell(0, 9, TITLE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("Helvetica", size=9.5)
+    pdf.multi_cell(0, 4.8, latin1(
+        "Harmony Security Agreement (Individual User). Complete, tick each acknowledgement, sign, have your "
+        "Access Coordinator sign, then attach this form to your Access Request PQ: Notes, Add Note "
+        "(PQ Note Type \"Access Request\"), Add Attachment, Upload, Save and Close Note. "
+        f"The {HELP_DESK} ({HELP_DESK_EMAIL}) responds within 24 business hours."), align="L",
+        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    _heading(pdf, "Provider Question")
+    _field(pdf, "PQ Number", values.pq_number)
+    _field(pdf, "Provider Name", values.provider_name)
+    _field(pdf, "Provider ID", values.organization_id)
+    _field(pdf, "Inquiry Type", ACCESS_REQUEST if values.blank else values.inquiry_type)
+    _field(pdf, "Subject", values.subject)
+    _field(pdf, "Filed (Alaska time)", values.filed)
+
+    _heading(pdf, "Requester")
+    _field(pdf, "Name", values.name)
+    _field(pdf, "User ID", values.user_id)
+    _field(pdf, "Email Address", values.email)
+    _field(pdf, "Phone Number", values.phone)
+    _field(pdf, "Address", "\n".join(values.address), blank_lines=2, multiline=True)
+
+    # Last on the first page, the details get what room is left there (the PQ keeps the whole text).
+    if pdf.will_page_break(24 + 3 * _LINE_H):
+        pdf.add_page()  # only when the values above filled the first page: then it shares the second
+    _heading(pdf, "Access Requested")
+    room = int((pdf.page_break_trigger - pdf.get_y() - 2) // _LINE_H)
+    if pdf.page_no() > 1:
+        room = min(room, 6)  # leaving the acknowledgements and signatures their place
+    _field(pdf, "Details (what access, and for whom)", values.details, blank_lines=min(room, 8), multiline=True,
+           max_lines=room, overflow=f"[...] The full text is on PQ {values.pq_number}.")
+
+    # The agreement itself (acknowledgements and signatures) starts on the second page.
+    if pdf.page_no() == 1:
+        pdf.add_page()
+    _heading(pdf, "Acknowledgements (tick each box)")
+    pdf.set_font("Helvetica", size=10)
+    for text in ACKNOWLEDGEMENTS:
+        _checkbox(pdf, text)
+
+    _heading(pdf, "Signatures")
+    pdf.set_font("Helvetica", size=9.5)
+    pdf.multi_cell(0, 4.8, "By signing, the user accepts the acknowledgements above, and the Access Coordinator "
+                           "confirms that the user works for the provider and needs access to Harmony.",
+                   align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _signature_block(pdf, "User", values.name)
+    _signature_block(pdf, "Access Coordinator", "")
+    return bytes(pdf.output())

@@ -1,0 +1,1 @@
+"""Roles at organizations: requests, the Security Officials' decisions, the queues they watch."""

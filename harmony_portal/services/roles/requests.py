@@ -1,0 +1,282 @@
+"""Role requests and granted roles: who may ask, who decides, who removes.
+
+Every function that changes data takes the acting user and checks, itself,
+that this user may do this to this organization.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, func, select
+
+from harmony_portal import routes
+from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
+from harmony_portal.services import changes, validation
+from harmony_portal.services.audit import trail as audit
+from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
+from harmony_portal.services.maintenance import windows as maintenance
+from harmony_portal.services.notifications.email_preferences import ROLE_DECISIONS, ROLE_REQUESTS
+from harmony_portal.services.notifications.notify import tell, tell_each
+from harmony_portal.settings import get_settings
+from harmony_portal.vocabulary import CANCELLED, ORGANIZATION_ROLES, PENDING, SECURITY_OFFICIAL
+
+JUSTIFICATION_MIN, JUSTIFICATION_MAX = 10, validation.MAX_LENGTHS["justification"]
+
+
+def full_name(user: User) -> str:
+    return f"{user.first_name} {user.last_name}".strip()
+
+
+def security_official_ids(session: Session, org_id: str) -> list[int]:
+    return list(session.exec(select(OrgRole.user_id).where(
+        OrgRole.organization_id == org_id, OrgRole.role == SECURITY_OFFICIAL)))
+
+
+def represented_org_ids(session: Session, actor: User) -> list[str]:
+    """Organizations whose requests ``actor`` decides: where they are Security Official,
+    plus (for help-desk administrators) every organization that has none."""
+    own = set(session.exec(select(OrgRole.organization_id).where(
+        OrgRole.user_id == actor.id, OrgRole.role == SECURITY_OFFICIAL)))
+    if actor.is_admin:
+        own |= orgs_without_official(session)
+    return sorted(own)
+
+
+def orgs_without_official(session: Session) -> set[str]:
+    """Organizations with no Security Official: the help desk decides their requests."""
+    with_official = select(OrgRole.organization_id).where(OrgRole.role == SECURITY_OFFICIAL)
+    return set(session.exec(select(Organization.id).where(col(Organization.id).not_in(with_official))))
+
+
+def lookup_org_ids(session: Session, actor: User) -> list[str]:
+    """Organizations whose users ``actor`` may look up: represented ones; administrators see all."""
+    if actor.is_admin:
+        return list(session.exec(select(Organization.id).order_by(Organization.id)))
+    return represented_org_ids(session, actor)
+
+
+def may_look_up(session: Session, actor: User, org_id: str) -> bool:
+    """Whether ``actor`` may look up the users of ``org_id`` (the rule of ``lookup_org_ids``),
+    without listing every organization for an administrator."""
+    if actor.is_admin:
+        # Whatever a page sent: text PostgreSQL would refuse (a NUL) is simply no organization.
+        fits = isinstance(org_id, str) and 0 < len(org_id) <= 32 and org_id.isprintable()
+        return fits and session.get(Organization, org_id) is not None
+    return org_id in represented_org_ids(session, actor)
+
+
+def administrator_ids(session: Session) -> list[int]:
+    """The active help-desk administrators."""
+    return list(session.exec(select(User.id).where(User.is_admin, User.is_active)))
+
+
+def decider_ids(session: Session, org_id: str) -> list[int]:
+    """Who decides this organization's requests (the help desk while it has no Security Official)."""
+    return security_official_ids(session, org_id) or administrator_ids(session)
+
+
+def roles_changed(session: Session, grants: Iterable[OrgRole]) -> None:
+    """Granted or removed roles: who decides an organization's requests may have changed.
+
+    The holder's own queue is rebuilt; the organization's queue goes to its deciders
+    and to the help desk (a first Security Official takes it over from them, the
+    last one leaving hands it back).
+    """
+    grants = [g for g in grants if g.role == SECURITY_OFFICIAL]
+    if grants:
+        changes.deciders_changed(session, {g.user_id for g in grants})
+        changes.requests_changed(session, {g.organization_id for g in grants})
+
+
+def request_role(session: Session, actor: User, org_id: str, role: str, justification: str, *,
+                 now: datetime | None = None) -> RoleRequest:
+    """File a role request; the organization's deciders are emailed."""
+    now = now or utc_now()
+    problems: dict[str, str] = {}
+    org = session.get(Organization, org_id) if org_id else None
+    if org is None:
+        problems["organization"] = "Choose an Organization."
+    if role not in ORGANIZATION_ROLES:
+        problems["role"] = "Choose a Role."
+    text = justification.strip()
+    if not JUSTIFICATION_MIN <= len(text) <= JUSTIFICATION_MAX:
+        problems["justification"] = (f"Justification must be {JUSTIFICATION_MIN} to {JUSTIFICATION_MAX} "
+                                     f"characters (it is {len(text)}).")
+    elif problem := validation.text_problem("justification", text):
+        problems["justification"] = problem
+    if problems:
+        raise Invalid(problems)
+    maintenance.refuse_while_down(session, actor, now)
+    held = session.exec(select(OrgRole.id).where(OrgRole.user_id == actor.id, OrgRole.organization_id == org_id,
+                                                 OrgRole.role == role)).first()
+    if held:
+        raise Invalid("role", f"You already hold the {role} role at {org.name}.")
+    pending = session.exec(select(RoleRequest.id).where(
+        RoleRequest.user_id == actor.id, RoleRequest.organization_id == org_id, RoleRequest.role == role,
+        RoleRequest.status == PENDING)).first()
+    if pending:
+        raise Invalid("role", f"You already have a pending request for {role} at {org.name}.")
+    request = RoleRequest(user_id=actor.id, organization_id=org_id, role=role, justification=text, created_at=now)
+    session.add(request)
+    session.flush()
+    audit.record(session, "role.requested", actor_id=actor.id, subject_user_id=actor.id, organization_id=org_id,
+                 target=f"request:{request.id}", now=now, role=role)
+    changes.requests_changed(session, [org_id])
+    base = get_settings().harmony_base_url.rstrip("/")
+    deciders = [u for u in session.exec(select(User).where(col(User.id).in_(decider_ids(session, org_id))))
+                if u.id != actor.id]
+    tell_each(session, deciders, ROLE_REQUESTS, f"Role request waiting: {role} at {org.name}",
+              email=(f"{full_name(actor)} ({actor.user_id}) asks for the {role} role at {org.name}.\n\n"
+                     f"Justification: {text}\n\nReview it: {base}{routes.ROLE_REQUESTS}\n"),
+              note=f"{full_name(actor)} ({actor.user_id}) asks for the {role} role at {org.name}.",
+              link=routes.ROLE_REQUESTS, now=now)
+    return request
+
+
+@dataclass(frozen=True)
+class Resubmission:
+    """What a resubmitted request's form starts with."""
+
+    organization: str
+    role: str
+    justification: str
+
+
+def resubmission_of(session: Session, actor: User, request_id: int) -> Resubmission:
+    """The fields of one of the actor's own earlier requests, to file it again.
+
+    Raises:
+        NotAllowed: no such request, or it is someone else's (their data is never shown).
+    """
+    earlier = session.get(RoleRequest, request_id)
+    if earlier is None or earlier.user_id != actor.id:
+        raise NotAllowed("That request is not yours.")
+    return Resubmission(earlier.organization_id, earlier.role, earlier.justification)
+
+
+def cancel_request(session: Session, actor: User, request_id: int, *, now: datetime | None = None) -> RoleRequest:
+    """The requester withdraws a pending request."""
+    now = now or utc_now()
+    request = session.get(RoleRequest, request_id)
+    if request is None or request.user_id != actor.id:
+        raise NotAllowed("That request is not yours.")
+    result = session.execute(update(RoleRequest).where(
+        RoleRequest.id == request_id, RoleRequest.status == PENDING).values(
+        status=CANCELLED, decided_at=now))
+    if result.rowcount != 1:
+        raise Conflict("That request was already decided.")
+    session.refresh(request)
+    audit.record(session, "role.request_cancelled", actor_id=actor.id, subject_user_id=actor.id,
+                 organization_id=request.organization_id, target=f"request:{request.id}", now=now)
+    changes.requests_changed(session, [request.organization_id])
+    return request
+
+
+def grant_role(session: Session, holder: User, org_id: str, role: str, *, actor: User | None,
+               reason: str, now: datetime | None = None) -> OrgRole:
+    """Grant a role directly, audited: the help desk, or an operator (``actor`` None: the
+    command line, the demo seed, tests). Officials grant roles by approving requests.
+
+    Raises:
+        NotAllowed: the actor is not an administrator.
+        Invalid: no such organization or role, or the role is already held.
+    """
+    now = now or utc_now()
+    if actor is not None and not actor.is_admin:
+        raise NotAllowed("Only help-desk administrators grant roles directly.")
+    if session.get(Organization, org_id) is None:
+        raise Invalid("organization", "Choose an Organization.")
+    if role not in ORGANIZATION_ROLES:
+        raise Invalid("role", "Choose a Role.")
+    if session.exec(select(OrgRole.id).where(OrgRole.user_id == holder.id, OrgRole.organization_id == org_id,
+                                             OrgRole.role == role)).first():
+        raise Invalid("role", f"{full_name(holder)} already holds the {role} role at {org_id}.")
+    grant = OrgRole(user_id=holder.id, organization_id=org_id, role=role,
+                    granted_by_id=actor.id if actor else None, granted_at=now)
+    session.add(grant)
+    session.flush()
+    audit.record(session, "role.granted", actor_id=actor.id if actor else None, subject_user_id=holder.id,
+                 organization_id=org_id, target=f"role:{grant.id}", now=now, role=role, reason=reason)
+    roles_changed(session, [grant])
+    return grant
+
+
+def help_desk_grant(session: Session, admin: User, user_id: int, org_id: str, role: str, *, reason: str = "",
+                    source: str = "", now: datetime | None = None) -> OrgRole:
+    """A help-desk administrator grants a role from a PQ (no role request to approve); audited, the holder told.
+
+    Args:
+        source: what the grant answers, for the audit row (e.g. ``"pq:12"``).
+    """
+    now = now or utc_now()
+    if not (admin.is_admin and admin.is_active):
+        raise NotAllowed("Only the Harmony Help Desk may grant a role directly.")
+    validation.check_text({"justification": reason}, {"justification": "reason"})
+    holder = session.get(User, user_id)
+    org = session.get(Organization, org_id) if org_id else None
+    problems = {}
+    if holder is None or not holder.is_active:
+        problems["user"] = "Choose an active user."
+    if org is None:
+        problems["organization"] = "Choose an Organization."
+    if role not in ORGANIZATION_ROLES:
+        problems["role"] = "Choose a Role."
+    if problems:
+        raise Invalid(problems)
+    if session.exec(select(OrgRole.id).where(OrgRole.user_id == holder.id, OrgRole.organization_id == org.id,
+                                             OrgRole.role == role)).first():
+        raise Conflict(f"{full_name(holder)} already holds the {role} role at {org.name}.")
+    grant = OrgRole(user_id=holder.id, organization_id=org.id, role=role, granted_by_id=admin.id, granted_at=now)
+    session.add(grant)
+    session.flush()
+    roles_changed(session, [grant])
+    audit.record(session, "role.granted", actor_id=admin.id, subject_user_id=holder.id, organization_id=org.id,
+                 target=source or f"role:{grant.id}", now=now, role=role, role_id=grant.id, reason=reason.strip())
+    tell(session, holder, ROLE_DECISIONS, f"You now hold the {role} role at {org.name}",
+         email=f"Hello {holder.first_name},\n\nThe Harmony Help Desk granted you the {role} role at {org.name}.\n",
+         note=f"The Harmony Help Desk granted you the {role} role at {org.name}.", link=routes.HOME, now=now)
+    return grant
+
+
+def remove_role(session: Session, actor: User, org_role_id: int, *, reason: str = "",
+                now: datetime | None = None) -> OrgRole:
+    """Take a role away. Officials may not remove an organization's last Security Official;
+    the help desk may."""
+    now = now or utc_now()
+    validation.check_text({"removal_reason": reason}, {"removal_reason": "reason"})
+    grant = session.get(OrgRole, org_role_id)
+    if grant is None or not may_look_up(session, actor, grant.organization_id):
+        raise NotAllowed("You can only remove roles in organizations you represent.")
+    if (grant.role == SECURITY_OFFICIAL and not actor.is_admin
+            and len(security_official_ids(session, grant.organization_id)) <= 1):
+        raise Conflict("This is the organization's last Security Official. Ask the Harmony Help Desk "
+                       "to remove it, or approve another Security Official first.")
+    holder = session.get(User, grant.user_id)
+    org = session.get(Organization, grant.organization_id)
+    session.delete(grant)
+    roles_changed(session, [grant])
+    audit.record(session, "role.removed", actor_id=actor.id, subject_user_id=holder.id, organization_id=org.id,
+                 target=f"role:{grant.id}", now=now, role=grant.role, reason=reason.strip())
+    note = f"Your {grant.role} role at {org.name} was removed by {full_name(actor)}."
+    if reason.strip():
+        note += f" Reason: {reason.strip()}"
+    body = f"Hello {holder.first_name},\n\nYour {grant.role} role at {org.name} was removed by {full_name(actor)}.\n"
+    if reason.strip():
+        body += f"\nReason: {reason.strip()}\n"
+    tell(session, holder, ROLE_DECISIONS, f"Your {grant.role} role at {org.name} was removed", email=body,
+         note=note, link=routes.HOME, now=now)
+    return grant
+
+
+def pending_count(session: Session, actor: User) -> int:
+    """How many requests wait for this actor (the navigation badge)."""
+    orgs = represented_org_ids(session, actor)
+    if not orgs:
+        return 0
+    return session.exec(select(func.count()).select_from(RoleRequest).where(
+        RoleRequest.status == PENDING, col(RoleRequest.organization_id).in_(orgs),
+        RoleRequest.user_id != actor.id)).one()
