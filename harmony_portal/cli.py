@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from harmony_portal.backup import BackupError, make_backup, restore_backup
 from harmony_portal.db import session_scope
 from harmony_portal.models import utc_now
@@ -166,7 +168,10 @@ def _cmd_prune_audit(_args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="harmony-portal", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="harmony-portal", description=__doc__,
+        epilog="The database is DATABASE_URL; unset, data/harmony.db in the project folder, wherever the "
+               "command is run from. Every command says which database it used (on standard error).")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_cmd_migrate)
     p = sub.add_parser("backup", help="back up the database and the attachment store into a new folder")
@@ -223,8 +228,14 @@ def _prepare_schema() -> None:
         migrations.upgrade()
 
 
+def database_shown() -> str:
+    """The database this process uses, as an operator can check it (never its password)."""
+    return make_url(get_settings().sqlalchemy_url).render_as_string(hide_password=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    print(f"database: {database_shown()}", file=sys.stderr)
     try:
         if args.command == "seed-demo":
             demo.refuse_in_production()  # before touching the database at all

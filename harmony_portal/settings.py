@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,12 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     harmony_timezone: str = "America/Anchorage"
     harmony_env: str = Field(default="development")
-    harmony_base_url: str = "http://localhost:3000"
+    # The address in emailed links. Unset: the local server on PORT (filled in below), which
+    # production refuses: a link must reach the portal from wherever the email is read.
+    harmony_base_url: str = ""
+    # The sender of every email: an address of the portal's own domain, or relays that check
+    # SPF/DMARC alignment file it as spam; production refuses the placeholder ``.local`` one.
+    harmony_mail_from: str = "Harmony Portal <no-reply@harmony-portal.local>"
     # How often an open page asks whether its session is about to idle out.
     harmony_idle_check_seconds: int = 30
     # Reverse proxies in front of the portal that append to X-Forwarded-For. 0 trusts
@@ -71,6 +77,19 @@ class Settings(BaseSettings):
     # On SIGTERM a worker lets events already running finish for this long, then cancels
     # them; the server kills a worker still running this long (plus a margin) later.
     harmony_shutdown_seconds: int = Field(default=30, gt=0)
+
+    _base_url_unset: bool = PrivateAttr(default=False)
+
+    def model_post_init(self, context: object, /) -> None:
+        """An unset HARMONY_BASE_URL follows PORT (``PORT=3100 make run`` emails links to 3100)."""
+        if not self.harmony_base_url.strip():
+            self._base_url_unset = True
+            self.harmony_base_url = f"http://localhost:{self.port}"
+
+    @property
+    def base_url_is_default(self) -> bool:
+        """HARMONY_BASE_URL was not set (production refuses that)."""
+        return self._base_url_unset
 
     @property
     def is_production(self) -> bool:
@@ -168,6 +187,15 @@ def production_problems(settings: Settings) -> list[str]:
     if settings.harmony_demo:
         problems.append(f"HARMONY_DEMO=1 would seed demo accounts with a published password, and {env}: "
                         "set HARMONY_DEMO=0.")
+    if settings.base_url_is_default:
+        problems.append(f"HARMONY_BASE_URL is not set ({env}; emailed links would point at "
+                        f"{settings.harmony_base_url}): set HARMONY_BASE_URL=https://portal.example.org.")
+    sender = parseaddr(settings.harmony_mail_from)[1]
+    sender_domain = sender.rpartition("@")[2].lower() if "@" in sender else ""
+    if not sender_domain or " " in sender_domain or sender_domain.endswith(".local"):
+        problems.append(f"HARMONY_MAIL_FROM is {settings.harmony_mail_from!r} ({env}; relays refuse or file as spam "
+                        "a sender outside your own domain): set HARMONY_MAIL_FROM='Harmony Portal "
+                        "<no-reply@portal.example.org>'.")
     if not settings.harmony_rate_limits:
         problems.append("HARMONY_RATE_LIMITS=0 turns off the sign-in rate limits, which production needs: "
                         "unset it.")

@@ -84,11 +84,22 @@ def test_any_unknown_environment_counts_as_production(env, production):
     assert Settings(harmony_env=env).is_production is production
 
 
+def test_every_command_says_which_database_and_the_default_is_the_project_folders_from_anywhere(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(PYTHONPATH=str(PROJECT_ROOT), HARMONY_ENV="production")  # seed-demo then stops before the database
+    ran = subprocess.run([CLI, "seed-demo"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert f"database: sqlite:///{PROJECT_ROOT / 'data' / 'harmony.db'}" in ran.stderr.splitlines()
+    hidden = subprocess.run([CLI, "seed-demo"], env={**env, "DATABASE_URL": "postgresql+psycopg://u:s3cret@db/x"},
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert "database: postgresql+psycopg://u:***@db/x" in hidden.stderr and "s3cret" not in hidden.stderr
+
+
 @pytest.mark.parametrize("env", ["production", "staging"])
 def test_seed_demo_refuses_production_with_one_line(cli, env, tmp_path):
     refused = cli("seed-demo", env={"HARMONY_ENV": env})
     assert refused.returncode != 0 and refused.stdout == ""
-    assert len(refused.stderr.strip().splitlines()) == 1 and "production" in refused.stderr
+    said = [line for line in refused.stderr.strip().splitlines() if not line.startswith("database: ")]
+    assert len(said) == 1 and "production" in said[0]
     # Refused before touching the database: not even migrated.
     assert not (tmp_path / "cli.db").exists() or (tmp_path / "cli.db").stat().st_size == 0
 
@@ -101,7 +112,9 @@ def test_the_demo_service_refuses_production_too(monkeypatch):
 
 # A production environment with everything it needs; each case below takes one thing away.
 _PRODUCTION = {"harmony_env": "production", "database_url": "postgresql+psycopg://portal:pw@db.internal/portal",
-               "redis_url": "redis://cache.internal:6379/0", "harmony_secret_key": "k" * 48, "harmony_demo": False}
+               "redis_url": "redis://cache.internal:6379/0", "harmony_secret_key": "k" * 48, "harmony_demo": False,
+               "harmony_base_url": "https://portal.example.org",
+               "harmony_mail_from": "Harmony Portal <no-reply@portal.example.org>"}
 
 
 @pytest.fixture
@@ -125,7 +138,11 @@ def nothing_starts(monkeypatch, tmp_path):
     ({"harmony_secret_key": "short-but-not-a-placeholder"}, "shorter than 32 characters: set it"),
     ({"harmony_demo": True}, "set HARMONY_DEMO=0"),
     ({"harmony_rate_limits": False}, "HARMONY_RATE_LIMITS"),
-], ids=["sqlite", "no-redis", "blank-redis", "no-key", "placeholder-key", "short-key", "demo", "rate-limits"])
+    ({"harmony_base_url": ""}, "HARMONY_BASE_URL is not set"),
+    ({"harmony_mail_from": "Harmony Portal <no-reply@harmony-portal.local>"}, "set HARMONY_MAIL_FROM="),
+    ({"harmony_mail_from": "not an address"}, "set HARMONY_MAIL_FROM="),
+], ids=["sqlite", "no-redis", "blank-redis", "no-key", "placeholder-key", "short-key", "demo", "rate-limits",
+        "no-base-url", "local-sender", "no-sender"])
 def test_serve_in_production_refuses_each_gap_in_one_line(monkeypatch, capsys, nothing_starts, change, says):
     settings = Settings(**{**_PRODUCTION, **change})
     monkeypatch.setattr(launcher, "get_settings", lambda: settings)
@@ -141,9 +158,18 @@ def test_serve_in_production_lists_every_gap_at_once(monkeypatch, capsys, nothin
     monkeypatch.setattr(launcher, "get_settings", lambda: settings)
     assert launcher.serve() == 2
     lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 4
-    for setting in ("DATABASE_URL", "REDIS_URL", "HARMONY_SECRET_KEY", "HARMONY_DEMO"):
+    assert len(lines) == 6
+    for setting in ("DATABASE_URL", "REDIS_URL", "HARMONY_SECRET_KEY", "HARMONY_DEMO", "HARMONY_BASE_URL",
+                    "HARMONY_MAIL_FROM"):
         assert sum(setting in line for line in lines) >= 1
+
+
+def test_an_unset_base_url_follows_the_port_served(monkeypatch):
+    monkeypatch.delenv("HARMONY_BASE_URL", raising=False)
+    monkeypatch.setenv("PORT", "3100")
+    assert Settings().harmony_base_url == "http://localhost:3100"
+    monkeypatch.setenv("HARMONY_BASE_URL", "https://portal.example.org")
+    assert Settings().harmony_base_url == "https://portal.example.org"
 
 
 def test_development_needs_none_of_it():
@@ -345,6 +371,7 @@ def test_in_production_a_command_on_an_older_schema_says_what_to_run(cli, tmp_pa
     refused = cli("verify-audit", env=production)
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.strip().splitlines() == [
+        f"database: sqlite:///{tmp_path}/cli.db",
         f"error: the database is at schema 0009 but this version needs {migrations.head_revision()}: "
         "run: harmony-portal migrate"]
     migrated = cli("migrate", env=production)

@@ -1,7 +1,8 @@
 """CSV files people open in a spreadsheet: every export goes through ``to_csv``.
 
 A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula
-(and skips a leading tab or carriage return before deciding). Names and other text in
+(and skips a leading tab or carriage return before deciding); some read ``|`` (a DDE call)
+and ``%`` as a start too, so those are neutralised as well, as defusedcsv does. Names and other text in
 exports were typed by users, so a provider called ``=HYPERLINK(...)`` would otherwise
 become a live link, or worse, on an official's desktop.
 """
@@ -13,7 +14,7 @@ import io
 import itertools
 from collections.abc import Iterable, Sequence
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "|", "%", "\t", "\r")
 
 
 def safe_cell(value: object) -> str:

@@ -59,6 +59,7 @@ def cluster():
         env = {"REDIS_URL": rds.url, "HARMONY_ENV": "production", "HARMONY_DEMO": "0",
                # The key the test process seals two-factor secrets with (tests/conftest.py), not a placeholder.
                "HARMONY_SECRET_KEY": os.environ["HARMONY_SECRET_KEY"], "HARMONY_BASE_URL": "https://localhost",
+               "HARMONY_MAIL_FROM": "Harmony Portal <no-reply@portal.example.org>",
                "HARMONY_EXTRA_ORIGINS": "https://a.localhost,https://b.localhost",
                "HARMONY_TRUSTED_PROXY_HOPS": "1", "HARMONY_UPLOAD_DIR": str(workdir / "attachments"),
                # One build serves every node: behind TLS the browser reaches its page's own host.

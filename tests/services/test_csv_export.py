@@ -20,7 +20,7 @@ def _cells(text: str) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("value", [HYPERLINK, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1",
-                                   "\r=1+1"])
+                                   "\r=1+1", "|cmd '/C calc'!A0", "%0A=1+1"])
 def test_a_cell_that_could_start_a_formula_is_quoted(value):
     assert safe_cell(value) == "'" + value
 
@@ -28,7 +28,7 @@ def test_a_cell_that_could_start_a_formula_is_quoted(value):
 @pytest.mark.parametrize(("value", "expected"), [
     ("Pamela", "Pamela"), ("so.one@example.org", "so.one@example.org"), ("O'Brien", "O'Brien"),
     ("2026-11-18T18:00:00+00:00", "2026-11-18T18:00:00+00:00"), (42, "42"), (None, ""), ("", ""),
-    ("a=b", "a=b"),
+    ("a=b", "a=b"), ("50%", "50%"), ("a|b", "a|b"),
 ])
 def test_ordinary_values_are_left_alone(value, expected):
     assert safe_cell(value) == expected

@@ -15,8 +15,9 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
 from urllib.parse import unquote, urlparse
 
 from sqlalchemy import or_, update
@@ -28,7 +29,6 @@ from harmony_portal.services.notifications.notify import rendered_body
 from harmony_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
-FROM_ADDRESS = "Harmony Portal <no-reply@harmony-portal.local>"
 LEASE = timedelta(minutes=2)  # a claim older than this is free again (its sender died)
 BATCH = 50  # emails claimed at once by one sender
 ERROR_MAX = 500  # OutboxEmail.last_error's column length
@@ -99,11 +99,19 @@ def _smtp_client(smtp_url: str) -> smtplib.SMTP:
     return client
 
 
-def _message(email: OutboxEmail) -> EmailMessage:
+def _message(email: OutboxEmail, now: datetime) -> EmailMessage:
+    """The email as relays expect it: a sender of the portal's own domain (SPF/DMARC), a date,
+    an id that stays the same when the same email is retried, and marked as automatic so that
+    out-of-office replies stay away."""
+    sender = get_settings().harmony_mail_from
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     message = EmailMessage()
-    message["From"] = FROM_ADDRESS
+    message["From"] = sender
     message["To"] = email.to_address
     message["Subject"] = email.subject
+    message["Date"] = format_datetime(now if now.tzinfo else now.replace(tzinfo=UTC))
+    message["Message-ID"] = f"<outbox.{email.id}.{int(email.created_at.timestamp())}@{domain}>"
+    message["Auto-Submitted"] = "auto-generated"
     message.set_content(rendered_body(email))
     return message
 
@@ -140,7 +148,7 @@ class _Run:
 def _send_one(client: smtplib.SMTP, email: OutboxEmail, run: _Run) -> bool:
     """Try one email; record the outcome on the row. True when the server took it."""
     try:
-        client.send_message(_message(email))
+        client.send_message(_message(email, run.now))
     except smtplib.SMTPServerDisconnected as exc:
         # Perhaps this very message drops the connection: it waits its turn like a refusal,
         # so it can't hold up the outbox.

@@ -176,3 +176,25 @@ def test_a_claimed_email_is_left_alone_until_the_claim_expires(engine, smtp_serv
     assert len(inbox.messages) == 1
     email = _the_email(engine)
     assert email.id == claimed and email.sent_at is not None and email.claimed_at is None
+
+
+def test_emails_carry_the_headers_relays_expect_and_the_configured_sender(engine, smtp_server, monkeypatch):
+    from harmony_portal.settings import get_settings
+
+    inbox, url = smtp_server
+    monkeypatch.setenv("HARMONY_MAIL_FROM", "Harmony Portal <no-reply@portal.example.org>")
+    get_settings.cache_clear()
+    try:
+        with Session(engine) as session:
+            queue_email(session, "pam@example.org", "Your role request was approved", "Hello Pamela")
+            session.commit()
+        assert deliver_outbox(engine, url) == 1
+    finally:
+        get_settings.cache_clear()
+    message = inbox.messages[0]
+    assert message["From"] == "Harmony Portal <no-reply@portal.example.org>"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Date"] and message["Message-ID"].endswith("@portal.example.org>")
+    with Session(engine) as session:
+        email = session.exec(select(OutboxEmail)).one()
+    assert message["Message-ID"].startswith(f"<outbox.{email.id}.")
