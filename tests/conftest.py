@@ -57,6 +57,33 @@ def pytest_terminal_summary(terminalreporter):
                                         "PostgreSQL tests did NOT run (set TEST_POSTGRES_URL)", red=True)
 
 
+# Tests that must run one after another in one xdist worker (pytest -n 2, see pyproject.toml):
+# every browser test (one production server, one frontend build: two would rebuild .web under
+# each other), and the tests that share the machine's Redis database.
+RUN_TOGETHER = {
+    "browser": ("tests/e2e/",),
+    "redis": ("tests/live/test_channels.py", "test_counts_are_shared_through_redis",
+              "test_ok_with_postgresql_and_redis"),
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Each test is its own unit of work but for RUN_TOGETHER's groups.
+
+    (xdist's own ``--dist loadgroup`` renames node ids to group them, which pytest 9 ignores.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class RunTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for group, parts in RUN_TOGETHER.items():
+                if any(part in nodeid for part in parts):
+                    return group
+            return nodeid
+
+    return RunTogether(config, log)
+
+
 def _create_schema(url: str) -> None:
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine)

@@ -38,6 +38,10 @@ class RoleRequest(SQLModel, table=True):
         # that decided requests, which pile up for years, stay out of (migration 0016).
         Index("ix_rolerequest_pending_org", "organization_id", "created_at",
               postgresql_where=text(PENDING_ONLY), sqlite_where=text(PENDING_ONLY)),
+        # One pending request per person, organization and role, even when two arrive at once
+        # (migration 0017).
+        Index("ux_rolerequest_one_pending", "user_id", "organization_id", "role", unique=True,
+              postgresql_where=text(PENDING_ONLY), sqlite_where=text(PENDING_ONLY)),
     )
 
     id: int | None = Field(default=None, primary_key=True)

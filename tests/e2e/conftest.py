@@ -29,8 +29,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-            # One xdist worker runs every browser test: one production server and one frontend build.
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def find_chromium() -> str:

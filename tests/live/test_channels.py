@@ -4,7 +4,6 @@ import asyncio
 import json
 import threading
 
-import pytest
 import redis
 
 from harmony_portal.live import channels as live_channels
@@ -19,9 +18,6 @@ def _in_thread(coroutine):
     thread.start()
     thread.join(30)
     return result.get("value")
-
-
-pytestmark = pytest.mark.xdist_group("redis")  # the machine's Redis is shared: one worker at a time
 
 
 def test_another_workers_change_arrives_and_our_own_does_not(monkeypatch):

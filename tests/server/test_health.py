@@ -69,7 +69,6 @@ def test_ok_with_the_database_and_without_redis(portal, sqlite_url):
     assert response.headers["cache-control"] == "no-store"
 
 
-@pytest.mark.xdist_group("redis")  # the machine's Redis is shared: one worker at a time
 def test_ok_with_postgresql_and_redis(portal, pg_database_url):
     with redis_server.redis_url() as redis_url:
         response = portal(pg_database_url, redis_url)

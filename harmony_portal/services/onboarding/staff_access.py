@@ -23,14 +23,21 @@ from harmony_portal.models import PQ, Attachment, Organization, OrgRole, PQNote,
 from harmony_portal.services import changes
 from harmony_portal.services.accounts.identity import users_by_ids
 from harmony_portal.services.audit import trail as audit
+from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 from harmony_portal.services.notifications.notify import queue_email
 from harmony_portal.services.onboarding import checklist as onboarding
 from harmony_portal.services.pq.access import is_help_desk, viewable_pq
 from harmony_portal.services.pq.access_requests import access_request_pq, grant_access
-from harmony_portal.services.roles.requests import decider_ids, full_name, represented_org_ids
+from harmony_portal.services.roles.requests import (
+    decider_ids,
+    file_request,
+    full_name,
+    pending_request,
+    represented_org_ids,
+)
 from harmony_portal.settings import get_settings
-from harmony_portal.vocabulary import ACCESS_REQUEST, ORGANIZATION_ROLES, PENDING, SECURITY_OFFICIAL
+from harmony_portal.vocabulary import ACCESS_REQUEST, ORGANIZATION_ROLES, SECURITY_OFFICIAL
 
 ACCESS_COORDINATOR = onboarding.ACCESS_COORDINATOR
 # What an Access Coordinator asks for their staff: not the roles that decide or name others.
@@ -177,15 +184,14 @@ def request_staff_access(session: Session, coordinator: User, pq_id: int, staff_
     if session.exec(select(OrgRole.id).where(OrgRole.user_id == staff.id, OrgRole.organization_id == org.id,
                                              OrgRole.role == role)).first():
         raise Invalid("staff_role", f"{full_name(staff)} already holds the {role} role at {org.name}.")
-    if session.exec(select(RoleRequest.id).where(RoleRequest.user_id == staff.id, RoleRequest.organization_id ==
-                                                 org.id, RoleRequest.role == role,
-                                                 RoleRequest.status == PENDING)).first():
-        raise Invalid("staff_role", f"{full_name(staff)} already has a pending request for {role} at {org.name}.")
-    request = RoleRequest(user_id=staff.id, organization_id=org.id, role=role, created_at=now, pq_id=pq.id,
-                          requested_by_id=coordinator.id,
-                          justification=f"Requested by {full_name(coordinator)}, Access Coordinator, on PQ {pq.id}.")
-    session.add(request)
-    session.flush()
+    waiting = f"{full_name(staff)} already has a pending request for {role} at {org.name}"
+    if first := pending_request(session, staff.id, org.id, role):
+        raise Invalid("staff_role", f"{waiting}, filed {format_local(first.created_at)}.")
+    request = file_request(session, RoleRequest(
+        user_id=staff.id, organization_id=org.id, role=role, created_at=now, pq_id=pq.id,
+        requested_by_id=coordinator.id,
+        justification=f"Requested by {full_name(coordinator)}, Access Coordinator, on PQ {pq.id}."),
+        "staff_role", waiting + ".")
     onboarding.start(session, staff.id, now=now)
     audit.record(session, "pq.staff_access_requested", actor_id=coordinator.id, subject_user_id=staff.id,
                  organization_id=org.id, target=f"pq:{pq.id}", now=now, request_id=request.id, role=role)

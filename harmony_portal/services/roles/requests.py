@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from harmony_portal import routes
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
 from harmony_portal.services import changes, validation
 from harmony_portal.services.audit import trail as audit
+from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 from harmony_portal.services.maintenance import windows as maintenance
 from harmony_portal.services.notifications.email_preferences import ROLE_DECISIONS, ROLE_REQUESTS
@@ -92,6 +94,28 @@ def roles_changed(session: Session, grants: Iterable[OrgRole]) -> None:
         changes.requests_changed(session, {g.organization_id for g in grants})
 
 
+def pending_request(session: Session, user_id: int, org_id: str, role: str) -> RoleRequest | None:
+    """The request for ``role`` at ``org_id`` that ``user_id`` is waiting on, if any (there is one at most)."""
+    return session.exec(select(RoleRequest).where(
+        RoleRequest.user_id == user_id, RoleRequest.organization_id == org_id, RoleRequest.role == role,
+        RoleRequest.status == PENDING)).first()
+
+
+def file_request(session: Session, request: RoleRequest, field: str, duplicate: str) -> RoleRequest:
+    """Add ``request``; the same one arriving at the same moment is refused with ``duplicate`` on ``field``.
+
+    The unique index on pending requests decides a race that the look-up before could not see;
+    a savepoint keeps the rest of the caller's transaction.
+    """
+    try:
+        with session.begin_nested():
+            session.add(request)
+            session.flush()
+    except IntegrityError:
+        raise Invalid(field, duplicate) from None
+    return request
+
+
 def request_role(session: Session, actor: User, org_id: str, role: str, justification: str, *,
                  now: datetime | None = None) -> RoleRequest:
     """File a role request; the organization's deciders are emailed."""
@@ -115,14 +139,14 @@ def request_role(session: Session, actor: User, org_id: str, role: str, justific
                                                  OrgRole.role == role)).first()
     if held:
         raise Invalid("role", f"You already hold the {role} role at {org.name}.")
-    pending = session.exec(select(RoleRequest.id).where(
-        RoleRequest.user_id == actor.id, RoleRequest.organization_id == org_id, RoleRequest.role == role,
-        RoleRequest.status == PENDING)).first()
-    if pending:
-        raise Invalid("role", f"You already have a pending request for {role} at {org.name}.")
-    request = RoleRequest(user_id=actor.id, organization_id=org_id, role=role, justification=text, created_at=now)
-    session.add(request)
-    session.flush()
+    if first := pending_request(session, actor.id, org_id, role):
+        raise Invalid("role", f"You already asked for the {role} role at {org.name} on "
+                              f"{format_local(first.created_at)}; that request is still waiting (see My role "
+                              "requests on Home).")
+    request = file_request(session, RoleRequest(user_id=actor.id, organization_id=org_id, role=role,
+                                                justification=text, created_at=now), "role",
+                           f"You already asked for the {role} role at {org.name}; that request is still waiting "
+                           "(see My role requests on Home).")
     audit.record(session, "role.requested", actor_id=actor.id, subject_user_id=actor.id, organization_id=org_id,
                  target=f"request:{request.id}", now=now, role=role)
     changes.requests_changed(session, [org_id])

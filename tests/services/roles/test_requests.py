@@ -47,10 +47,40 @@ def test_request_fields_are_checked(session, world, org, role, text, field):
 
 def test_duplicate_pending_and_already_held_are_refused(session, world, make):
     roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits")
-    with pytest.raises(Invalid, match="already have a pending request"):
+    with pytest.raises(Invalid, match=r"already asked for the Staff role at .* on .*still waiting"):
         roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits")
     with pytest.raises(Invalid, match="already hold"):
         roles.request_role(session, world["so1"], "A1", "Security Official", "I am already one of them")
+
+
+def test_a_second_identical_request_arriving_at_once_is_refused_by_the_database(session, world, monkeypatch):
+    """The look-up before filing can't see a request committed a moment later by another
+    process: the unique index on pending requests decides, and the filer is told."""
+    first = roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits")
+    session.commit()
+    monkeypatch.setattr(roles, "pending_request", lambda *_args: None)  # as if the other had not committed yet
+    with pytest.raises(Invalid, match="already asked for the Staff role") as caught:
+        roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits")
+    assert "role" in caught.value.errors
+    session.rollback()
+    pending = session.exec(select(RoleRequest).where(RoleRequest.user_id == world["requester"].id,
+                                                     RoleRequest.status == "pending")).all()
+    assert [r.id for r in pending] == [first.id]
+
+
+def test_the_database_holds_one_pending_request_per_person_organization_and_role(session, world):
+    from sqlalchemy.exc import IntegrityError
+
+    roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits")
+    session.commit()
+    session.add(RoleRequest(user_id=world["requester"].id, organization_id="A1", role="Staff", justification="x"))
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()
+    # A decided request is history: a new one may be filed after it.
+    session.add(RoleRequest(user_id=world["requester"].id, organization_id="A1", role="Staff", justification="x",
+                            status="rejected"))
+    session.commit()
 
 
 def test_approve_grants_role_audits_and_emails(session, world, clock):

@@ -87,7 +87,6 @@ def redis_url():
         yield url
 
 
-@pytest.mark.xdist_group("redis")  # the machine's Redis is shared: one worker at a time
 def test_counts_are_shared_through_redis_when_it_is_configured(session, clock, make, monkeypatch, redis_url):
     monkeypatch.setenv("REDIS_URL", redis_url)
     get_settings.cache_clear()
