@@ -36,7 +36,9 @@ def navigation() -> rx.Component:
         rx.cond(AuthState.is_security_official | AuthState.is_admin, rx.el.li(
             rx.el.a("Security Official", href=routes.SECURITY_OFFICIAL),
             rx.cond(AuthState.pending_count > 0, rx.el.span(
-                AuthState.pending_count.to(str), rx.el.span(" pending requests", class_name="visually-hidden"),
+                AuthState.pending_count.to(str),
+                rx.el.span(rx.cond(AuthState.pending_count == 1, " pending request", " pending requests"),
+                           class_name="visually-hidden"),
                 class_name="count-badge")),
         )),
         _notifications_link(),
@@ -67,14 +69,15 @@ def maintenance_banner() -> rx.Component:
                 href=routes.REPORT_OF_HARM),
         role="alert", class_name="banner banner-alert")
     countdown = rx.el.span(" Starts ", rx.moment(date=ShellState.banner_starts, from_now=True, interval=1000),
-                           ": save your work before then.")
+                           ". Saving is refused during maintenance; what you type stays on the page "
+                           "to save afterwards.")
     upcoming = rx.el.div(ShellState.banner_text, rx.cond(phase == "countdown", countdown),
                          role="status", class_name="banner banner-status")
     return rx.fragment(
         rx.cond(phase == "in_progress", in_progress, rx.cond(phase != "", upcoming)),
         rx.cond(ShellState.save_warning & AuthState.signed_in, rx.el.div(
             "Maintenance starts in less than 5 minutes. If you have a form open, save it now: "
-            "during maintenance saving waits, and what you typed stays on the page.",
+            "during maintenance saving is refused (what you typed stays on the page to save afterwards).",
             role="alert", class_name="banner banner-alert")),
     )
 
@@ -110,7 +113,8 @@ def idle_warning() -> rx.Component:
         ),
         dialog(AuthState.idle_warning, "Are you still there?", "idle",
                rx.el.p("For your security you will be signed out in 2 minutes because of inactivity. "
-                       "Work you have not saved will be lost."),
+                       "What you typed in a PQ or a note is kept as a draft; other changes you have not "
+                       "saved are not kept."),
                rx.el.button("Stay signed in", type="button", class_name="btn btn-primary",
                             on_click=AuthState.stay_signed_in, auto_focus=True),
                role="alertdialog"),
@@ -131,8 +135,8 @@ def footer() -> rx.Component:
             ),
             rx.el.div(
                 rx.el.h2("Maintenance"),
-                rx.el.p("Weekly maintenance on Sundays, 2:00pm to 8:00pm Alaska time: saving waits, and "
-                        "nothing typed is lost."),
+                rx.el.p("Weekly maintenance on Sundays, 2:00pm to 8:00pm Alaska time: saving is refused then, "
+                        "and what you type stays on the page to save afterwards."),
                 rx.el.p(rx.el.a("Report of harm during maintenance", href=routes.REPORT_OF_HARM)),
                 rx.el.p(rx.el.a("Help", href=routes.HELP), " · ", rx.el.a("Terms & Conditions", href=routes.TERMS)),
             ),

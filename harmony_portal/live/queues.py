@@ -38,6 +38,31 @@ class QueueFeed(rx.State):
     rows: list[dict[str, str]] = []
 
 
+_badge_state: type | None = None  # the state whose ``pending_count`` is the navigation badge (registered by it)
+
+
+def counts_pending(state_cls: type) -> type:
+    """Class decorator for the state that holds the navigation badge: each queue push sets its
+    ``pending_count`` with the rows, so the badge and the list never disagree.
+
+    The state imports this package, so it names itself here rather than being imported.
+    """
+    global _badge_state
+    _badge_state = state_cls
+    return state_cls
+
+
+def _queue_delta(rows: list[dict[str, str]]) -> dict[str, dict[str, object]]:
+    """The rows, and the badge's count of them, in one delta."""
+    badge = tabs.delta(_badge_state, pending_count=len(rows)) if _badge_state is not None else {}
+    return {**tabs.delta(QueueFeed, rows=rows), **badge}
+
+
+def empty_delta() -> dict[str, dict[str, object]]:
+    """An emptied queue and badge (a session that ended)."""
+    return _queue_delta([])
+
+
 def rows_for(user: User) -> list[dict[str, str]]:
     """Everything ``user`` may decide now."""
     with session_scope() as session:
@@ -54,7 +79,7 @@ def queue_groups(org_ids: Iterable[str], also_user_ids: Iterable[int] = ()) -> t
     for uid, rows in queues.items():
         if live.get(uid):
             by_rows.setdefault(tuple(r["id"] for r in rows), ([], rows))[0].extend(live[uid])
-    return [(ids, tabs.delta(QueueFeed, rows=rows)) for ids, rows in by_rows.values()]
+    return [(ids, _queue_delta(rows)) for ids, rows in by_rows.values()]
 
 
 async def push_queue_changed(org_ids: Iterable[str], *, also_user_ids: Iterable[int] = ()) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import reflex as rx
 
-from harmony_portal.live import help_desk, tabs
+from harmony_portal.live import help_desk, queues, tabs
 from harmony_portal.live.notifications import NotificationFeed
 from harmony_portal.live.queues import QueueFeed
 
@@ -39,7 +39,7 @@ async def clear_feeds(session_ids: Iterable[int]) -> None:
             await help_desk.clear_desk_feed(session_id)
         except Exception:
             log.exception("could not clear the help-desk queue of session %s", session_id)
-    last = {**tabs.delta(QueueFeed, rows=[]), **tabs.delta(NotificationFeed, unread=0, rows=[]),
+    last = {**queues.empty_delta(), **tabs.delta(NotificationFeed, unread=0, rows=[]),
             **tabs.delta(SessionFeed, ended=True)}
     try:  # one last push empties the queue and the badge and says so; then the sessions' tabs follow nothing
         await tabs.push([(session_ids, last)], forget=True)

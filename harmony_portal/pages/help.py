@@ -21,7 +21,8 @@ def _maintenance() -> rx.Component:
     return _section(
         "Maintenance schedule",
         rx.el.p("Weekly maintenance: ", HelpState.weekly_maintenance, ". Harmony and Centralized Reporting are "
-                "down then. Saving waits until it is over, and what you typed is kept; a banner on every page "
+                "down then. Saving is refused until it is over; what you typed stays on the page (PQs and notes "
+                "also keep a draft) to save afterwards. A banner on every page "
                 "warns a day ahead and counts down the last 30 minutes."),
         rx.el.p(rx.el.a("Report of harm during maintenance: what to do", href=routes.REPORT_OF_HARM)),
         rx.el.h3("Other maintenance windows"),

@@ -54,6 +54,10 @@ def _note(n) -> rx.Component:
         rx.el.h3(n["type"], " note, ", n["status"]),
         rx.el.p(n["author"], ", ", n["at"], class_name="lede"),
         rx.el.p(n["text"], class_name="note-text"),
+        rx.cond(n["files"] != "0", rx.el.ul(
+            rx.foreach(PQDetailState.note_files, lambda f: rx.cond(f["note"] == n["id"], rx.el.li(
+                rx.el.a(f["name"], href="/pq/attachments/" + f["id"].to(str)), " (", f["size"], ")"))),
+            aria_label="Files of this note", class_name="note-files")),
         class_name="card",
     )
 

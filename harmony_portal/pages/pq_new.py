@@ -2,12 +2,13 @@
 
 import reflex as rx
 
+from harmony_portal import routes
 from harmony_portal.components.form_data import form_values
 from harmony_portal.components.forms import field_label, message, select_field, submit_button, text_field
 from harmony_portal.components.pq_menu import file_menu
 from harmony_portal.layouts import protected_page
 from harmony_portal.state.pq_new import PQNewState
-from harmony_portal.vocabulary import INQUIRY_TYPES, PQ_STATUSES
+from harmony_portal.vocabulary import HELP_DESK, HELP_DESK_EMAIL, INQUIRY_TYPES, PQ_STATUSES
 
 FORM_ID = "pq-form"
 # While typing, the draft is saved this long after the last key (and on leaving a field).
@@ -18,15 +19,26 @@ def _error(name: str) -> rx.Var:
     return PQNewState.errors.get(name, "")
 
 
+def _no_provider_hint() -> rx.Component:
+    """No dead end: someone without an organization is told how to get one."""
+    return rx.cond(PQNewState.no_provider, rx.el.p(
+        "You have no organization yet, so there is no Provider Name to choose. ",
+        rx.el.a("Request a role", href=routes.ROLE_REQUEST), " at your organization, or ask the ",
+        f"{HELP_DESK} ({HELP_DESK_EMAIL}).",
+        id="field-provider-hint", class_name="field-hint", role="status"))
+
+
 def _provider_field() -> rx.Component:
     return rx.el.div(
         field_label("Provider Name", "provider", required=True),
+        _no_provider_hint(),
         rx.el.select(rx.el.option("Choose…", value=""),
                      rx.foreach(PQNewState.providers, lambda o: rx.el.option(o["label"], value=o["id"])),
                      id="field-provider", name="provider", aria_required="true",
                      default_value=PQNewState.values.get("provider", ""),
                      aria_invalid=rx.cond(_error("provider") != "", "true", "false"),
-                     aria_describedby="field-provider-error"),
+                     aria_describedby=rx.cond(PQNewState.no_provider, "field-provider-hint field-provider-error",
+                                              "field-provider-error")),
         rx.cond(_error("provider") != "", rx.el.p(_error("provider"), id="field-provider-error",
                                                   class_name="field-error")),
         class_name=rx.cond(_error("provider") != "", "field has-error", "field"),

@@ -60,7 +60,9 @@ def role_requests_page() -> rx.Component:
             sole_official_notices(RoleRequestsState.sole_official_of),
             message(RoleRequestsState.error),
             message(RoleRequestsState.message, "ok"),
-            rx.el.p(QueueFeed.rows.length().to(str) + " pending request(s)", role="status", aria_live="polite"),
+            rx.el.p(QueueFeed.rows.length().to(str)
+                    + rx.cond(QueueFeed.rows.length() == 1, " pending request", " pending requests"),
+                    role="status", aria_live="polite"),
             data_table("Pending role requests",
                        [_select_all(), "First Name", "Last Name", "Organization", "Role", "Requested",
                         hidden_header("Actions")],

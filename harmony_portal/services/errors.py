@@ -57,4 +57,4 @@ class RateLimited(DomainError):
 
 
 class Maintenance(DomainError):
-    """The portal is in a maintenance window: saving waits (what was typed is kept as a draft)."""
+    """A maintenance window is in progress: the save is refused (what was typed stays; long forms keep a draft)."""

@@ -17,6 +17,7 @@ from harmony_portal import routes
 from harmony_portal.db import session_scope
 from harmony_portal.events import off_loop
 from harmony_portal.events import reads as event_reads
+from harmony_portal.live import queues as live_queues
 from harmony_portal.live.notifications import unlink_notifications
 from harmony_portal.live.session_end import unlink_feed
 from harmony_portal.models import User
@@ -71,6 +72,7 @@ def page_number(value: object, page_count: int) -> int:
     return max(1, min(page, page_count))
 
 
+@live_queues.counts_pending
 class AuthState(rx.State):
     """Who is signed in, for the page shell; every handler re-resolves the session."""
 

@@ -23,15 +23,12 @@ UPLOAD_ID = "note-files"
 _NOTE_FIELDS = ("note_type", "status", "note")
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
-
-
 @live_pq.follows_pq
 class PQDetailState(AuthState):
     pq: dict[str, str] = {}
     notes: list[dict[str, str]] = []
     attachments: list[dict[str, str]] = []
+    note_files: list[dict[str, str]] = []  # the attachments again, each with its note: listed under that note
     history: list[dict[str, str]] = []
     help_desk: bool = False
     message: str = ""
@@ -68,13 +65,19 @@ class PQDetailState(AuthState):
                   "status": found.status, "assigned_resource": found.assigned_resource,
                   "created": format_local(found.created_at),
                   "respond_by": (sla.respond_by_text(due) if due and found.first_response_at is None else "")}
+        per_note: dict[int | None, int] = {}
+        for a in files:
+            per_note[a.note_id] = per_note.get(a.note_id, 0) + 1
         shown = {
             "help_desk": is_help_desk(user),
             "pq": pq_row,
             "notes": [{"id": str(n.id), "type": n.note_type, "status": n.status, "text": n.text,
-                       "author": n.author_name, "at": format_local(n.created_at)} for n in notes],
-            "attachments": [{"id": str(a.id), "name": a.filename, "size": _megabytes(a.size),
+                       "author": n.author_name, "at": format_local(n.created_at),
+                       "files": str(per_note.get(n.id, 0))} for n in notes],
+            "attachments": [{"id": str(a.id), "name": a.filename, "size": pq_attachments.size_text(a.size),
                              "pages": str(a.pages or ""), "at": format_local(a.created_at)} for a in files],
+            "note_files": [{"id": str(a.id), "note": str(a.note_id), "name": a.filename,
+                            "size": pq_attachments.size_text(a.size)} for a in files if a.note_id is not None],
             "history": [{"at": format_local(h.at), "action": h.action.replace("pq.", "").replace("_", " "),
                          "who": f"{h.actor_user_id} ({h.actor_name})"} for h in history],
         }
@@ -91,7 +94,7 @@ class PQDetailState(AuthState):
         try:
             self._reload()
         except DomainError as exc:
-            self.pq, self.notes, self.attachments, self.history = {}, [], [], []
+            self.pq, self.notes, self.attachments, self.note_files, self.history = {}, [], [], [], []
             self.error = str(exc)
         live_pq.watch(parse_id(self.pq.get("id")), self.router.session.client_token)
 
@@ -102,7 +105,7 @@ class PQDetailState(AuthState):
         try:
             await off_loop(self._reload)
         except DomainError as exc:
-            self.pq, self.notes, self.attachments, self.history = {}, [], [], []
+            self.pq, self.notes, self.attachments, self.note_files, self.history = {}, [], [], [], []
             self.error = str(exc)
         return 1
 
@@ -186,7 +189,7 @@ class PQDetailState(AuthState):
                 problems.append(str(exc.errors.get("attachments", exc)))
         async with self:
             self._stored = [*self._stored, *stored]
-            self.uploaded = [*self.uploaded, *({"name": s.filename, "size": _megabytes(s.size),
+            self.uploaded = [*self.uploaded, *({"name": s.filename, "size": pq_attachments.size_text(s.size),
                                                 "pages": str(s.pages or "")} for s in stored)]
             self.upload_refusals = problems
             self.uploading = False
@@ -232,7 +235,8 @@ class PQDetailState(AuthState):
         count = len(self._stored)
         self._stored, self.uploaded, self.upload_refusals, self.upload_progress = [], [], [], 0
         self.note_values, self.note_open = {}, False
-        self.message = "The note was saved" + (f" with {count} attachment(s)." if count else ".")
+        self.message = "The note was saved" + (
+            f" with {count} attachment{'' if count == 1 else 's'}." if count else ".")
         self._show(user, page)
 
     def _change_pq(self, change) -> tuple[User, detail.PQPage]:

@@ -61,7 +61,7 @@ class PQListState(AuthState):
     def total_label(self) -> str:
         if self.total > pq_queries.TOTAL_LIMIT:
             return f"More than {pq_queries.TOTAL_LIMIT:,} PQs: refine the search to see them all"
-        return f"{self.total} PQ(s)"
+        return "1 PQ" if self.total == 1 else f"{self.total} PQs"
 
     @rx.var
     def page_count(self) -> int:

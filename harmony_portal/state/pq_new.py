@@ -23,6 +23,7 @@ _DRAFT = ("pq", "new")  # one unsaved new PQ per user, kept until it is saved
 
 class PQNewState(AuthState):
     providers: list[dict[str, str]] = []
+    no_provider: bool = False  # loaded, and this person has no organization to file for
     values: dict[str, str] = {}  # what the form starts with: the draft, or what was typed when refused
     assigned_resource: str = ""
     may_set_status: bool = False
@@ -43,6 +44,7 @@ class PQNewState(AuthState):
             user = self._require_user()
             with session_scope() as session:
                 self.providers = provider_choices(session, user)
+                self.no_provider = not self.providers
                 draft = drafts.load_draft(session, user, *_DRAFT)
         except DomainError as exc:
             self.error = str(exc)

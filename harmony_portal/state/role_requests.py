@@ -125,7 +125,8 @@ class RoleRequestsState(AuthState):
         self.all_selected = False
         self.selection_epoch += 1
         verb = "approved" if approve else "rejected"
-        parts = [f"{len(result.decided)} request(s) {verb}."] if result.decided else []
+        count = len(result.decided)
+        parts = [f"{count} request{'' if count == 1 else 's'} {verb}."] if count else []
         parts += [f"{name}'s request was already decided by {by}." for _id, name, by in result.already]
         self.message = " ".join(parts)
         # Every open queue, this one included, is updated by the push the decision scheduled.

@@ -81,7 +81,11 @@ def test_a_provider_files_an_access_request_with_a_signed_form(page, browser, po
     expect(dialog.get_by_text("signed-access-form.pdf (")).to_be_visible(timeout=30_000)
     assert_accessible(page)
     dialog.get_by_role("button", name="Save and Close Note").click()
-    expect(page.get_by_role("status").filter(has_text="The note was saved with 1 attachment(s).")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="The note was saved with 1 attachment.")).to_be_visible()
+    # The note itself lists its file, with a size a person reads (a small PDF: KB).
+    files = page.get_by_role("list", name="Files of this note")
+    expect(files.get_by_role("link", name="signed-access-form.pdf")).to_be_visible()
+    expect(files).to_contain_text(" KB)")
 
     page.get_by_role("tab", name="Attachments").click()
     link = page.get_by_role("link", name="signed-access-form.pdf")
@@ -226,7 +230,7 @@ def test_the_whole_path_works_with_the_keyboard_alone(page, portal):
     expect(dialog.get_by_text("keyboard-form.pdf (")).to_be_visible(timeout=30_000)
     _tab_to(page, dialog.get_by_role("button", name="Save and Close Note"))
     page.keyboard.press("Enter")
-    expect(page.get_by_role("status").filter(has_text="The note was saved with 1 attachment(s).")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="The note was saved with 1 attachment.")).to_be_visible()
 
 
 def test_an_access_coordinator_asks_for_staff_access_and_the_checklist_gates_it(page, browser, portal):
@@ -279,3 +283,15 @@ def test_an_access_coordinator_asks_for_staff_access_and_the_checklist_gates_it(
         assert_accessible(staff_page)
     finally:
         theirs.close()
+
+
+def test_add_pq_without_an_organization_says_what_to_do(page, portal):
+    newcomer, secret = make_account(portal, "noorg", first="Nora", last="Neworg")
+    sign_in(page, portal, newcomer, secret)
+    page.goto(portal.url + "/pq/new")
+    expect(page.get_by_text("You have no organization yet")).to_be_visible()
+    expect(page.get_by_label("Provider Name")).to_have_attribute("aria-describedby",
+                                                                 "field-provider-hint field-provider-error")
+    assert_accessible(page)
+    page.get_by_role("link", name="Request a role").click()
+    expect(page.get_by_role("heading", level=1, name="Request a role")).to_be_visible()

@@ -48,6 +48,10 @@ def test_request_appears_live_on_both_officials_and_approval_clears_both(browser
 
     for official in (olga, otto):  # no reload: the row arrives by itself
         expect(official.get_by_role("checkbox", name="Select Rita Requester")).to_be_visible(timeout=5_000)
+        # The navigation's badge moves with the same push as the list, in the singular.
+        expect(official.get_by_role("navigation", name="Main").get_by_text("1 pending request", exact=True)
+               ).to_be_visible()
+        expect(official.get_by_role("status").filter(has_text="1 pending request")).to_be_visible()
     olga.get_by_text("Justification").click()
     expect(olga.get_by_text("I coordinate assessments for the new wing.")).to_be_visible()
     assert_accessible(olga)
@@ -55,9 +59,10 @@ def test_request_appears_live_on_both_officials_and_approval_clears_both(browser
     otto.get_by_role("checkbox", name="Select Rita Requester").check()
     olga.get_by_role("checkbox", name="Select Rita Requester").check()
     olga.get_by_role("button", name="Approve").click()
-    expect(olga.get_by_role("status").filter(has_text="1 request(s) approved.")).to_be_visible()
+    expect(olga.get_by_role("status").filter(has_text="1 request approved.")).to_be_visible()
     for official in (olga, otto):
         expect(official.get_by_role("checkbox", name="Select Rita Requester")).to_have_count(0, timeout=5_000)
+        expect(official.get_by_role("navigation", name="Main").get_by_text("pending request")).to_have_count(0)
     # Otto, whose page still thought it was selected, is told it was decided.
     otto.get_by_role("button", name="Approve").click()
     expect(otto.get_by_role("status").filter(has_text="request was already decided by Olga")).to_be_visible()
@@ -96,7 +101,7 @@ def test_reject_needs_a_reason_and_the_requester_can_resubmit(browser, portal):
     expect(dialog.get_by_text("A Rejection Reason is required")).to_be_visible()
     dialog.get_by_label("Rejection Reason").fill("Please use your work email first.")
     dialog.get_by_role("button", name="Reject").click()
-    expect(page.get_by_role("status").filter(has_text="1 request(s) rejected.")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="1 request rejected.")).to_be_visible()
     context.close()
 
     context = browser.new_context()

@@ -432,7 +432,7 @@ def test_the_queue_loads_and_approving_grants_the_role(official, signed_in):
 
     queued, message, error, selected, sole = run_async(scenario())
     assert queued == [str(request_id)] and sole == ["Aurora Care"]
-    assert (message, error, selected) == ("1 request(s) approved.", "", [])
+    assert (message, error, selected) == ("1 request approved.", "", [])
     with session_scope() as s:
         request = s.get(RoleRequest, request_id)
         assert (request.status, request.decided_by_id) == (APPROVED, official["so"].id)
@@ -452,7 +452,7 @@ def test_rejecting_with_a_reason_records_it(official, signed_in):
 
     opened, still_open, message, error, reject_error = run_async(scenario())
     assert opened and not still_open
-    assert (message, error, reject_error) == ("1 request(s) rejected.", "", "")
+    assert (message, error, reject_error) == ("1 request rejected.", "", "")
     with session_scope() as s:
         request = s.get(RoleRequest, request_id)
         assert (request.status, request.reason) == (REJECTED, "Please use your work email first.")

@@ -1,5 +1,6 @@
 """The live push itself: which sessions are sent which rows after a change commits."""
 
+from reflex_base.constants.state import FIELD_MARKER
 from sqlmodel import select
 
 from harmony_portal.db import session_scope
@@ -8,6 +9,7 @@ from harmony_portal.live.queues import QueueFeed, queue_groups
 from harmony_portal.models import Organization, User, UserSession
 from harmony_portal.services.roles import decisions
 from harmony_portal.services.signin.sessions import end_session, start_session
+from harmony_portal.state.base import AuthState
 
 _ROWS = QueueFeed.get_full_name()
 
@@ -47,6 +49,9 @@ def test_a_new_request_reaches_each_deciding_official_and_only_them(app_db, make
     assert ended not in sent and sessions["so.b"] not in sent  # an ended session and another organization's official
     # Both officials see the same rows: one group, encoded once for both.
     assert len(queue_groups({"LA"})) == 1
+    # The navigation badge's count travels in the same delta as the rows, so they never disagree.
+    (_ids, delta), = queue_groups({"LA"})
+    assert delta[AuthState.get_full_name()] == {"pending_count" + FIELD_MARKER: 1}
 
 
 def test_when_an_organization_gets_its_first_official_the_help_desk_stops_seeing_its_queue(app_db, make):

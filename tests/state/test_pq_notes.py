@@ -66,3 +66,35 @@ def test_a_note_forged_onto_another_organizations_pq_is_refused(app_db, make, si
     state = run_async(scenario())
     assert state.note_error == "No such PQ." and state.note_values["note"] == FORM["note"]  # what was typed stays
     assert _notes_on(other_pq) == [] and _notes_on(pq_id) == []
+
+
+def test_each_note_lists_its_own_files_with_readable_sizes(app_db, make, signed_in):
+    from harmony_portal.services.pq.attachments import size_text
+    from harmony_portal.services.pq.file_store import StoredFile
+    from tests import factories
+
+    nell, pq_id, _other = _two_providers(make)
+    with session_scope() as s:
+        from harmony_portal.models import PQ, User
+        from harmony_portal.services.pq import attachments
+
+        pq, author = s.get(PQ, pq_id), s.get(User, nell.id)
+        with_files = factories.note(s, author, pq, "Two files attached.")
+        factories.note(s, author, pq, "No file here.")
+        attachments.attach_files(s, author, pq_id, with_files.id, [
+            StoredFile(filename=name, content_type="application/pdf", size=size, sha256="0" * 64,
+                       storage_key=f"note-files-{name}", pages=1)
+            for name, size in (("form.pdf", 48_213), ("scan.pdf", 2_400_000))])
+        with_files_id = str(with_files.id)
+
+    async def scenario():
+        state = await signed_in(nell, path=f"/pq/{pq_id}")(PQDetailState)
+        PQDetailState.load.fn(state)
+        return state
+
+    state = run_async(scenario())
+    counts = {n["text"]: n["files"] for n in state.notes}
+    assert counts == {"Two files attached.": "2", "No file here.": "0"}
+    assert [(f["note"], f["name"], f["size"]) for f in state.note_files] == [
+        (with_files_id, "form.pdf", "48.2 KB"), (with_files_id, "scan.pdf", "2.4 MB")]
+    assert (size_text(512), size_text(99_999), size_text(100_000)) == ("512 bytes", "100.0 KB", "0.1 MB")

@@ -57,3 +57,19 @@ def test_a_note_draft_follows_typing_until_the_dialog_closes(app_db, make, signe
 
     closed, reopened = run_async(scenario())
     assert closed["note"] == "Half a" and reopened["note"] == "Half a"
+
+
+def test_add_pq_tells_someone_without_an_organization_what_to_do(app_db, make, signed_in):
+    """No dead end: an empty Provider Name list comes with a way forward; a member gets no such note."""
+    ann, _pq_id = _provider(make)
+    with session_scope() as s:
+        newcomer = make.user(s, "no.org.yet")
+
+    async def scenario():
+        outsider = await signed_in(newcomer)(PQNewState)
+        PQNewState.load.fn(outsider)
+        member = await signed_in(ann)(PQNewState)
+        PQNewState.load.fn(member)
+        return (outsider.providers, outsider.no_provider), (len(member.providers), member.no_provider)
+
+    assert run_async(scenario()) == (([], True), (1, False))

@@ -157,8 +157,8 @@ def banner_at(session: Session, now: datetime) -> Banner:
         window = max(current, key=lambda w: w.ends_at)
         reason = f" {window.reason}" if window.reason else ""
         text = (f"Harmony is in maintenance until {_day(window.ends_at, now)} {_clock(window.ends_at)} "
-                f"{to_local(window.ends_at).strftime('%Z')}.{reason} Saving waits until then; "
-                "what you type is kept.")
+                f"{to_local(window.ends_at).strftime('%Z')}.{reason} Until then saving is refused; "
+                "what you type stays on the page to save afterwards.")
         return Banner("in_progress", text, window.starts_at, window.ends_at, True, changes_at)
     coming = [w for w in windows if now < w.starts_at <= now + UPCOMING_NOTICE]
     if not coming:

@@ -46,3 +46,12 @@ def attach_files(session: Session, actor: User, pq_id: int, note_id: int, files:
     if saved:
         changes.pqs_changed(session, {pq.id})
     return saved
+
+
+def size_text(size: int) -> str:
+    """A file's size as people read it: bytes, KB under 0.1 MB, else MB (decimal, as file managers show)."""
+    if size < 1000:
+        return f"{size} bytes"
+    if size < 100_000:
+        return f"{size / 1000:.1f} KB"
+    return f"{size / 1_000_000:.1f} MB"

@@ -32,6 +32,8 @@ def admin(session):
 def test_sunday_afternoon_is_in_progress_with_a_plain_end(session):
     banner = maintenance.banner_at(session, _ak(2026, 11, 22, 15, 0))
     assert banner.phase == "in_progress" and "until today 8:00 PM AKST" in banner.text
+    # What really happens: a save is refused (not queued), and what was typed stays.
+    assert "saving is refused" in banner.text and "waits" not in banner.text
     assert banner.changes_at == _ak(2026, 11, 22, 20, 0)  # the end: the clock pushes then
 
 
