@@ -59,7 +59,9 @@ from harmony_portal.state.two_factor import TwoFactorSetupState
 from harmony_portal.state.user_lookup import UserLookupState
 from harmony_portal.state.user_roles import UserRolesState
 
-app = rx.App(stylesheets=["/portal.css"], head_components=[rx.el.meta(name="color-scheme", content="light")],
+app = rx.App(stylesheets=["/portal.css"],
+             # dialogs.js: Escape closes a dialog, focus returns to its opener and moves to a new page's heading.
+             head_components=[rx.el.meta(name="color-scheme", content="light"), rx.script(src="/dialogs.js")],
              # Our HTTP routes first (the session cookie), then the websocket gate around everything.
              api_transformer=[web.http_routes(), web.guard_event_socket],
              backend_exception_handler=outages.on_backend_error)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal import routes
-from harmony_portal.components.dialog import dialog
+from harmony_portal.components.dialog import dialog, dismiss_button
 from harmony_portal.live.notifications import NotificationFeed
 from harmony_portal.live.session_end import SessionFeed
 from harmony_portal.state.base import AuthState
@@ -115,8 +115,8 @@ def idle_warning() -> rx.Component:
                rx.el.p("For your security you will be signed out in 2 minutes because of inactivity. "
                        "What you typed in a PQ or a note is kept as a draft; other changes you have not "
                        "saved are not kept."),
-               rx.el.button("Stay signed in", type="button", class_name="btn btn-primary",
-                            on_click=AuthState.stay_signed_in, auto_focus=True),
+               dismiss_button("Stay signed in", AuthState.stay_signed_in, class_name="btn btn-primary",
+                              auto_focus=True),
                role="alertdialog"),
     )
 

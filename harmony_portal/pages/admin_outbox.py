@@ -16,6 +16,13 @@ def _state(r) -> rx.Component:
     )
 
 
+def _subject(r) -> rx.Component:
+    """The subject; on a demo machine without a mail server, the whole message under it."""
+    return rx.cond(r["body"] != "", rx.el.details(rx.el.summary(r["subject"]), rx.el.pre(r["body"],
+                                                                                     class_name="email-body")),
+                   r["subject"])
+
+
 def _retry(r) -> rx.Component:
     # Named by address and subject: two failed emails to one person still differ.
     return rx.cond(
@@ -34,11 +41,13 @@ def outbox_section() -> rx.Component:
         rx.el.p("Every email the portal sends waits here until the mail server takes it. One that keeps "
                 "failing is tried again, each time after a longer wait, then marked failed: Retry sends it again.",
                 class_name="field-hint"),
+        rx.cond(AdminOutboxState.delivery_note != "", rx.el.p(AdminOutboxState.delivery_note, role="status",
+                                                               class_name="message message-info")),
         data_table(
             "Outbox",
             ["To", "Subject", "Kind", "Queued", "State", hidden_header("Actions")],
             AdminOutboxState.emails,
-            lambda r: [r["to"], r["subject"], r["category"], r["queued"], _state(r), _retry(r)],
+            lambda r: [r["to"], _subject(r), r["category"], r["queued"], _state(r), _retry(r)],
         ),
         class_name="card",
     )

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from harmony_portal import routes
-from harmony_portal.components.dialog import dialog
+from harmony_portal.components.dialog import dialog, dismiss_button
 from harmony_portal.components.form_data import form_values
 from harmony_portal.components.forms import message, select_field, submit_button, text_field
 from harmony_portal.components.pq_menu import file_menu
@@ -117,7 +117,7 @@ def _note_dialog() -> rx.Component:
                    auto_focus=True, on_change=_keep_note_draft().debounce(DRAFT_DEBOUNCE_MS)),
         _file_picker(),
         rx.el.div(submit_button("Save and Close Note"),
-                  rx.el.button("Cancel", type="button", class_name="btn", on_click=PQDetailState.close_note),
+                  dismiss_button("Cancel", PQDetailState.close_note),
                   class_name="actions"),
         id=NOTE_FORM_ID, key=PQDetailState.note_form_key,
         # A file on an Access Request note may be the signed agreement the help desk accepts.
@@ -189,7 +189,8 @@ def _tabs() -> rx.Component:
     tabs = (("Details", "details", _details()), ("Notes", "notes", _notes()),
             ("Attachments", "attachments", _attachments()), ("History", "history", _history()))
     return rx.tabs.root(
-        rx.tabs.list(*[rx.tabs.trigger(label, value=value) for label, value, _ in tabs], aria_label="PQ"),
+        rx.tabs.list(*[rx.tabs.trigger(label, value=value) for label, value, _ in tabs], aria_label="PQ",
+                     class_name="pq-tabs"),
         *[rx.tabs.content(body, value=value, class_name="tab-panel") for _label, value, body in tabs],
         default_value="details",
     )

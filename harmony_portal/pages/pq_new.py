@@ -49,7 +49,7 @@ def _assigned_resource() -> rx.Component:
     return text_field(
         "Assigned Resource", "assigned_resource", value=PQNewState.assigned_resource,
         hint="Set by the Inquiry Type: an Access Request goes to the Harmony Help Desk by itself.",
-        error=_error("assigned_resource"))
+        error=_error("assigned_resource"), tab_index=-1)  # read only: not a stop on the way to Save PQ
 
 
 def _status() -> rx.Component:
@@ -57,7 +57,7 @@ def _status() -> rx.Component:
         PQNewState.may_set_status,
         select_field("Status", "status", list(PQ_STATUSES), default_value=PQNewState.values.get("status", "Pending"),
                      error=_error("status")),
-        text_field("Status", "status", value="Pending", hint="A new PQ starts Pending."),
+        text_field("Status", "status", value="Pending", hint="A new PQ starts Pending.", tab_index=-1),
     )
 
 

@@ -14,6 +14,7 @@ __all__ = ["AdminOutboxState"]
 
 class AdminOutboxState(AuthState):
     emails: list[dict[str, str]] = []
+    delivery_note: str = ""  # no mail server set: what that means here
     message: str = ""
     error: str = ""
 
@@ -21,6 +22,7 @@ class AdminOutboxState(AuthState):
         user = self._require_user()
         with session_scope() as session:
             self.emails = outbox_admin.outbox_rows(session, user)
+        self.delivery_note = outbox_admin.delivery_note()
 
     @rx.event
     def load(self):

@@ -73,4 +73,5 @@ class ForgotState(AuthState):
         except DomainError as exc:
             self.error = str(exc)
             return None
-        return rx.redirect(routes.login_url(reason="reset"))
+        # replace: the used token leaves the address bar and the history (Back does not bring it back).
+        return rx.redirect(routes.login_url(reason="reset"), replace=True)

@@ -56,6 +56,7 @@ def test_emailed_reset_link_sets_a_new_password(page, portal):
     link = re.search(r"http://\S+/forgot\?token=\S+", body).group(0)
     page.goto(link)
     expect(page.get_by_text("What city were you born in?")).to_be_visible()
+    history_before = page.evaluate("window.history.length")
     assert_accessible(page)
     page.get_by_label("Challenge Answer").fill("wrong answer")
     page.get_by_label("Security code").fill(fresh_code(portal, user.id, secret))
@@ -68,3 +69,26 @@ def test_emailed_reset_link_sets_a_new_password(page, portal):
     page.get_by_label("Challenge Answer").fill(CHALLENGE_ANSWER)
     page.get_by_role("button", name="Reset password").click()
     expect(page.get_by_text("Your password was changed.")).to_be_visible()
+    # The used token is gone from the address bar and from the history.
+    assert "token=" not in page.url
+    assert page.evaluate("window.history.length") == history_before
+
+
+def test_on_the_demo_machine_the_outbox_shows_the_whole_reset_email(page, browser, portal):
+    """No mail server on one machine: the administrator reads the reset link in the Outbox."""
+    user, _secret = make_account(portal, "nosmtp")
+    page.goto(portal.url + "/forgot")
+    page.get_by_label("Email Address").fill(user.email)
+    page.get_by_role("button", name="Send reset link").click()
+    expect(page.get_by_role("status").filter(has_text="reset link is on its way")).to_be_visible()
+    admin, admin_secret = make_account(portal, "outboxadm", is_admin=True)
+    desk = browser.new_context().new_page()
+    desk.set_default_timeout(15_000)
+    sign_in(desk, portal, admin, admin_secret)
+    desk.goto(portal.url + "/admin")
+    expect(desk.get_by_role("status").filter(has_text="on this demo machine each message is shown whole")
+           ).to_be_visible()
+    outbox = desk.get_by_role("region", name="Outbox")
+    outbox.get_by_text("Reset your Harmony Portal password").first.click()  # opens the message
+    expect(outbox.get_by_text(re.compile(r"/forgot\?token=\S+")).first).to_be_visible()
+    assert_accessible(desk)

@@ -82,10 +82,10 @@ def test_a_provider_files_an_access_request_with_a_signed_form(page, browser, po
     assert_accessible(page)
     dialog.get_by_role("button", name="Save and Close Note").click()
     expect(page.get_by_role("status").filter(has_text="The note was saved with 1 attachment.")).to_be_visible()
-    # The note itself lists its file, with a size a person reads (a small PDF: KB).
+    # The note itself lists its file, with a size a person reads.
     files = page.get_by_role("list", name="Files of this note")
     expect(files.get_by_role("link", name="signed-access-form.pdf")).to_be_visible()
-    expect(files).to_contain_text(" KB)")
+    expect(files).to_contain_text("(551 bytes)")
 
     page.get_by_role("tab", name="Attachments").click()
     link = page.get_by_role("link", name="signed-access-form.pdf")

@@ -43,6 +43,11 @@ def test_every_page_fits_a_320_pixel_window(page, portal):
         pq_id = filed.id
     page.goto(portal.url + f"/pq/{pq_id}")
     _assert_reflows(page, "/pq/[id]")
+    for name in ("Details", "Notes", "Attachments", "History"):  # every sub-tab whole on the screen
+        box = page.get_by_role("tab", name=name).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 320, f"the {name} tab is cut off: {box}"
+    page.get_by_role("tab", name="History").click()
+    expect(page.get_by_role("region", name="History")).to_be_visible()
     page.goto(portal.url + "/admin")
     page.get_by_label("User ID, Email or Name").fill("so.")
     page.get_by_role("button", name="Find").click()

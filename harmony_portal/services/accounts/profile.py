@@ -158,8 +158,11 @@ def update_challenge(session: Session, actor: User, question: str, answer: str, 
     user = session.get(User, actor.id)
     if user is None:
         raise NotAllowed()
+    # The form's field is "Your password, to confirm": its errors say so, and an empty one is not "wrong".
+    if not current_password:
+        raise Invalid("challenge_password", "Enter your password to confirm the change.")
     if not verify_password(user.password_hash, current_password):
-        raise Invalid("challenge_password", "Current Password is not correct.")
+        raise Invalid("challenge_password", "That is not your password.")
     if not question.strip():
         raise Invalid("challenge_question", "Choose a Challenge Question.")
     if len(answer.strip()) < 2:

@@ -16,6 +16,7 @@ from harmony_portal.services.errors import Conflict, NotAllowed
 from harmony_portal.services.guards import require_admin
 from harmony_portal.services.mail.outbox import LEASE, RetryPolicy, sanitized_error
 from harmony_portal.services.notifications.email_preferences import LABELS
+from harmony_portal.services.notifications.notify import rendered_body
 from harmony_portal.settings import get_settings
 
 NOT_FAILED = "That email is not waiting for a retry: it was sent, or it is already queued again."
@@ -47,6 +48,24 @@ def _link_erased(email: OutboxEmail) -> bool:
     return not email.sealed and bool(_PLACEHOLDER.search(email.body))
 
 
+def shows_whole_messages() -> bool:
+    """A demo machine with no mail server: the Outbox shows each message whole, links and all, or a
+    reset link could never reach anyone. Production (which refuses demo data) never does."""
+    settings = get_settings()
+    return settings.harmony_demo and not settings.is_production and not (settings.smtp_url or "").strip()
+
+
+def delivery_note() -> str:
+    """What the Outbox says of delivery itself: nothing while a mail server is set."""
+    if (get_settings().smtp_url or "").strip():
+        return ""
+    if shows_whole_messages():
+        return ("No mail server is set (SMTP_URL), so nothing is sent: on this demo machine each message is "
+                "shown whole below, links included.")
+    return ("No mail server is set, so emails wait here and are not sent. Set SMTP_URL=smtp://USER:PASSWORD@HOST:"
+            "PORT (README, Settings) and restart: the waiting emails then go out.")
+
+
 def outbox_rows(session: Session, actor: User, *, now: datetime | None = None, limit: int = 50) -> list[dict]:
     """The newest emails with their state and (sanitized) last error.
 
@@ -55,13 +74,15 @@ def outbox_rows(session: Session, actor: User, *, now: datetime | None = None, l
     """
     require_admin(session, actor)
     now, policy, smtp_url = now or utc_now(), RetryPolicy.from_settings(), get_settings().smtp_url
+    whole = shows_whole_messages()
     rows = []
     for e in session.exec(select(OutboxEmail).order_by(col(OutboxEmail.id).desc()).limit(limit)):
         key, state = state_of(e, now, policy)
         rows.append({"id": str(e.id), "to": e.to_address, "subject": e.subject,
                      "category": LABELS.get(e.category, ""), "queued": format_local(e.created_at),
                      "state": state, "error": sanitized_error(e.last_error, smtp_url) if key != "sent" else "",
-                     "retryable": "yes" if key == "failed" and not _link_erased(e) else ""})
+                     "retryable": "yes" if key == "failed" and not _link_erased(e) else "",
+                     "body": rendered_body(e) if whole else ""})
     return rows
 
 

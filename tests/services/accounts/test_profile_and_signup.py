@@ -111,6 +111,20 @@ def test_change_password_needs_current_and_ends_other_sessions(session, clock, m
     assert verify_password(session.get(User, user.id).password_hash, "Totally new passphrase")
 
 
+@pytest.mark.parametrize(("typed", "says"), [
+    ("", "Enter your password to confirm the change."),
+    ("not-my-password", "That is not your password."),
+])
+def test_the_challenge_form_names_its_own_password_field(session, make, typed, says):
+    """The field is "Your password, to confirm": no "Current Password" (another form's field), and an
+    empty one is asked for, not called wrong."""
+    user = make.user(session)
+    with pytest.raises(Invalid) as refused:
+        accounts.update_challenge(session, user, "What city were you born in?", "Juneau", typed)
+    assert refused.value.errors == {"challenge_password": says}
+    accounts.update_challenge(session, user, "What city were you born in?", "Juneau", make.PASSWORD)
+
+
 def test_update_profile_checks_and_saves(session, clock, make):
     user = make.user(session)
     form = accounts.ProfileForm.of(user)

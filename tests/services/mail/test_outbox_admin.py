@@ -124,3 +124,35 @@ def test_sent_unknown_and_link_erased_emails_are_not_retried(session, make, cloc
     assert _rows_by_to(session, admin, clock.now())["reset@example.org"]["retryable"] == ""
     with pytest.raises(Conflict, match="one-time link"):
         outbox_admin.retry_email(session, admin, reset.id)
+
+
+def _settings_env(monkeypatch, **env):
+    from harmony_portal.settings import get_settings
+
+    for name, value in env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+
+
+def test_a_demo_machine_without_smtp_shows_each_message_whole_and_production_keeps_links_sealed(
+        session, make, clock, monkeypatch):
+    from harmony_portal.settings import get_settings
+
+    admin = make.user(session, "desk.w", is_admin=True)
+    user = make.user(session, "whole.msg")
+    password_reset.request_reset(session, user.email, base_url="http://localhost:3000", now=clock.now())
+    try:
+        _settings_env(monkeypatch, HARMONY_DEMO="1", SMTP_URL=None, HARMONY_ENV="development")
+        row = _rows_by_to(session, admin, clock.now())[user.email]
+        assert "http://localhost:3000/forgot?token=" in row["body"]  # the reset link, usable
+        assert "demo machine" in outbox_admin.delivery_note()
+        _settings_env(monkeypatch, HARMONY_DEMO="0")
+        row = _rows_by_to(session, admin, clock.now())[user.email]
+        assert row["body"] == "" and "Set SMTP_URL=" in outbox_admin.delivery_note()
+        _settings_env(monkeypatch, SMTP_URL="smtp://127.0.0.1:2525")
+        assert outbox_admin.delivery_note() == ""
+    finally:
+        get_settings.cache_clear()
