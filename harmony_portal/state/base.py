@@ -25,7 +25,13 @@ from harmony_portal.server import log_context, session_cookie
 from harmony_portal.services.accounts import identity
 from harmony_portal.services.errors import DomainError, NotAllowed
 from harmony_portal.services.signin import devices, enrolment_codes
-from harmony_portal.services.signin.sessions import IDLE_WARNING, ActiveSession, end_session, resolve_session
+from harmony_portal.services.signin.sessions import (
+    IDLE_WARNING,
+    ActiveSession,
+    end_session,
+    resolve_session,
+    why_gone,
+)
 from harmony_portal.settings import get_settings
 
 # A websocket client can send any JSON as an event's arguments: a list where a form dict belongs,
@@ -182,6 +188,23 @@ class AuthState(rx.State):
         """A full page load (not client-side navigation): the next handshake carries the new cookie."""
         return rx.call_script(session_cookie.load_page_script(url))
 
+    async def _session_gone(self):
+        """This tab's session is gone. On a page open to everyone (the sign-in page, say) the tab just
+        forgets it, quietly: nothing typed there is touched. Elsewhere the page signs out and the
+        sign-in page says the true reason."""
+        if self.router.url.path.rstrip("/") in routes.PUBLIC_ROUTES:
+            await self._forget_signed_in()
+            return None
+        with session_scope() as session:
+            reason = why_gone(session, self._session_token())
+        return await self._signed_out(reason)
+
+    async def _forget_signed_in(self) -> None:
+        """Stop being signed in on this tab (feeds unlinked, identity cleared), its page data kept."""
+        await unlink_feed(self)
+        await unlink_notifications(self)
+        self._clear_identity()
+
     async def _signed_out(self, reason: str):
         await self._forget_tab()
         return self._load_page(routes.sign_out_url(reason))
@@ -230,7 +253,7 @@ class AuthState(rx.State):
             return None
         active = self._active(touch=False)
         if active is None:
-            return await self._signed_out("idle")
+            return await self._session_gone()
         self.idle_warning = active.idle_seconds_left <= IDLE_WARNING.total_seconds()
         return None
 
@@ -238,7 +261,7 @@ class AuthState(rx.State):
     async def stay_signed_in(self):
         """The idle warning's button: counts as activity."""
         if self._active() is None:
-            return await self._signed_out("idle")
+            return await self._session_gone()
         self.idle_warning = False
         return None
 

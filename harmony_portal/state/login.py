@@ -70,6 +70,10 @@ class LoginState(AuthState):
         active = self._active(touch=False)
         if active is not None and active.second_factor:
             return rx.redirect(self._next())
+        if active is None and self.signed_in:
+            # The tab still thought it was signed in (the cookie cleared, the session ended elsewhere):
+            # forget it now, before anything is typed, so no periodic check acts on it later.
+            self._clear_identity()
         return None
 
     def _next(self) -> str:

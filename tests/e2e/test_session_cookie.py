@@ -37,3 +37,15 @@ def test_a_foreign_cookie_before_the_session_cookie_does_not_sign_events_out(pag
     expect(page.get_by_role("heading", name="User Profile", level=1)).to_be_visible()
     expect(page.get_by_role("button", name="Change Password")).to_be_visible()
     assert page.url.rstrip("/").endswith("/profile")
+
+
+def test_a_tab_whose_cookie_vanished_keeps_what_is_typed_on_the_login_page(page, portal):
+    user, secret = make_account(portal, "vanish")
+    sign_in(page, portal, user, secret)
+    page.context.clear_cookies()  # cleared, expired or revoked: the tab still remembers being signed in
+    page.goto(portal.url + "/login")
+    page.get_by_label("User ID").fill(user.user_id)
+    page.wait_for_timeout(5_000)  # more than two of the test server's 2-second periodic checks
+    expect(page.get_by_label("User ID")).to_have_value(user.user_id)
+    assert "reason=" not in page.url
+    expect(page.get_by_text("15 minutes without activity")).to_have_count(0)

@@ -177,6 +177,15 @@ def resolve_session(
     return ActiveSession(user, record, int(min(left, absolute_left).total_seconds()))
 
 
+def why_gone(session: Session, token: str) -> str:
+    """Why ``token`` names no live session, as the sign-in page says it: "idle" when it ended for
+    15 minutes without activity, else "ended" (signed out elsewhere, revoked, the cookie gone)."""
+    record = _find(session, token) if token else None
+    if record is not None and record.ended_at is not None and record.ended_at - record.last_seen_at >= IDLE_TIMEOUT:
+        return "idle"
+    return "ended"
+
+
 def end_session(session: Session, token: str, *, now: datetime | None = None) -> None:
     """Sign out the browser holding ``token``."""
     record = _find(session, token)
