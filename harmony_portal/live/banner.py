@@ -79,6 +79,11 @@ def wake() -> None:
     _loop.call_soon_threadsafe(_wake.set)
 
 
+async def _reread() -> None:
+    """Redis came back: a change published meanwhile never arrived; the clock reads the schedule now."""
+    wake()
+
+
 async def _woken(_payload: object) -> None:
     if _wake is not None:
         _wake.set()
@@ -133,7 +138,7 @@ async def run_clock() -> None:
     _loop, _wake = asyncio.get_running_loop(), asyncio.Event()
     listener = None
     if url := get_settings().redis_url:
-        listener = asyncio.create_task(live_channels.listen(url, CHANNEL, _woken))
+        listener = asyncio.create_task(live_channels.listen(url, CHANNEL, _woken, on_resubscribe=_reread))
     try:
         while True:
             _wake.clear()

@@ -1,4 +1,5 @@
-"""After a commit: which live pushes a change starts, and in what order.
+"""After a commit: which live pushes a change starts, and in what order; after Redis comes back,
+the re-read of every feed this worker's tabs show.
 
 Importing this module subscribes it to committed changes (``services.changes``); the app
 module imports it once. Each push module stays ignorant of the others: this is the one place
@@ -7,11 +8,14 @@ that knows them all.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 
-from harmony_portal.live import help_desk, notifications, queues, scheduler, session_end
+from harmony_portal.db import session_scope
+from harmony_portal.live import help_desk, notifications, queues, scheduler, session_end, tabs
 from harmony_portal.services import changes
+from harmony_portal.services.signin import sessions
 
 log = logging.getLogger(__name__)
 
@@ -41,4 +45,19 @@ async def _one_after_another(pushes) -> None:
             log.exception("a live push failed")
 
 
+async def reread_this_workers_feeds() -> None:
+    """Redis came back after an outage: pushes published meanwhile never arrived here. Every
+    session this worker's tabs follow gets its queue (and badge) and its notifications again."""
+    users = await asyncio.to_thread(_users_followed_here)
+    if users:
+        await queues.push_queue_changed(set(), also_user_ids=users)
+        await notifications.push_notifications(users)
+
+
+def _users_followed_here() -> set[int]:
+    with session_scope() as session:
+        return sessions.users_of_sessions(session, tabs.followed_sessions())
+
+
 changes.subscribe(_on_commit)
+tabs.resync_with(reread_this_workers_feeds)

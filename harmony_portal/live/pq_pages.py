@@ -112,6 +112,13 @@ async def refresh(pq_ids: list[int], *, skip: str | None = None) -> int:
     return refreshed
 
 
+async def _refresh_all() -> None:
+    """Redis came back: changes published meanwhile never arrived, so every open PQ page here re-reads."""
+    with _viewers_lock:
+        watched = list(_viewers)
+    await refresh(watched)
+
+
 async def _refresh_published(payload: object) -> None:
     await refresh([int(i) for i in payload or []])
 
@@ -121,6 +128,6 @@ async def run() -> None:
     global _loop
     _loop = asyncio.get_running_loop()
     if url := get_settings().redis_url:
-        await live_channels.listen(url, CHANNEL, _refresh_published)
+        await live_channels.listen(url, CHANNEL, _refresh_published, on_resubscribe=_refresh_all)
     else:
         await asyncio.Event().wait()

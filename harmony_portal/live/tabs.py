@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from reflex.state import StateUpdate
 from reflex_base.constants import SocketEvent
@@ -69,6 +69,29 @@ def forget_sessions(session_ids: Iterable[int]) -> None:
     with _lock:
         for session_id in session_ids:
             _tabs.pop(session_id, None)
+
+
+def followed_sessions() -> list[int]:
+    """The sessions whose feeds this worker's tabs show."""
+    with _lock:
+        return [session_id for session_id, tokens in _tabs.items() if tokens]
+
+
+_resync: Callable[[], Awaitable[None]] | None = None  # re-reads every feed here (set by live.dispatch)
+
+
+def resync_with(reread: Callable[[], Awaitable[None]]) -> None:
+    """What to run when this worker's subscription comes back: the pushes it missed are lost."""
+    global _resync
+    _resync = reread
+
+
+async def _resubscribed() -> None:
+    if _resync is not None:
+        try:
+            await _resync()
+        except Exception:  # the listener must go on whatever happens here
+            log.exception("could not re-read this worker's feeds after Redis came back")
 
 
 def followers(session_id: int) -> set[str]:
@@ -127,7 +150,7 @@ async def push(groups: Groups, *, forget: bool = False, listing_only: bool = Fal
     if get_settings().redis_url:
         payload = {"groups": [[ids, changes] for ids, changes in groups], "forget": forget,
                    "listing_only": listing_only}
-        await asyncio.to_thread(live_channels.publish, CHANNEL, payload)
+        live_channels.publish(CHANNEL, payload)
     return await send(groups, forget=forget, listing_only=listing_only)
 
 
@@ -143,6 +166,6 @@ async def _published(payload: object) -> None:
 async def run() -> None:
     """Lifespan task: with Redis, hear the other workers' pushes for this worker's tabs."""
     if url := get_settings().redis_url:
-        await live_channels.listen(url, CHANNEL, _published)
+        await live_channels.listen(url, CHANNEL, _published, on_resubscribe=_resubscribed)
     else:
         await asyncio.Event().wait()

@@ -94,3 +94,36 @@ def test_notifications_are_sent_to_each_live_session_of_the_user_told(app_db, ma
     for values in by_session.values():
         unread, rows = values.values()
         assert unread == 1 and len(rows) == 1 and "request" in rows[0]["title"].lower()
+
+
+def test_when_redis_comes_back_every_session_followed_here_gets_its_feeds_again(app_db, make, monkeypatch):
+    """Pushes published while this worker's subscription was down never arrive: it re-reads the queue,
+    the badge and the notifications of every session its tabs follow, and of no other."""
+    from harmony_portal.live import dispatch, tabs
+    from tests.state.conftest import run_async
+
+    with session_scope() as s:
+        org = make.org(s, "RB1")
+        here, elsewhere = make.user(s, "so.here"), make.user(s, "so.elsewhere")
+        for official in (here, elsewhere):
+            make.grant(s, official, org)
+        make.request(s, make.user(s, "asker.rb", first_name="Rue", last_name="Back"), org)
+    followed, _ = _session_of(here)
+    _session_of(elsewhere)  # live, but no tab of this worker shows it
+    tabs.follow(followed, "tab-here")
+    sent: list = []
+
+    async def capture(groups, **_kwargs):
+        sent.extend(groups)
+        return 0
+
+    monkeypatch.setattr(tabs, "push", capture)
+    try:
+        run_async(dispatch.reread_this_workers_feeds())
+    finally:
+        tabs.unfollow("tab-here")
+    told = {sid for ids, _delta in sent for sid in ids}
+    assert told == {followed}
+    queue = next(delta[_ROWS] for _ids, delta in sent if _ROWS in delta)
+    assert [r["first_name"] for r in next(iter(queue.values()))] == ["Rue"]
+    assert any(NotificationFeed.get_full_name() in delta for _ids, delta in sent)

@@ -225,3 +225,11 @@ def live_session_ids(session: Session, user_ids: Iterable[int], *, now: datetime
     for user_id, session_id in rows:
         found.setdefault(user_id, []).append(session_id)
     return found
+
+
+def users_of_sessions(session: Session, session_ids: Iterable[int]) -> set[int]:
+    """The users whose sessions these are (any state): whose feeds a worker re-reads for its tabs."""
+    ids = set(session_ids)
+    if not ids:
+        return set()
+    return set(session.exec(select(UserSession.user_id).where(col(UserSession.id).in_(ids))))
