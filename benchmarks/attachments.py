@@ -116,11 +116,12 @@ def _child(operation: str, argument: str, answer) -> None:
     # Loaded before measuring: what every server process has imported already.
     import pypdf  # noqa: F401
 
-    from harmony_portal.services.pq import file_store as attachments
+    from harmony_portal.services import keys
+    from harmony_portal.services.pq import file_store  # noqa: F401 - loaded, as in a server process
     from harmony_portal.settings import get_settings
 
     get_settings().secret_key()
-    attachments._file_key("0" * 64)
+    keys.current()
     answer.send(_measured(_store if operation == "store" else _read, argument))
 
 

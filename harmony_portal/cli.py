@@ -14,7 +14,7 @@ from harmony_portal.backup import BackupError, make_backup, restore_backup
 from harmony_portal.db import session_scope
 from harmony_portal.models import utc_now
 from harmony_portal.server import migrations
-from harmony_portal.services import demo
+from harmony_portal.services import demo, key_rotation, keys
 from harmony_portal.services.accounts import find, signup
 from harmony_portal.services.audit.trail import prune, verify_chain
 from harmony_portal.services.clock import format_local
@@ -112,6 +112,15 @@ def _cmd_verify_audit(_args) -> int:
     return _fail(f"audit log chain broken at row {broken}")
 
 
+def _cmd_rotate_key(_args) -> int:
+    kid, _key = keys.current()
+    print(f"rewriting under the current key (id {kid}); run again if stopped, nothing is done twice", flush=True)
+    done = key_rotation.rotate(progress=lambda line: print(line, flush=True))
+    print(f"done: {done.files} attachment(s) rewritten, {done.secrets} sealed secret(s) resealed"
+          + (f"; {done.missing} attachment row(s) have no stored file" if done.missing else ""))
+    return 0
+
+
 def _cmd_maintenance_add(args) -> int:
     starts = schedule.parse_local(args.start, "starts")
     ends = schedule.parse_local(args.end, "ends")
@@ -197,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user-id", required=True)
     p.set_defaults(func=_cmd_totp_code)
     sub.add_parser("verify-audit", help="check the audit log hash chain").set_defaults(func=_cmd_verify_audit)
+    sub.add_parser("rotate-key", help="after HARMONY_SECRET_KEY changed (the old one in HARMONY_OLD_SECRET_KEYS): "
+                                      "rewrite stored files and secrets under the new key; resumable"
+                   ).set_defaults(func=_cmd_rotate_key)
     _add_maintenance_commands(sub)
     sub.add_parser("prune-audit", help="delete audit rows older than HARMONY_AUDIT_RETENTION_DAYS "
                                        "(the chain stays verifiable)").set_defaults(func=_cmd_prune_audit)

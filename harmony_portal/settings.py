@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,10 +34,13 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///data/harmony.db"
     redis_url: str | None = None
     port: int = 3000
-    harmony_secret_key: str | None = None
+    harmony_secret_key: SecretStr | None = None
+    # Keys HARMONY_SECRET_KEY replaced (comma-separated): they still read what they wrote, until
+    # `harmony-portal rotate-key` has rewritten it all under the current key.
+    harmony_old_secret_keys: SecretStr | None = None
     harmony_demo: bool = True
     harmony_upload_dir: Path = Path("data/attachments")
-    smtp_url: str | None = None
+    smtp_url: SecretStr | None = None
     harmony_timezone: str = "America/Anchorage"
     harmony_env: str = Field(default="development")
     # The address in emailed links. Unset: the local server on PORT (filled in below), which
@@ -149,7 +152,7 @@ class Settings(BaseSettings):
         In development a key is generated into ``data/secret_key`` on first use.
         A production start refuses a missing or placeholder key.
         """
-        key = (self.harmony_secret_key or "").strip()
+        key = (self.harmony_secret_key.get_secret_value() if self.harmony_secret_key else "").strip()
         if self.is_production:
             if key.lower() in DEFAULT_SECRET_PLACEHOLDERS or len(key) < MIN_PRODUCTION_KEY_LENGTH:
                 raise ConfigurationError(
@@ -163,6 +166,15 @@ class Settings(BaseSettings):
             key_file.parent.mkdir(parents=True, exist_ok=True)
             write_private_file(key_file, secrets.token_urlsafe(48))
         return key_file.read_text().strip()
+
+    def old_secret_keys(self) -> list[str]:
+        """The keys the current one replaced, for reading only (HARMONY_OLD_SECRET_KEYS)."""
+        raw = self.harmony_old_secret_keys.get_secret_value() if self.harmony_old_secret_keys else ""
+        return [key.strip() for key in raw.split(",") if key.strip()]
+
+    def smtp_address(self) -> str:
+        """SMTP_URL in the clear (it may hold a password), or "" when unset."""
+        return (self.smtp_url.get_secret_value() if self.smtp_url else "").strip()
 
 
 def production_problems(settings: Settings) -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from harmony_portal.services.security import keyed_name
+from harmony_portal.services.security import keyed_name, keyed_names
 
 FORMAT = "harmony-portal-backup/1"
 MANIFEST = "manifest.json"
@@ -116,8 +116,10 @@ def sign(manifest: dict) -> dict:
 
 
 def signature_ok(manifest: dict) -> bool:
-    expected = keyed_name("backup-manifest", hashlib.sha256(_signable(manifest)).hexdigest())
-    return hmac.compare_digest(expected, str(manifest.get("signature", "")))
+    """Signed under any configured key: a backup made before a key rotation still restores."""
+    given = str(manifest.get("signature", ""))
+    return any(hmac.compare_digest(expected, given)
+               for expected in keyed_names("backup-manifest", hashlib.sha256(_signable(manifest)).hexdigest()))
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:

@@ -32,7 +32,7 @@ def wake() -> None:
 
 
 async def _deliver_batch(worker: str) -> int:
-    smtp_url = get_settings().smtp_url
+    smtp_url = get_settings().smtp_address() or None
     if not smtp_url:
         return 0
     try:

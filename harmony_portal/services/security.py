@@ -13,9 +13,9 @@ import pyotp
 import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from harmony_portal.settings import get_settings
+from harmony_portal.services import keys
 
 TOTP_ISSUER = "Harmony Portal"
 TOTP_STEP_SECONDS = 30
@@ -55,23 +55,40 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+_SEALED = "k1"  # sealed values name their key: "k1:<key id>:<Fernet token>"
+
+
 @lru_cache
-def _fernet() -> Fernet:
-    key = hashlib.sha256(get_settings().secret_key().encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
+def _fernet(secret: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()))
 
 
 def seal(plain: str) -> str:
-    """Encrypt a secret for storage (TOTP secrets are never stored in the clear)."""
-    return _fernet().encrypt(plain.encode()).decode()
+    """Encrypt a secret for storage (TOTP secrets are never stored in the clear), under the current key."""
+    kid, secret = keys.current()
+    return f"{_SEALED}:{kid}:{_fernet(secret).encrypt(plain.encode()).decode()}"
 
 
 def unseal(sealed: str) -> str:
-    """Decrypt what :func:`seal` produced."""
+    """Decrypt what :func:`seal` produced, with the key it names (any configured key, for one
+    sealed before key ids)."""
+    marker, _, rest = sealed.partition(":")
     try:
-        return _fernet().decrypt(sealed.encode()).decode()
+        if marker == _SEALED:
+            kid, _, token = rest.partition(":")
+            secret = keys.by_id(kid)
+            if secret is None:
+                raise RuntimeError(f"a stored secret was sealed under key {kid}, which is not configured: "
+                                   "add that key to HARMONY_OLD_SECRET_KEYS")
+            return _fernet(secret).decrypt(token.encode()).decode()
+        return MultiFernet([_fernet(k) for k in keys.ring().values()]).decrypt(sealed.encode()).decode()
     except InvalidToken as exc:  # key changed: say so rather than fail obscurely
-        raise RuntimeError("a stored secret cannot be read with this HARMONY_SECRET_KEY") from exc
+        raise RuntimeError("a stored secret cannot be read with the configured keys") from exc
+
+
+def sealed_under_current_key(sealed: str) -> bool:
+    """True when ``sealed`` needs no rewriting by ``harmony-portal rotate-key``."""
+    return sealed.startswith(f"{_SEALED}:{keys.current()[0]}:")
 
 
 def new_totp_secret() -> str:
@@ -135,10 +152,22 @@ def short_digest(value: str, purpose: str = "label") -> str:
     return keyed_name(purpose, value)[:12]
 
 
-def recovery_code_digest(code: str) -> str:
-    """Recovery codes have 50 bits of entropy; a keyed hash is enough and fast."""
-    key = get_settings().secret_key().encode()
+def recovery_code_digest(code: str, secret: str | None = None) -> str:
+    """Recovery codes have 50 bits of entropy; a keyed hash is enough and fast (current key)."""
+    key = (secret or keys.current()[1]).encode()
     return hmac.new(key, normalise_recovery_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+def recovery_code_digests(code: str) -> list[str]:
+    """The code's digest under every configured key: codes issued before a rotation still work
+    while the old key is kept (they can't be rewritten: only their hashes are stored)."""
+    return [recovery_code_digest(code, secret) for secret in keys.ring().values()]
+
+
+def keyed_names(purpose: str, value: object) -> list[str]:
+    """``keyed_name`` under every configured key (to match a stored one made before a rotation)."""
+    return [hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+            for secret in keys.ring().values()]
 
 
 def keyed_name(purpose: str, value: object) -> str:
@@ -147,5 +176,5 @@ def keyed_name(purpose: str, value: object) -> str:
     Shared live-update channels are named this way: knowing a user or session id
     is not enough to join one.
     """
-    key = get_settings().secret_key().encode()
+    key = keys.current()[1].encode()
     return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()

@@ -52,12 +52,12 @@ def shows_whole_messages() -> bool:
     """A demo machine with no mail server: the Outbox shows each message whole, links and all, or a
     reset link could never reach anyone. Production (which refuses demo data) never does."""
     settings = get_settings()
-    return settings.harmony_demo and not settings.is_production and not (settings.smtp_url or "").strip()
+    return settings.harmony_demo and not settings.is_production and not settings.smtp_address()
 
 
 def delivery_note() -> str:
     """What the Outbox says of delivery itself: nothing while a mail server is set."""
-    if (get_settings().smtp_url or "").strip():
+    if get_settings().smtp_address():
         return ""
     if shows_whole_messages():
         return ("No mail server is set (SMTP_URL), so nothing is sent: on this demo machine each message is "
@@ -73,7 +73,7 @@ def outbox_rows(session: Session, actor: User, *, now: datetime | None = None, l
         NotAllowed: the actor is not an administrator.
     """
     require_admin(session, actor)
-    now, policy, smtp_url = now or utc_now(), RetryPolicy.from_settings(), get_settings().smtp_url
+    now, policy, smtp_url = now or utc_now(), RetryPolicy.from_settings(), get_settings().smtp_address()
     whole = shows_whole_messages()
     rows = []
     for e in session.exec(select(OutboxEmail).order_by(col(OutboxEmail.id).desc()).limit(limit)):
@@ -112,6 +112,6 @@ def retry_email(session: Session, actor: User, email_id: int, *, now: datetime |
     session.refresh(email)
     audit.record(session, "outbox.retried", actor_id=actor.id, target=f"email:{email.id}", now=now,
                  to=email.to_address, subject=email.subject, attempts=previous_attempts,
-                 error=sanitized_error(previous_error, get_settings().smtp_url)[:200])
+                 error=sanitized_error(previous_error, get_settings().smtp_address())[:200])
     changes.mail_queued(session)  # the sender tries it as soon as this commits
     return email

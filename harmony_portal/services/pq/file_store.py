@@ -7,16 +7,8 @@ whole in memory. ``finish()`` decides what the file is by its content (never its
 name), opens a PDF to count its pages, then encrypts it into the store and
 removes the temporary copy.
 
-Stored format, one file per attachment named by a random storage key::
-
-    b"HPA1" | segment | segment | ...
-    segment = nonce (12 random bytes) | AES-256-GCM(plain[i*256 KiB:(i+1)*256 KiB]) with its 16-byte tag
-
-The key of each file is derived from the secret key with HKDF-SHA256 and the
-file's storage key. Each segment's associated data binds the storage key, its
-index and whether it is the last, so segments can't be swapped, reordered,
-moved to another file or cut off the end unnoticed. Peak memory for a file of any
-size is a few segments (under 1 MiB), storing or reading.
+Stored files are encrypted as ``sealed_files`` describes (AES-256-GCM in segments, under the
+key their header names), so the current secret key can change without losing any of them.
 """
 
 from __future__ import annotations
@@ -33,22 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import filetype
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from harmony_portal.services.errors import Invalid
+from harmony_portal.services.pq import sealed_files
+from harmony_portal.services.pq.sealed_files import SEGMENT_BYTES, StoreDamaged  # noqa: F401 - this store's interface too
 from harmony_portal.settings import get_settings
 
 MAX_BYTES = 10 * 1024 * 1024
-SEGMENT_BYTES = 256 * 1024
 MAX_NAME_LENGTH = 120
 FIELD = "attachments"
 
-_MAGIC = b"HPA1"
-_NONCE_BYTES = 12
-_TAG_BYTES = 16
 _SNIFF_BYTES = 8192
 _INCOMING = ".incoming"
 _STORAGE_KEY = re.compile(r"[0-9a-f]{64}")
@@ -61,10 +47,6 @@ TIFF = "image/tiff"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # The extensions each accepted type may keep; the first is given to a name without one of them.
 EXTENSIONS = {PDF: (".pdf",), PNG: (".png",), JPEG: (".jpg", ".jpeg"), TIFF: (".tif", ".tiff"), DOCX: (".docx",)}
-
-
-class StoreDamaged(RuntimeError):
-    """A stored file fails its authentication (tampered with, truncated, or another key)."""
 
 
 @dataclass(frozen=True)
@@ -110,17 +92,6 @@ def _upload_root() -> Path:
     root = get_settings().upload_dir
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     return root
-
-
-def _file_key(storage_key: str) -> AESGCM:
-    material = get_settings().secret_key().encode()
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"harmony-portal attachment store",
-               info=b"attachment:" + storage_key.encode()).derive(material)
-    return AESGCM(key)
-
-
-def _associated_data(storage_key: str, index: int, last: bool) -> bytes:
-    return f"{storage_key}:{index}:{'last' if last else 'more'}".encode()
 
 
 def _stored_path(storage_key: str) -> Path:
@@ -174,7 +145,7 @@ class AttachmentWriter:
             content_type = self._content_type()
             pages = self._pdf_pages() if content_type == PDF else None
             storage_key = secrets.token_hex(32)
-            _encrypt_into_store(self._path, storage_key)
+            sealed_files.encrypt_into(self._path, _upload_root() / storage_key, storage_key)
             return StoredFile(filename=_with_extension(self.filename, content_type), content_type=content_type,
                               size=self.size, sha256=self._hash.hexdigest(), storage_key=storage_key, pages=pages)
         finally:
@@ -221,31 +192,6 @@ class AttachmentWriter:
         return pages
 
 
-def _segment_count(plain_size: int) -> int:
-    return max(1, -(-plain_size // SEGMENT_BYTES))  # an empty file is still one (empty) segment
-
-
-def _encrypt_into_store(plain_path: Path, storage_key: str) -> None:
-    target = _upload_root() / storage_key
-    aead = _file_key(storage_key)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out, open(plain_path, "rb") as plain:
-            count = _segment_count(os.fstat(plain.fileno()).st_size)
-            out.write(_MAGIC)
-            for index in range(count):
-                segment = plain.read(SEGMENT_BYTES)
-                nonce = secrets.token_bytes(_NONCE_BYTES)
-                out.write(nonce)
-                out.write(aead.encrypt(nonce, segment, _associated_data(storage_key, index, index == count - 1)))
-                del segment  # at most one plain and one sealed segment alive at a time
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-
-
 def open_plain(storage_key: str) -> Iterator[bytes]:
     """The plain bytes of a stored file, one segment at a time, each checked before it is yielded.
 
@@ -253,32 +199,14 @@ def open_plain(storage_key: str) -> Iterator[bytes]:
     when a segment fails its check: nothing unauthenticated is ever yielded.
     """
     handle = open(_stored_path(storage_key), "rb")  # noqa: SIM115 - the generator closes it
-    return _decrypt(handle, storage_key)
+    return sealed_files.decrypt(handle, storage_key)
 
 
-def _damaged(storage_key: str, why: str) -> StoreDamaged:
-    return StoreDamaged(f"stored attachment {storage_key[:8]}... {why}")
-
-
-def _decrypt(handle, storage_key: str) -> Iterator[bytes]:
-    with handle:
-        record_size = _NONCE_BYTES + SEGMENT_BYTES + _TAG_BYTES
-        body = os.fstat(handle.fileno()).st_size - len(_MAGIC)
-        if handle.read(len(_MAGIC)) != _MAGIC or body < _NONCE_BYTES + _TAG_BYTES:
-            raise _damaged(storage_key, "is not in the store's format")
-        count = max(1, -(-body // record_size))
-        aead = _file_key(storage_key)
-        record = bytearray(record_size)  # one buffer for every segment; views, not copies
-        view = memoryview(record)
-        for index in range(count):
-            length = handle.readinto(record)
-            try:
-                plain = aead.decrypt(view[:_NONCE_BYTES], view[_NONCE_BYTES:length],
-                                     _associated_data(storage_key, index, index == count - 1))
-            except (InvalidTag, ValueError) as exc:
-                raise _damaged(storage_key, "fails its integrity check") from exc
-            if plain:
-                yield plain
+def rekey_stored(storage_key: str) -> bool:
+    """Rewrite a stored file under the current key (``harmony-portal rotate-key``); False if it was."""
+    spool = _upload_root() / _INCOMING
+    spool.mkdir(mode=0o700, exist_ok=True)
+    return sealed_files.reencrypt(_stored_path(storage_key), storage_key, spool)
 
 
 def remove_stored(storage_key: str) -> None:

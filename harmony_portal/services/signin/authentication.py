@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from harmony_portal.models import AuditEvent, RecoveryCode, TotpDevice, User, utc_now
 from harmony_portal.services.accounts.find import find_user
@@ -15,7 +15,7 @@ from harmony_portal.services.notifications.email_preferences import SECURITY
 from harmony_portal.services.notifications.notify import tell
 from harmony_portal.services.security import (
     matching_totp_step,
-    recovery_code_digest,
+    recovery_code_digests,
     short_digest,
     unseal,
     verify_password,
@@ -188,9 +188,9 @@ def use_recovery_code(session: Session, user_id: int, code: str, *, ip: str = ""
     """Second step with a recovery code instead; each code works once."""
     now = now or utc_now()
     user = _second_step_user(session, user_id, ip, now)
-    digest = recovery_code_digest(code)
     record = session.exec(
-        select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == digest,
+        select(RecoveryCode).where(RecoveryCode.user_id == user.id,
+                                   col(RecoveryCode.code_hash).in_(recovery_code_digests(code)),
                                    RecoveryCode.used_at.is_(None))
     ).first()
     if record is None:

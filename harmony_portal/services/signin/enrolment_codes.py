@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select, update
 
 from harmony_portal.models import EnrolmentCode, User
 from harmony_portal.services.audit import trail as audit
-from harmony_portal.services.security import keyed_name
+from harmony_portal.services.security import keyed_name, keyed_names
 from harmony_portal.services.signin.devices import has_confirmed_device
 
 CODE_LIFETIME = timedelta(hours=72)
@@ -41,10 +41,18 @@ def new_code() -> str:
     return "-".join(raw[i:i + 4] for i in range(0, _LENGTH, 4))
 
 
+def _normalised(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
 def code_digest(code: str) -> str:
     """What the database keeps: a keyed hash of the code without case, spaces or dashes."""
-    normalised = "".join(ch for ch in code.upper() if ch.isalnum())
-    return keyed_name("enrolment-code", normalised)
+    return keyed_name("enrolment-code", _normalised(code))
+
+
+def code_digests(code: str) -> list[str]:
+    """The digest under every configured key: a code issued just before a key rotation still works."""
+    return keyed_names("enrolment-code", _normalised(code))
 
 
 def issue_code(session: Session, user: User, *, actor: User, now: datetime) -> IssuedCode:
@@ -89,7 +97,7 @@ def claim(session: Session, user_id: int, code: str, now: datetime) -> Enrolment
     latest = _latest(session, user_id)
     if latest is None or latest.used_at is not None or latest.expires_at <= now:
         return None
-    if not secrets.compare_digest(latest.code_hash, code_digest(code)):
+    if not any(secrets.compare_digest(latest.code_hash, digest) for digest in code_digests(code)):
         return None
     # Single use even when two requests race with the same code: only one UPDATE matches.
     won = session.execute(update(EnrolmentCode).where(EnrolmentCode.id == latest.id,

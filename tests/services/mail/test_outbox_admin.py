@@ -68,7 +68,7 @@ def test_errors_are_shown_and_stored_without_the_smtp_credentials(session, make,
         admin = make.user(session, "desk.s", is_admin=True)
         queue_email(session, "x@example.org", "s", "b")
         session.commit()
-        deliver_outbox(session.get_bind(), get_settings().smtp_url, now=clock.now(), policy=POLICY)
+        deliver_outbox(session.get_bind(), get_settings().smtp_address(), now=clock.now(), policy=POLICY)
         session.expire_all()
         stored = session.exec(select(OutboxEmail)).one().last_error
         assert stored.startswith("SMTP server unreachable") and "S3cret" not in stored
