@@ -32,6 +32,8 @@ from harmony_portal.pages.user_lookup import user_lookup_page
 from harmony_portal.pages.user_roles import user_roles_page
 from harmony_portal.server import mailer, migrations, outages, shutdown, web
 from harmony_portal.server.event_log import EventLogContext
+from harmony_portal.server.proxy import honour_forwarded_proto
+from harmony_portal.server.security_headers import add_security_headers
 from harmony_portal.state import page_open
 from harmony_portal.state.admin import AdminState
 from harmony_portal.state.admin_audit import AdminAuditState
@@ -63,7 +65,8 @@ app = rx.App(stylesheets=["/portal.css"],
              # dialogs.js: Escape closes a dialog, focus returns to its opener and moves to a new page's heading.
              head_components=[rx.el.meta(name="color-scheme", content="light"), rx.script(src="/dialogs.js")],
              # Our HTTP routes first (the session cookie), then the websocket gate around everything.
-             api_transformer=[web.http_routes(), web.guard_event_socket],
+             api_transformer=[web.http_routes(), web.guard_event_socket, add_security_headers,
+                              honour_forwarded_proto],
              backend_exception_handler=outages.on_backend_error)
 # First, so every event's log lines carry its id, whatever other middleware decides.
 app.add_middleware(EventLogContext(), index=0)

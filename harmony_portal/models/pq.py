@@ -23,6 +23,8 @@ PQ_SEARCH_VECTOR_INDEX_DDL = f"CREATE INDEX {PQ_SEARCH_VECTOR_INDEX} ON pq USING
 # as bound parameters) so PostgreSQL can prove the index applies.
 PQ_CLOSED_STATUSES = ("Resolved", "Closed")
 PQ_OPEN = "status NOT IN ('Resolved', 'Closed')"
+# A row filed from a form that carried its key (older rows and other paths have none).
+HAS_CLIENT_KEY = "client_key IS NOT NULL"
 
 
 class PQ(SQLModel, table=True):
@@ -41,6 +43,10 @@ class PQ(SQLModel, table=True):
         # (migration 0016; was a scan of every PQ on each help-desk change).
         Index("ix_pq_created_answered", "created_at", "first_response_at", "first_response_due_at"),
         Index("ix_pq_first_response_at", "first_response_at"),
+        # One PQ per form opened: a save repeated after its answer was lost (a node restarting
+        # mid-save) finds the first instead of filing it twice (migration 0018).
+        Index("ux_pq_client_key", "created_by_id", "client_key", unique=True,
+              postgresql_where=text(HAS_CLIENT_KEY), sqlite_where=text(HAS_CLIENT_KEY)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -57,6 +63,7 @@ class PQ(SQLModel, table=True):
     first_response_due_at: datetime | None = Field(default=None, index=True)
     first_response_at: datetime | None = None
     taken_by_id: int | None = Field(default=None, foreign_key="user.id")
+    client_key: str | None = Field(default=None, max_length=64)  # made when the form opened
 
 
 # A schema made from the models (tests, a first start) gets the PostgreSQL search column too.
@@ -76,6 +83,11 @@ class InquiryRoute(SQLModel, table=True):
 class PQNote(SQLModel, table=True):
     """A note on a PQ (an Access Request note carries the signed form)."""
 
+    __table_args__ = (
+        Index("ux_pqnote_client_key", "author_id", "client_key", unique=True,
+              postgresql_where=text(HAS_CLIENT_KEY), sqlite_where=text(HAS_CLIENT_KEY)),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     pq_id: int = Field(foreign_key="pq.id", index=True)
     note_type: str = Field(max_length=40)
@@ -83,6 +95,7 @@ class PQNote(SQLModel, table=True):
     text: str = Field(max_length=10000)
     author_id: int = Field(foreign_key="user.id")
     created_at: datetime = Field(default_factory=utc_now)
+    client_key: str | None = Field(default=None, max_length=64)  # made when the Add Note dialog opened
 
 
 class Attachment(SQLModel, table=True):

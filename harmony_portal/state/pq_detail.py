@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from collections import Counter
+
 import reflex as rx
 
 from harmony_portal.db import session_scope
@@ -39,6 +42,7 @@ class PQDetailState(AuthState):
     note_errors: dict[str, str] = {}
     note_error: str = ""
     note_form_key: int = 0
+    _note_key: str = ""  # made when Add Note opens (see open_note)
     uploading: bool = False
     upload_progress: int = 0
     uploaded: list[dict[str, str]] = []  # files stored for the note being written: name, size, pages
@@ -65,9 +69,7 @@ class PQDetailState(AuthState):
                   "status": found.status, "assigned_resource": found.assigned_resource,
                   "created": format_local(found.created_at),
                   "respond_by": (sla.respond_by_text(due) if due and found.first_response_at is None else "")}
-        per_note: dict[int | None, int] = {}
-        for a in files:
-            per_note[a.note_id] = per_note.get(a.note_id, 0) + 1
+        per_note = Counter(a.note_id for a in files)
         shown = {
             "help_desk": is_help_desk(user),
             "pq": pq_row,
@@ -114,6 +116,7 @@ class PQDetailState(AuthState):
     @rx.event
     def open_note(self):
         self.note_errors, self.note_error = {}, ""
+        self._note_key = secrets.token_urlsafe(24)  # one note per opening, however often Save is pressed
         try:
             user = self._require_user()
             with session_scope() as session:
@@ -219,7 +222,10 @@ class PQDetailState(AuthState):
         self.note_errors, self.note_error = {}, ""
 
         def add(session, user, pq_id):
-            note = pq.add_note(session, user, pq_id, data["note_type"], data["status"], data["note"])
+            if pq.filed_note(session, user, self._note_key):
+                return  # saved a moment ago, and the answer never reached this page (a node restarting)
+            note = pq.add_note(session, user, pq_id, data["note_type"], data["status"], data["note"],
+                               client_key=self._note_key)
             pq_attachments.attach_files(session, user, pq_id, note.id, self._stored)
             drafts.discard_draft(session, user, "note", pq_id)
 

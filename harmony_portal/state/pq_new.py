@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import fields
 
 import reflex as rx
@@ -32,6 +33,7 @@ class PQNewState(AuthState):
     draft_restored: bool = False
     form_key: int = 0  # bumps to re-render the uncontrolled form with new defaults
     _saved: bool = False  # this form was filed: a draft save still on its way must not revive it
+    _client_key: str = ""  # made when the form opens: a repeated save returns the PQ the first one filed
 
     def _route(self, inquiry_type: str) -> None:
         with session_scope() as session:
@@ -40,6 +42,7 @@ class PQNewState(AuthState):
     @rx.event
     def load(self):
         self.errors, self.error, self._saved = {}, "", False
+        self._client_key = secrets.token_urlsafe(24)
         try:
             user = self._require_user()
             with session_scope() as session:
@@ -88,7 +91,7 @@ class PQNewState(AuthState):
         try:
             user = self._require_user()
             with session_scope() as session:
-                saved = pq.add_pq(session, user, pq.PQForm(**data))
+                saved = pq.add_pq(session, user, pq.PQForm(**data), client_key=self._client_key)
                 drafts.discard_draft(session, user, *_DRAFT)
         except Invalid as exc:
             self.errors = exc.errors

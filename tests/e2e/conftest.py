@@ -83,6 +83,13 @@ def portal():
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def base_url() -> None:
+    """No base URL: every test names the portal's address. (Replaces pytest-playwright's own
+    fixture, a session fixture written as a method, which pytest deprecates.)"""
+    return None
+
+
 @pytest.fixture
 def page(page):
     page.set_default_timeout(15_000)

@@ -94,3 +94,17 @@ def test_maintenance_in_progress_is_an_alert_on_the_login_page(page, portal):
             s.commit()
         # Gone from the server's reading too, before any later test tries to save.
         expect(page.locator(".banner")).to_have_count(0, timeout=10_000)
+
+
+def test_the_portal_sets_its_own_security_headers_on_every_answer(page, portal):
+    """Run without the nginx recipe (`make run`), no other site may frame the portal."""
+    for path in ("/login", "/pq", "/favicon.ico", "/health", "/no-such-page"):
+        answer = page.request.get(portal.url + path, max_redirects=0)
+        headers = answer.headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+        assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff", path
+        assert headers["referrer-policy"] == "same-origin" and "camera=()" in headers["permissions-policy"], path
+        assert "strict-transport-security" not in headers, path  # plain http on one machine: no HSTS
+    # A file that sets a stricter policy of its own keeps it.
+    blank = page.request.get(portal.url + "/forms/harmony-access-request.pdf")
+    assert blank.headers["content-security-policy"] == "default-src 'none'; sandbox"

@@ -109,7 +109,18 @@ def test_nginx_serves_tls_with_security_headers_and_limits(cluster):
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
     assert headers["Referrer-Policy"] == "same-origin" and "max-age=" in headers["Strict-Transport-Security"]
+    for name in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
+                 "Permissions-Policy", "Strict-Transport-Security"):  # the portal's, and once only
+        assert len(headers.get_all(name) or []) == 1, name
     assert "nginx/" not in headers.get("Server", "")
+    # The portal's own redirects (a page asked for without its slash) stay on https behind the proxy.
+    for path in ("/signup", "/login", "/pq"):
+        tls = http.client.HTTPSConnection("localhost", 443, context=_tls(), timeout=10)
+        tls.request("GET", path)
+        hop = tls.getresponse()
+        location = hop.getheader("Location") or ""
+        tls.close()
+        assert not location.startswith("http://"), f"{path} sends the browser to {location}"
     plain = http.client.HTTPConnection("localhost", 80, timeout=10)
     plain.request("GET", "/login")
     redirect = plain.getresponse()

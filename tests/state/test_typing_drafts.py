@@ -73,3 +73,55 @@ def test_add_pq_tells_someone_without_an_organization_what_to_do(app_db, make, s
         return (outsider.providers, outsider.no_provider), (len(member.providers), member.no_provider)
 
     assert run_async(scenario()) == (([], True), (1, False))
+
+
+def test_save_pq_pressed_again_after_a_lost_answer_files_one_pq(app_db, make, signed_in):
+    """A node stopped right after the commit: the page never heard, the form is still filled in, and
+    the person presses Save PQ again. The form's key (made when it opened) finds the first PQ."""
+    from sqlmodel import select
+
+    from harmony_portal.models import PQ
+
+    ann, _pq_id = _provider(make)
+    form = {"provider": "DRA", "inquiry_type": "Billing", "subject": "Saved once", "details": "Only once, please",
+            "status": "Pending"}
+
+    async def scenario():
+        state = await signed_in(ann)(PQNewState)
+        PQNewState.load.fn(state)
+        opened_with = state._client_key
+        first = await PQNewState.save.fn(state, form)
+        state._saved = False  # as the tab still stood: the answer to the first save never arrived
+        second = await PQNewState.save.fn(state, form)
+        return opened_with, str(first), str(second)
+
+    opened_with, first, second = run_async(scenario())
+    with session_scope() as s:
+        filed = s.exec(select(PQ).where(PQ.subject == "Saved once")).all()
+    assert len(filed) == 1 and filed[0].client_key == opened_with
+    assert f"/pq/{filed[0].id}" in first and f"/pq/{filed[0].id}" in second  # both answers show the PQ
+
+
+def test_save_and_close_note_pressed_again_saves_one_note(app_db, make, signed_in):
+    from sqlmodel import select
+
+    from harmony_portal.models import PQNote
+
+    ann, pq_id = _provider(make)
+    form = {"note_type": "General", "status": "Pending", "note": "Only one of me"}
+
+    async def scenario():
+        state = await signed_in(ann, path=f"/pq/{pq_id}")(PQDetailState)
+        PQDetailState.load.fn(state)
+        PQDetailState.open_note.fn(state)
+        key = state._note_key
+        await PQDetailState.save_note.fn(state, form)
+        state._note_key = key  # the dialog as it stood before the lost answer
+        await PQDetailState.save_note.fn(state, form)
+        return state.message
+
+    message = run_async(scenario())
+    with session_scope() as s:
+        assert len(s.exec(select(PQNote).where(PQNote.text == "Only one of me")).all()) == 1
+    assert message.startswith("The note was saved")
+

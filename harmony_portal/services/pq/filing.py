@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
 
 from harmony_portal import routes
 from harmony_portal.models import PQ, InquiryRoute, Organization, PQNote, User, utc_now
@@ -118,18 +119,24 @@ def _form_problems(session: Session, actor: User, form: PQForm) -> tuple[dict[st
     return problems, org
 
 
-def add_pq(session: Session, actor: User, form: PQForm, *, now: datetime | None = None) -> PQ:
+def add_pq(session: Session, actor: User, form: PQForm, *, now: datetime | None = None,
+           client_key: str | None = None) -> PQ:
     """File a PQ for an organization the actor belongs to (the help desk: any).
 
     The Assigned Resource follows the inquiry type (Access Request: the Harmony Help
     Desk, always; others: the administrators' route); the help desk may name another
     for the other types. The first-response due time comes from ``sla``.
 
+    ``client_key`` (made when the form opened): a save repeated with it, after the answer to the
+    first was lost, returns the PQ the first one filed instead of filing it again.
+
     Raises:
         Invalid: every refused field at once, keyed as in ``PQForm``.
         Maintenance: during a maintenance window.
     """
     now = now or utc_now()
+    if earlier := _filed_with(session, PQ, PQ.created_by_id, actor.id, client_key):
+        return earlier
     problems, org = _form_problems(session, actor, form)
     if problems:
         raise Invalid(problems)
@@ -140,9 +147,10 @@ def add_pq(session: Session, actor: User, form: PQForm, *, now: datetime | None 
     status = form.status if is_help_desk(actor) else PENDING
     pq = PQ(organization_id=org.id, provider_name=org.name, inquiry_type=form.inquiry_type,
             subject=form.subject.strip(), details=form.details.strip(), status=status, assigned_resource=resource,
-            created_by_id=actor.id, created_at=now, updated_at=now, first_response_due_at=first_response_due(now))
-    session.add(pq)
-    session.flush()
+            created_by_id=actor.id, created_at=now, updated_at=now, first_response_due_at=first_response_due(now),
+            client_key=client_key or None)
+    if earlier := _add_once(session, pq, PQ, PQ.created_by_id, actor.id, client_key):
+        return earlier
     audit_pq(session, "pq.created", actor, pq, now, inquiry_type=pq.inquiry_type, status=pq.status,
            assigned_resource=resource)
     received = (f"We received your PQ {pq.id} ({pq.inquiry_type}) for {org.name}. "
@@ -152,6 +160,24 @@ def add_pq(session: Session, actor: User, form: PQForm, *, now: datetime | None 
          link=routes.pq_url(pq.id), now=now)
     changes.pqs_changed(session, {pq.id})
     return pq
+
+
+def _filed_with(session: Session, model, owner_column, owner_id: int, client_key: str | None):
+    """The row ``owner_id`` already filed from the form opened with ``client_key``, if any."""
+    if not client_key:
+        return None
+    return session.exec(select(model).where(owner_column == owner_id, model.client_key == client_key)).first()
+
+
+def _add_once(session: Session, row, model, owner_column, owner_id: int, client_key: str | None):
+    """Add ``row``; if the same form's save won a race a moment ago, return that one instead (None: added)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return _filed_with(session, model, owner_column, owner_id, client_key)
+    return None
 
 
 def set_status(session: Session, actor: User, pq: PQ, status: str, now: datetime) -> bool:
@@ -194,17 +220,24 @@ def take_pq(session: Session, admin: User, pq_id: int, *, now: datetime | None =
     return pq
 
 
+def filed_note(session: Session, actor: User, client_key: str | None) -> PQNote | None:
+    """The note ``actor`` already saved from the Add Note dialog opened with ``client_key``."""
+    return _filed_with(session, PQNote, PQNote.author_id, actor.id, client_key)
+
+
 def add_note(session: Session, actor: User, pq_id: int, note_type: str, status: str, text: str, *,
-             now: datetime | None = None) -> PQNote:
+             now: datetime | None = None, client_key: str | None = None) -> PQNote:
     """Add a note. "Internal" and "Response" notes are the help desk's; a Response answers
     the requester (emailed; the PQ's first response if it had none). The note's Status
-    becomes the PQ's when the actor is the help desk.
+    becomes the PQ's when the actor is the help desk. ``client_key`` as for ``add_pq``.
 
     Raises:
         Invalid: keyed ``note_type``, ``status``, ``note``.
     """
     now = now or utc_now()
     pq = viewable_pq(session, actor, pq_id)
+    if (earlier := filed_note(session, actor, client_key)) and earlier.pq_id == pq.id:
+        return earlier
     problems: dict[str, str] = {}
     if note_type not in PQ_NOTE_TYPES:
         problems["note_type"] = "Choose a PQ Note Type."
@@ -218,9 +251,10 @@ def add_note(session: Session, actor: User, pq_id: int, note_type: str, status: 
     if problems:
         raise Invalid(problems)
     maintenance.refuse_while_down(session, actor, now, kept=" and in your draft")
-    note = PQNote(pq_id=pq.id, note_type=note_type, status=status, text=body, author_id=actor.id, created_at=now)
-    session.add(note)
-    session.flush()
+    note = PQNote(pq_id=pq.id, note_type=note_type, status=status, text=body, author_id=actor.id, created_at=now,
+                  client_key=client_key or None)
+    if earlier := _add_once(session, note, PQNote, PQNote.author_id, actor.id, client_key):
+        return earlier
     audit_pq(session, "pq.note_added", actor, pq, now, note_id=note.id, note_type=note_type, status=status)
     if is_help_desk(actor):
         set_status(session, actor, pq, status, now)

@@ -258,3 +258,54 @@ def test_reject_without_a_request_emails_the_reason(session, world, clock, make)
     reject_from_pq(session, world["admin"], pq.id, "Ask your Access Coordinator.", now=clock.now())
     assert any("Ask your Access Coordinator." in m.body for m in session.exec(select(OutboxEmail)))
     assert session.exec(select(RoleRequest)).all() == []
+
+
+def test_a_save_repeated_with_its_forms_key_files_one_pq(session, world, clock):
+    """The answer to a save can be lost (its node stopped right after the commit): the person presses
+    Save PQ again, with the key the form was opened with, and gets the PQ the first save filed."""
+    first = add_pq(session, world["pa"], _form(world["a"]), now=clock.now(), client_key="form-opened-once")
+    again = add_pq(session, world["pa"], _form(world["a"]), now=clock.now(), client_key="form-opened-once")
+    other_form = add_pq(session, world["pa"], _form(world["a"]), now=clock.now(), client_key="another-form")
+    no_key = add_pq(session, world["pa"], _form(world["a"]), now=clock.now())
+    assert again.id == first.id and len({first.id, other_form.id, no_key.id}) == 3
+    # The key is the filer's own: someone else's form with the same key is another PQ.
+    theirs = add_pq(session, world["pb"], _form(world["b"]), now=clock.now(), client_key="form-opened-once")
+    assert theirs.id != first.id
+    assert _actions(session, first.id).count("pq.created") == 1
+
+
+def test_the_same_forms_save_arriving_twice_at_once_files_one_pq(session, world, clock, monkeypatch):
+    """Two saves of one form racing: the look-up before filing can't see the other's uncommitted
+    row; the unique index decides, and the loser hands back the winner's PQ."""
+    from sqlalchemy.exc import IntegrityError
+
+    from harmony_portal.services.pq import filing
+
+    first = add_pq(session, world["pa"], _form(world["a"]), now=clock.now(), client_key="raced")
+    session.commit()
+    session.add(PQ(organization_id="ORGA", provider_name="Alpine Care", inquiry_type="Billing", subject="s",
+                   details="d", created_by_id=world["pa"].id, client_key="raced"))
+    with pytest.raises(IntegrityError):  # the database itself holds one row per form
+        session.flush()
+    session.rollback()
+    real_lookup = filing._filed_with
+    calls = []
+
+    def late_lookup(*args):  # the first look-up (before filing) sees nothing yet, as in a race
+        calls.append(args)
+        return None if len(calls) == 1 else real_lookup(*args)
+
+    monkeypatch.setattr(filing, "_filed_with", late_lookup)
+    again = add_pq(session, world["pa"], _form(world["a"]), now=clock.now(), client_key="raced")
+    assert again.id == first.id
+    assert session.exec(select(PQ).where(PQ.client_key == "raced")).all() == [again]
+
+
+def test_a_note_saved_twice_from_one_dialog_is_one_note(session, world, clock):
+    pq = add_pq(session, world["pa"], _form(world["a"]), now=clock.now())
+    first = add_note(session, world["pa"], pq.id, "General", "Pending", "Form attached.", now=clock.now(),
+                     client_key="dialog-1")
+    again = add_note(session, world["pa"], pq.id, "General", "Pending", "Form attached.", now=clock.now(),
+                     client_key="dialog-1")
+    assert again.id == first.id
+    assert len(session.exec(select(PQNote).where(PQNote.pq_id == pq.id)).all()) == 1
