@@ -63,7 +63,9 @@ from harmony_portal.state.user_roles import UserRolesState
 
 app = rx.App(stylesheets=["/portal.css"],
              # dialogs.js: Escape closes a dialog, focus returns to its opener and moves to a new page's heading.
-             head_components=[rx.el.meta(name="color-scheme", content="light"), rx.script(src="/dialogs.js")],
+             # keep_typing.js: what is typed into a form survives the server going away mid-typing.
+             head_components=[rx.el.meta(name="color-scheme", content="light"), rx.script(src="/dialogs.js"),
+                              rx.script(src="/keep_typing.js")],
              # Our HTTP routes first (the session cookie), then the websocket gate around everything.
              api_transformer=[web.http_routes(), web.guard_event_socket, add_security_headers,
                               honour_forwarded_proto],

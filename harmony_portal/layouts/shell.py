@@ -6,6 +6,7 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.components.dialog import dialog, dismiss_button
+from harmony_portal.components.sidebar import security_official_layout
 from harmony_portal.live.notifications import NotificationFeed
 from harmony_portal.live.session_end import SessionFeed
 from harmony_portal.state.base import AuthState
@@ -188,3 +189,13 @@ def protected_page(*children: rx.Component) -> rx.Component:
                           rx.cond(SessionFeed.ended, rx.fragment(),
                                   # A heading while it checks: the page is never without its h1.
                                   rx.el.div(rx.el.h1("Checking your sign-in…"), role="status"))))
+
+
+def card_page(title: str, *children: rx.Component) -> rx.Component:
+    """A page open to everyone whose text is one card (Terms & Conditions, Report of harm)."""
+    return page(rx.el.h1(title), rx.el.div(*children, class_name="card"))
+
+
+def official_page(title: str, *children: rx.Component) -> rx.Component:
+    """A Security Official page: its heading, then the section's sidebar beside the content."""
+    return protected_page(rx.el.h1(title), security_official_layout(*children))

@@ -116,10 +116,12 @@ def _note_dialog() -> rx.Component:
                    default_value=PQDetailState.note_values.get("note", ""), error=errors.get("note", ""),
                    auto_focus=True, on_change=_keep_note_draft().debounce(DRAFT_DEBOUNCE_MS)),
         _file_picker(),
+        rx.el.input(type="hidden", name="client_key", default_value=PQDetailState.note_key),
         rx.el.div(submit_button("Save and Close Note"),
                   dismiss_button("Cancel", PQDetailState.close_note),
                   class_name="actions"),
         id=NOTE_FORM_ID, key=PQDetailState.note_form_key,
+        custom_attrs={"data-keep-typing": "note-" + PQDetailState.pq["id"].to(str)},  # assets/keep_typing.js
         # A file on an Access Request note may be the signed agreement the help desk accepts.
         on_submit=[PQDetailState.save_note, PQOnboardingState.load_onboarding],
         on_blur=_keep_note_draft(),

@@ -84,8 +84,11 @@ def pq_new_page() -> rx.Component:
                        hint="What is being requested, and for whom.",
                        on_change=_keep_draft().debounce(DRAFT_DEBOUNCE_MS)),
             rx.el.div(_status(), _assigned_resource(), class_name="grid-2"),
+            # Made when the form opened: a save repeated after a lost answer files nothing new.
+            rx.el.input(type="hidden", name="client_key", default_value=PQNewState.client_key),
             rx.el.div(submit_button("Save PQ"), class_name="actions"),
             id=FORM_ID, key=PQNewState.form_key, on_submit=PQNewState.save, on_blur=_keep_draft(),
+            custom_attrs={"data-keep-typing": "pq-new"},  # assets/keep_typing.js
         ),
     )
 

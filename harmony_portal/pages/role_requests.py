@@ -5,9 +5,9 @@ import reflex as rx
 from harmony_portal import routes
 from harmony_portal.components.dialog import confirm_form, dialog
 from harmony_portal.components.forms import message, text_field
-from harmony_portal.components.sidebar import security_official_layout, sole_official_notices
+from harmony_portal.components.sidebar import sole_official_notices
 from harmony_portal.components.table import data_table, hidden_header
-from harmony_portal.layouts import protected_page
+from harmony_portal.layouts import official_page
 from harmony_portal.live.queues import QueueFeed
 from harmony_portal.state.role_requests import RoleRequestsState
 
@@ -52,30 +52,28 @@ def _reject_dialog() -> rx.Component:
 
 
 def role_requests_page() -> rx.Component:
-    return protected_page(
-        rx.el.h1("Role Requests"),
-        security_official_layout(
-            rx.el.p("Select one or more users via the associated checkbox to Approve or Reject the user's role "
-                    "request. Changes show on every Security Official's screen at once."),
-            sole_official_notices(RoleRequestsState.sole_official_of),
-            message(RoleRequestsState.error),
-            message(RoleRequestsState.message, "ok"),
-            rx.el.p(QueueFeed.rows.length().to(str)
-                    + rx.cond(QueueFeed.rows.length() == 1, " pending request", " pending requests"),
-                    role="status", aria_live="polite"),
-            data_table("Pending role requests",
-                       [_select_all(), "First Name", "Last Name", "Organization", "Role", "Requested",
-                        hidden_header("Actions")],
-                       QueueFeed.rows, cells=None, row=_request_row),
-            rx.cond(QueueFeed.rows.length() == 0, rx.el.p("There are no pending requests.")),
-            # Hidden while the dialog is open, so "Reject" names one button at a time.
-            rx.cond(~RoleRequestsState.reject_open, rx.el.div(
-                rx.el.button("Approve", type="button", class_name="btn btn-primary",
-                             on_click=RoleRequestsState.approve),
-                rx.el.button("Reject", type="button", class_name="btn btn-danger",
-                             on_click=RoleRequestsState.open_reject),
-                class_name="actions",
-            )),
-            _reject_dialog(),
-        ),
+    return official_page(
+        "Role Requests",
+        rx.el.p("Select one or more users via the associated checkbox to Approve or Reject the user's role "
+                "request. Changes show on every Security Official's screen at once."),
+        sole_official_notices(RoleRequestsState.sole_official_of),
+        message(RoleRequestsState.error),
+        message(RoleRequestsState.message, "ok"),
+        rx.el.p(QueueFeed.rows.length().to(str)
+                + rx.cond(QueueFeed.rows.length() == 1, " pending request", " pending requests"),
+                role="status", aria_live="polite"),
+        data_table("Pending role requests",
+                   [_select_all(), "First Name", "Last Name", "Organization", "Role", "Requested",
+                    hidden_header("Actions")],
+                   QueueFeed.rows, cells=None, row=_request_row),
+        rx.cond(QueueFeed.rows.length() == 0, rx.el.p("There are no pending requests.")),
+        # Hidden while the dialog is open, so "Reject" names one button at a time.
+        rx.cond(~RoleRequestsState.reject_open, rx.el.div(
+            rx.el.button("Approve", type="button", class_name="btn btn-primary",
+                         on_click=RoleRequestsState.approve),
+            rx.el.button("Reject", type="button", class_name="btn btn-danger",
+                         on_click=RoleRequestsState.open_reject),
+            class_name="actions",
+        )),
+        _reject_dialog(),
     )

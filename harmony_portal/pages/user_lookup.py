@@ -4,9 +4,9 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.components.forms import field_label, message, submit_button, text_field
-from harmony_portal.components.sidebar import security_official_layout, sole_official_notices
+from harmony_portal.components.sidebar import sole_official_notices
 from harmony_portal.components.table import data_table, hidden_header
-from harmony_portal.layouts import protected_page
+from harmony_portal.layouts import official_page
 from harmony_portal.state.user_lookup import UserLookupState
 
 
@@ -38,27 +38,25 @@ def _cells(r) -> list:
 
 
 def user_lookup_page() -> rx.Component:
-    return protected_page(
-        rx.el.h1("User Lookup"),
-        security_official_layout(
-            sole_official_notices(UserLookupState.sole_official_of),
-            rx.el.p("Search by User ID or Email to find a specific user. All fields marked with an asterisk (*) "
-                    "are required."),
-            rx.el.form(
-                _organization_picker(),
-                text_field("User ID or Email", "user_id_or_email", default_value=UserLookupState.query,
-                           hint="User ID or Email requires an exact character match."),
-                rx.el.div(submit_button("Search"),
-                          rx.el.button("Export CSV", type="button", class_name="btn",
-                                       on_click=UserLookupState.export_csv),
-                          class_name="actions"),
-                on_submit=UserLookupState.search,
-            ),
-            message(UserLookupState.error),
-            message(UserLookupState.message, "info"),
-            data_table("Users found", ["First Name", "Last Name", "User ID", "Email",
-                                                     hidden_header("Actions")],
-                       UserLookupState.rows, _cells),
-            _pager(),
+    return official_page(
+        "User Lookup",
+        sole_official_notices(UserLookupState.sole_official_of),
+        rx.el.p("Search by User ID or Email to find a specific user. All fields marked with an asterisk (*) "
+                "are required."),
+        rx.el.form(
+            _organization_picker(),
+            text_field("User ID or Email", "user_id_or_email", default_value=UserLookupState.query,
+                       hint="User ID or Email requires an exact character match."),
+            rx.el.div(submit_button("Search"),
+                      rx.el.button("Export CSV", type="button", class_name="btn",
+                                   on_click=UserLookupState.export_csv),
+                      class_name="actions"),
+            on_submit=UserLookupState.search,
         ),
+        message(UserLookupState.error),
+        message(UserLookupState.message, "info"),
+        data_table("Users found", ["First Name", "Last Name", "User ID", "Email",
+                                                 hidden_header("Actions")],
+                   UserLookupState.rows, _cells),
+        _pager(),
     )

@@ -4,9 +4,8 @@ import reflex as rx
 
 from harmony_portal.components.dialog import confirm_form, dialog
 from harmony_portal.components.forms import message, text_field
-from harmony_portal.components.sidebar import security_official_layout
 from harmony_portal.components.table import data_table, hidden_header
-from harmony_portal.layouts import protected_page
+from harmony_portal.layouts import official_page
 from harmony_portal.state.user_roles import UserRolesState
 
 
@@ -24,15 +23,13 @@ def _confirm_remove() -> rx.Component:
 
 
 def user_roles_page() -> rx.Component:
-    return protected_page(
-        rx.el.h1("User Roles"),
-        security_official_layout(
-            rx.el.p("View and remove user roles below. Changes take effect at once."),
-            message(UserRolesState.error),
-            message(UserRolesState.message, "ok"),
-            data_table("Roles", ["Organization", "Role", hidden_header("Actions")], UserRolesState.grants, _cells),
-            rx.el.h2("Profile Information"),
-            rx.el.dl(rx.foreach(UserRolesState.profile, lambda item: rx.el.div(rx.el.dt(item[0]), rx.el.dd(item[1])))),
-            _confirm_remove(),
-        ),
+    return official_page(
+        "User Roles",
+        rx.el.p("View and remove user roles below. Changes take effect at once."),
+        message(UserRolesState.error),
+        message(UserRolesState.message, "ok"),
+        data_table("Roles", ["Organization", "Role", hidden_header("Actions")], UserRolesState.grants, _cells),
+        rx.el.h2("Profile Information"),
+        rx.el.dl(rx.foreach(UserRolesState.profile, lambda item: rx.el.div(rx.el.dt(item[0]), rx.el.dd(item[1])))),
+        _confirm_remove(),
     )

@@ -8,6 +8,7 @@ help desk, a password change) stops working here at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import reflex as rx
@@ -23,7 +24,7 @@ from harmony_portal.live.session_end import unlink_feed
 from harmony_portal.models import User
 from harmony_portal.server import log_context, session_cookie
 from harmony_portal.services.accounts import identity
-from harmony_portal.services.errors import DomainError, NotAllowed
+from harmony_portal.services.errors import DomainError, Invalid, NotAllowed
 from harmony_portal.services.signin import devices, enrolment_codes
 from harmony_portal.services.signin.sessions import (
     IDLE_WARNING,
@@ -56,6 +57,22 @@ def form_fields(form: object) -> dict[str, str]:
     if not isinstance(form, dict):
         return {}
     return {as_text(key): as_text(value) for key, value in form.items()}
+
+
+def form_values(form: object, names) -> dict[str, str]:
+    """The named fields of a submitted form, each as text ("" when missing): what the form keeps
+    when a save is refused."""
+    fields = form_fields(form)
+    return {name: fields.get(name, "") for name in names}
+
+
+_CLIENT_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def client_key_of(form: object, fallback: str) -> str:
+    """The key the form opened with, as sent back (restored by keep_typing.js after a reconnect), else ``fallback``."""
+    sent = form_fields(form).get("client_key", "")
+    return sent if _CLIENT_KEY.fullmatch(sent) else fallback
 
 
 def parse_id(value: object) -> int | None:
@@ -135,6 +152,12 @@ class AuthState(rx.State):
         except DomainError as exc:
             return exc
         return None
+
+    @staticmethod
+    def _form_refusal(exc: DomainError, invalid: str) -> tuple[dict[str, str], str]:
+        """A refused form's (errors by field, sentence above the form): ``invalid`` when fields
+        were refused, else the refusal itself."""
+        return (exc.errors, invalid) if isinstance(exc, Invalid) else ({}, str(exc))
 
     @staticmethod
     def _refused(step: Callable[[], object]) -> DomainError | None:

@@ -18,7 +18,7 @@ from harmony_portal.services.pq import attachments as pq_attachments
 from harmony_portal.services.pq import filing as pq
 from harmony_portal.services.pq.access import is_help_desk
 from harmony_portal.services.pq.file_store import MAX_BYTES, AttachmentWriter, StoredFile, remove_stored
-from harmony_portal.state.base import AuthState, form_fields, parse_id
+from harmony_portal.state.base import AuthState, client_key_of, form_fields, form_values, parse_id
 
 __all__ = ["PQDetailState"]
 
@@ -42,7 +42,7 @@ class PQDetailState(AuthState):
     note_errors: dict[str, str] = {}
     note_error: str = ""
     note_form_key: int = 0
-    _note_key: str = ""  # made when Add Note opens (see open_note)
+    note_key: str = ""  # made when Add Note opens: one note per opening; the browser keeps its typing under it
     uploading: bool = False
     upload_progress: int = 0
     uploaded: list[dict[str, str]] = []  # files stored for the note being written: name, size, pages
@@ -116,7 +116,7 @@ class PQDetailState(AuthState):
     @rx.event
     def open_note(self):
         self.note_errors, self.note_error = {}, ""
-        self._note_key = secrets.token_urlsafe(24)  # one note per opening, however often Save is pressed
+        self.note_key = secrets.token_urlsafe(24)  # one note per opening, however often Save is pressed
         try:
             user = self._require_user()
             with session_scope() as session:
@@ -216,27 +216,23 @@ class PQDetailState(AuthState):
     @threaded
     def save_note(self, form: dict):
         """Save and Close Note: the note and its uploaded files in one transaction."""
-        form = form_fields(form)
-        data = {k: form.get(k, "") for k in _NOTE_FIELDS}
-        self.note_values = data  # a refusal keeps everything typed
+        data = self.note_values = form_values(form, _NOTE_FIELDS)  # a refusal keeps everything typed
+        key = client_key_of(form, self.note_key)
         self.note_errors, self.note_error = {}, ""
 
         def add(session, user, pq_id):
-            if pq.filed_note(session, user, self._note_key):
+            if pq.filed_note(session, user, key):
                 return  # saved a moment ago, and the answer never reached this page (a node restarting)
             note = pq.add_note(session, user, pq_id, data["note_type"], data["status"], data["note"],
-                               client_key=self._note_key)
+                               client_key=key)
             pq_attachments.attach_files(session, user, pq_id, note.id, self._stored)
             drafts.discard_draft(session, user, "note", pq_id)
 
         try:
             user, page = self._change_pq(add)
-        except Invalid as exc:
-            self.note_errors = exc.errors
-            self.note_error = "The note was not saved. Correct the fields marked below."
-            return
         except DomainError as exc:
-            self.note_error = str(exc)
+            self.note_errors, self.note_error = self._form_refusal(
+                exc, "The note was not saved. Correct the fields marked below.")
             return
         count = len(self._stored)
         self._stored, self.uploaded, self.upload_refusals, self.upload_progress = [], [], [], 0

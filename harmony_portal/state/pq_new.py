@@ -10,11 +10,11 @@ import reflex as rx
 from harmony_portal import routes
 from harmony_portal.db import session_scope
 from harmony_portal.events.off_loop import threaded
-from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.errors import DomainError
 from harmony_portal.services.pq import drafts
 from harmony_portal.services.pq import filing as pq
 from harmony_portal.services.pq.access import is_help_desk, provider_choices
-from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.base import AuthState, client_key_of, form_fields, form_values
 
 __all__ = ["PQNewState"]
 
@@ -33,7 +33,10 @@ class PQNewState(AuthState):
     draft_restored: bool = False
     form_key: int = 0  # bumps to re-render the uncontrolled form with new defaults
     _saved: bool = False  # this form was filed: a draft save still on its way must not revive it
-    _client_key: str = ""  # made when the form opens: a repeated save returns the PQ the first one filed
+    # Made when a new form opens (kept when the page is opened again, e.g. after reconnecting to
+    # another node, until the form is saved): a repeated save returns the PQ the first one filed,
+    # and the browser keeps what is typed under it (assets/keep_typing.js).
+    client_key: str = ""
 
     def _route(self, inquiry_type: str) -> None:
         with session_scope() as session:
@@ -41,8 +44,9 @@ class PQNewState(AuthState):
 
     @rx.event
     def load(self):
+        if self._saved or not self.client_key:
+            self.client_key = secrets.token_urlsafe(24)
         self.errors, self.error, self._saved = {}, "", False
-        self._client_key = secrets.token_urlsafe(24)
         try:
             user = self._require_user()
             with session_scope() as session:
@@ -84,23 +88,17 @@ class PQNewState(AuthState):
     @rx.event
     @threaded
     def save(self, form: dict):
-        form = form_fields(form)
-        data = {k: form.get(k, "") for k in _FIELDS}
-        self.values = data  # a refusal keeps everything typed
+        data = self.values = form_values(form, _FIELDS)  # a refusal keeps everything typed
+        key = client_key_of(form, self.client_key)
         self.errors, self.error = {}, ""
         try:
             user = self._require_user()
             with session_scope() as session:
-                saved = pq.add_pq(session, user, pq.PQForm(**data), client_key=self._client_key)
+                saved = pq.add_pq(session, user, pq.PQForm(**data), client_key=key)
                 drafts.discard_draft(session, user, *_DRAFT)
-        except Invalid as exc:
-            self.errors = exc.errors
-            self.error = "The PQ was not saved. Correct: " + ", ".join(
-                pq.LABELS.get(k, k) for k in exc.errors) + "."
-            self._keep_refused(data)
-            return None
         except DomainError as exc:
-            self.error = str(exc)
+            fields = ", ".join(pq.LABELS.get(k, k) for k in getattr(exc, "errors", {}))
+            self.errors, self.error = self._form_refusal(exc, f"The PQ was not saved. Correct: {fields}.")
             self._keep_refused(data)
             return None
         self.values, self.draft_restored, self._saved = {}, False, True

@@ -7,7 +7,7 @@ import reflex as rx
 from harmony_portal import routes
 from harmony_portal.db import session_scope
 from harmony_portal.events.off_loop import threaded
-from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.errors import DomainError
 from harmony_portal.services.roles import requests as roles
 from harmony_portal.services.roles.organizations import organization_choices
 from harmony_portal.state.base import AuthState, form_fields, parse_id
@@ -57,11 +57,7 @@ class RoleRequestState(AuthState):
             user = self._require_user()
             with session_scope() as session:
                 roles.request_role(session, user, self.organization, self.role, self.justification)
-        except Invalid as exc:
-            self.errors = exc.errors
-            self.error = "Please correct the fields marked below."
-            return
         except DomainError as exc:
-            self.error = str(exc)
+            self.errors, self.error = self._form_refusal(exc, "Please correct the fields marked below.")
             return None
         return rx.redirect(routes.HOME)

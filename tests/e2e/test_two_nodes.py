@@ -256,14 +256,21 @@ def test_a_node_killed_mid_session_its_users_reconnect_signed_in_with_their_draf
         page.get_by_label("Details").fill("Node A goes away before I save.")
         page.get_by_label("Subject").focus()  # leaving Details saves the draft on the server
         _wait_for_draft(cluster, provider.id, "Node A goes away before I save.")
+        # Then more typing, and node A dies 0.1 s after the last key: long before the draft's next save.
+        page.get_by_label("Details").press_sequentially(" And these last words too.", delay=20)
+        page.wait_for_timeout(100)
         os.killpg(cluster.node_a.process.pid, signal.SIGKILL)
         cluster.node_a.process.wait(timeout=10)
         with pytest.raises(OSError):
             urllib.request.urlopen(cluster.node_a.url + "/ping", timeout=2)  # noqa: S310 - it is gone
+        page.wait_for_timeout(3_000)  # the tab reconnects to node B, which draws the form from the draft again
+        expect(page.get_by_label("Details")).to_have_value(
+            "Node A goes away before I save. And these last words too.")  # every character is there
         page.get_by_role("button", name="Save PQ").click()  # through nginx to node B, same session
         expect(page.get_by_role("status").filter(has_text="The save was successful")).to_be_visible(timeout=30_000)
         expect(page.get_by_role("heading", level=1)).to_contain_text("PQ ")
         expect(page.get_by_role("tabpanel")).to_contain_text("Typed on node A")
+        expect(page.get_by_role("tabpanel")).to_contain_text("And these last words too.")
     finally:
         context.close()
 

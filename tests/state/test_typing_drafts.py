@@ -89,7 +89,7 @@ def test_save_pq_pressed_again_after_a_lost_answer_files_one_pq(app_db, make, si
     async def scenario():
         state = await signed_in(ann)(PQNewState)
         PQNewState.load.fn(state)
-        opened_with = state._client_key
+        opened_with = state.client_key
         first = await PQNewState.save.fn(state, form)
         state._saved = False  # as the tab still stood: the answer to the first save never arrived
         second = await PQNewState.save.fn(state, form)
@@ -114,9 +114,9 @@ def test_save_and_close_note_pressed_again_saves_one_note(app_db, make, signed_i
         state = await signed_in(ann, path=f"/pq/{pq_id}")(PQDetailState)
         PQDetailState.load.fn(state)
         PQDetailState.open_note.fn(state)
-        key = state._note_key
+        key = state.note_key
         await PQDetailState.save_note.fn(state, form)
-        state._note_key = key  # the dialog as it stood before the lost answer
+        state.note_key = key  # the dialog as it stood before the lost answer
         await PQDetailState.save_note.fn(state, form)
         return state.message
 
@@ -125,3 +125,55 @@ def test_save_and_close_note_pressed_again_saves_one_note(app_db, make, signed_i
         assert len(s.exec(select(PQNote).where(PQNote.text == "Only one of me")).all()) == 1
     assert message.startswith("The note was saved")
 
+
+
+def test_the_form_key_outlives_a_reopened_page_until_the_pq_is_saved(app_db, make, signed_in):
+    """Reconnecting to another node opens the page again: the same form, the same key (so a repeated
+    save is still recognised); once saved, the next Add PQ is a new form with a new key."""
+    ann, _pq_id = _provider(make)
+    form = {"provider": "DRA", "inquiry_type": "Billing", "subject": "Keyed", "details": "Key kept",
+            "status": "Pending"}
+
+    async def scenario():
+        state = await signed_in(ann)(PQNewState)
+        PQNewState.load.fn(state)
+        opened = state.client_key
+        PQNewState.load.fn(state)  # the page opened again (a reconnect)
+        reopened = state.client_key
+        await PQNewState.save.fn(state, form)
+        PQNewState.load.fn(state)  # Add PQ again, after saving
+        return opened, reopened, state.client_key
+
+    opened, reopened, after_save = run_async(scenario())
+    assert opened and reopened == opened and after_save != opened
+
+
+def test_the_forms_key_sent_back_by_the_browser_finds_the_first_save_after_the_tab_lost_its_state(
+        app_db, make, signed_in):
+    """A node died and the tab came back with new server state (a new key): the browser restores the
+    key the form opened with (keep_typing.js), so the second press still finds the first PQ. A key
+    that is not one of ours (forged, malformed) is ignored."""
+    from sqlmodel import select
+
+    from harmony_portal.models import PQ
+
+    ann, _pq_id = _provider(make)
+    form = {"provider": "DRA", "inquiry_type": "Billing", "subject": "Across nodes", "details": "Once",
+            "status": "Pending"}
+
+    async def scenario():
+        first_tab = await signed_in(ann)(PQNewState)
+        PQNewState.load.fn(first_tab)
+        opened_with = first_tab.client_key
+        await PQNewState.save.fn(first_tab, {**form, "client_key": opened_with})
+        fresh = await signed_in(ann)(PQNewState)  # the state the reconnected tab was given
+        PQNewState.load.fn(fresh)
+        await PQNewState.save.fn(fresh, {**form, "client_key": opened_with})
+        forged = await signed_in(ann)(PQNewState)
+        PQNewState.load.fn(forged)
+        await PQNewState.save.fn(forged, {**form, "client_key": "<script>"})
+
+    run_async(scenario())
+    with session_scope() as s:
+        filed = s.exec(select(PQ).where(PQ.subject == "Across nodes")).all()
+    assert len(filed) == 2  # the repeat found the first; the malformed key made its own form's PQ
