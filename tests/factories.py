@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from harmony_portal.models import PQ, Organization, OrgRole, PQNote, RoleRequest, User
 from harmony_portal.services.accounts import signup
+from harmony_portal.services.roles import grants
 from harmony_portal.services.roles import requests as roles
 from harmony_portal.services.roles.organizations import add_organization
 from harmony_portal.services.security import hash_password
@@ -49,7 +50,7 @@ def org(session: Session, org_id: str | None = None, name: str | None = None,
 
 
 def grant(session: Session, holder: User, organization: Organization, role: str = SECURITY_OFFICIAL) -> OrgRole:
-    return roles.grant_role(session, holder, organization.id, role, actor=None, reason="test factory")
+    return grants.grant_role(session, holder, organization.id, role, actor=None, reason="test factory")
 
 
 def request(session: Session, requester: User, organization: Organization, role: str = STAFF,

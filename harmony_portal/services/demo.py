@@ -10,8 +10,8 @@ from sqlmodel import Session, func, select
 from harmony_portal.models import RoleRequest, User, utc_now
 from harmony_portal.services.accounts import signup
 from harmony_portal.services.errors import NotAllowed
+from harmony_portal.services.roles.grants import grant_role
 from harmony_portal.services.roles.organizations import add_organization
-from harmony_portal.services.roles.requests import grant_role
 from harmony_portal.services.security import hash_password
 from harmony_portal.services.signin import two_factor
 from harmony_portal.settings import get_settings

@@ -6,8 +6,8 @@ import reflex as rx
 
 from harmony_portal.db import session_scope
 from harmony_portal.services.errors import DomainError
+from harmony_portal.services.roles import grants
 from harmony_portal.services.roles import queries as role_queries
-from harmony_portal.services.roles import requests as roles
 from harmony_portal.state.base import AuthState, form_fields, parse_id
 
 __all__ = ["UserRolesState"]
@@ -60,7 +60,7 @@ class UserRolesState(AuthState):
         try:
             user = self._require_user()
             with session_scope() as session:
-                grant = roles.remove_role(session, user, int(self.confirm_id),
+                grant = grants.remove_role(session, user, int(self.confirm_id),
                                           reason=form_fields(form).get("reason", ""))
         except (DomainError, ValueError) as exc:
             self.error = str(exc) if isinstance(exc, DomainError) else "Unknown role."

@@ -15,7 +15,7 @@ from harmony_portal.services.accounts import profile as accounts
 from harmony_portal.services.accounts import signup
 from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.errors import Invalid
-from harmony_portal.services.roles import decisions, organizations
+from harmony_portal.services.roles import decisions, grants, organizations
 from harmony_portal.services.roles import requests as roles
 from harmony_portal.services.signin import two_factor
 from harmony_portal.services.signin.sessions import start_session
@@ -156,7 +156,7 @@ def test_rejection_reason_over_the_limit_is_refused(session, world, make):
 def test_removal_reason_over_the_limit_is_refused_and_the_role_kept(session, world, make):
     grant = make.grant(session, world["requester"], world["org"], "Staff")
     with pytest.raises(Invalid) as caught:
-        roles.remove_role(session, world["official"], grant.id, reason=LONG["removal_reason"])
+        grants.remove_role(session, world["official"], grant.id, reason=LONG["removal_reason"])
     assert "reason" in caught.value.errors
     assert session.get(OrgRole, grant.id) is not None
 

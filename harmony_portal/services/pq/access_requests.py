@@ -18,7 +18,7 @@ from harmony_portal.services.pq.access import (
     viewable_pq,
 )
 from harmony_portal.services.pq.filing import audit_pq, pq_url, set_status
-from harmony_portal.services.roles import decisions
+from harmony_portal.services.roles import decisions, grants
 from harmony_portal.services.roles import requests as roles
 from harmony_portal.vocabulary import ACCESS_REQUEST, ORGANIZATION_ROLES
 
@@ -45,7 +45,7 @@ def grant_from_pq(session: Session, admin: User, pq_id: int, organization_id: st
     """Grant the role an Access Request PQ asks for (to its requester, or ``user_id``).
 
     A pending role request for it is approved through ``decisions.approve_requests``, the service a
-    Security Official's approval uses; without one, ``roles.help_desk_grant`` grants it. The
+    Security Official's approval uses; without one, ``grants.help_desk_grant`` grants it. The
     PQ is then Resolved.
     """
     now = now or utc_now()
@@ -63,7 +63,7 @@ def grant_access(session: Session, admin: User, pq: PQ, organization_id: str, ro
     """Give ``grantee`` the role an Access Request PQ answers, audit ``action`` on the PQ, resolve it.
 
     Their pending request for it is approved through ``decisions.approve_requests``; without one
-    ``roles.help_desk_grant`` grants it. Either way a started onboarding checklist must be
+    ``grants.help_desk_grant`` grants it. Either way a started onboarding checklist must be
     complete (or overridden) first.
     """
     pq = access_request_pq(session, admin, pq.id)  # who asks, and that it is an Access Request, checked here too
@@ -74,7 +74,7 @@ def grant_access(session: Session, admin: User, pq: PQ, organization_id: str, ro
             raise Conflict("That role request was decided by someone else first.")
     else:
         onboarding.require_satisfied(session, {grantee})
-        roles.help_desk_grant(session, admin, grantee, organization_id, role, source=f"pq:{pq.id}", now=now)
+        grants.help_desk_grant(session, admin, grantee, organization_id, role, source=f"pq:{pq.id}", now=now)
     audit_pq(session, action, admin, pq, now, grantee_id=grantee, granted_org=organization_id, role=role,
            request_id=request.id if request else None, **detail)
     set_status(session, admin, pq, "Resolved", now)

@@ -16,7 +16,7 @@ from harmony_portal.services.notifications.email_preferences import (
     SECURITY,
 )
 from harmony_portal.services.pq.filing import PQForm, add_note, add_pq
-from harmony_portal.services.roles import decisions
+from harmony_portal.services.roles import decisions, grants
 from harmony_portal.services.roles import requests as roles
 from harmony_portal.services.signin import account_control, authentication
 
@@ -89,7 +89,7 @@ def test_a_removal_and_a_pq_response_are_told(session, world, make):
     grant = make.grant(session, pam, world["org"], "Staff")
     pq = add_pq(session, pam, PQForm(provider="N1", inquiry_type="Billing", subject="Which code?",
                                     details="Which code applies to respite care?"))
-    roles.remove_role(session, so, grant.id, reason="Left the agency")
+    grants.remove_role(session, so, grant.id, reason="Left the agency")
     desk = make.user(session, "desk.n", is_admin=True)
     email_preferences.save_choices(session, pam, {})  # every optional email off
     add_note(session, desk, pq.id, "Response", "Resolved", "Use code T1005.")

@@ -12,7 +12,7 @@ from harmony_portal.services.errors import Conflict, Invalid, Maintenance, NotAl
 from harmony_portal.services.pq import sla
 from harmony_portal.services.pq.access_requests import grant_from_pq, reject_from_pq
 from harmony_portal.services.pq.filing import PQForm, add_note, add_pq, route_for, set_route, take_pq, update_pq_status
-from harmony_portal.services.roles import requests as roles
+from harmony_portal.services.roles import grants
 from harmony_portal.vocabulary import HELP_DESK
 
 
@@ -213,7 +213,7 @@ def test_grant_from_pq_without_a_request_uses_the_audited_admin_grant(session, w
                                                     AuditEvent.target == f"pq:{pq.id}")).one()
     assert granted.subject_user_id == world["pa"].id
     with pytest.raises(Conflict):
-        roles.help_desk_grant(session, world["admin"], world["pa"].id, "ORGA", "Security Official")
+        grants.help_desk_grant(session, world["admin"], world["pa"].id, "ORGA", "Security Official")
 
 
 def test_only_the_help_desk_grants_or_rejects_from_a_pq(session, world, clock, make):
@@ -228,7 +228,7 @@ def test_only_the_help_desk_grants_or_rejects_from_a_pq(session, world, clock, m
     with pytest.raises(NotAllowed, match="No such PQ"):
         grant_from_pq(session, world["pb"], pq.id, "ORGB", "Security Official")
     with pytest.raises(NotAllowed):
-        roles.help_desk_grant(session, official, world["pb"].id, "ORGA", "Staff")
+        grants.help_desk_grant(session, official, world["pb"].id, "ORGA", "Staff")
     assert session.exec(select(OrgRole).where(OrgRole.user_id == world["pb"].id, OrgRole.organization_id == "ORGA")
                         ).all() == []
 

@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from harmony_portal.models import OrgRole
 from harmony_portal.services.errors import NotAllowed
-from harmony_portal.services.roles import decisions
+from harmony_portal.services.roles import decisions, grants
 from harmony_portal.services.roles import queries as role_queries
 from harmony_portal.services.roles import requests as roles
 
@@ -65,7 +65,7 @@ def test_after_the_role_is_removed_the_profile_is_out_of_sight(session, world, m
     request = make.request(session, world["pam"], world["a"])
     decisions.approve_requests(session, world["so_a"], [request.id])
     grant = session.exec(select(OrgRole).where(OrgRole.user_id == world["pam"].id)).one()
-    roles.remove_role(session, world["so_a"], grant.id, reason="Left the agency")
+    grants.remove_role(session, world["so_a"], grant.id, reason="Left the agency")
     _refused(session, world["so_a"], world["pam"])
 
 

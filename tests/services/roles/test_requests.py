@@ -5,7 +5,7 @@ from sqlmodel import Session, select
 
 from harmony_portal.models import AuditEvent, OrgRole, OutboxEmail, RoleRequest
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
-from harmony_portal.services.roles import decisions
+from harmony_portal.services.roles import decisions, grants
 from harmony_portal.services.roles import queries as role_queries
 from harmony_portal.services.roles import requests as roles
 
@@ -126,7 +126,7 @@ def test_official_of_b_cannot_touch_a(session, world):
     with pytest.raises(NotAllowed):
         decisions.reject_requests(session, sob, [req.id], "forged")
     with pytest.raises(NotAllowed):
-        roles.remove_role(session, sob, grant.id)
+        grants.remove_role(session, sob, grant.id)
     with pytest.raises(NotAllowed):
         role_queries.lookup_users(session, sob, "A1")
     with pytest.raises(NotAllowed):
@@ -189,16 +189,16 @@ def test_cancel_own_pending_only(session, world):
 def test_last_security_official_is_kept_except_by_help_desk(session, world, make):
     grant_b = session.exec(select(OrgRole).where(OrgRole.user_id == world["sob"].id)).one()
     with pytest.raises(Conflict, match="last Security Official"):
-        roles.remove_role(session, world["sob"], grant_b.id)
+        grants.remove_role(session, world["sob"], grant_b.id)
     admin = make.user(session, is_admin=True)
-    roles.remove_role(session, admin, grant_b.id, reason="Left the agency")
+    grants.remove_role(session, admin, grant_b.id, reason="Left the agency")
     mail = session.exec(select(OutboxEmail).where(OutboxEmail.to_address == "so.b@example.org")).one()
     assert "removed" in mail.subject and "Left the agency" in mail.body
 
 
 def test_official_removes_a_role_in_own_organization(session, world):
     grant = session.exec(select(OrgRole).where(OrgRole.user_id == world["so2"].id)).one()
-    roles.remove_role(session, world["so1"], grant.id)
+    grants.remove_role(session, world["so1"], grant.id)
     assert session.get(OrgRole, grant.id) is None
     assert session.exec(select(AuditEvent.action)).all()[-1] == "role.removed"
 
