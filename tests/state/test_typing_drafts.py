@@ -17,6 +17,20 @@ def _provider(make):
         return ann, pq.id
 
 
+def _pq_form(subject: str, details: str = "Which rate applies?") -> dict[str, str]:
+    return {"provider": "DRA", "inquiry_type": "Billing", "subject": subject, "details": details,
+            "status": "Pending"}
+
+
+def _filed(subject: str) -> list:
+    from sqlmodel import select
+
+    from harmony_portal.models import PQ
+
+    with session_scope() as s:
+        return s.exec(select(PQ).where(PQ.subject == subject)).all()
+
+
 def _draft(user, kind, key):
     with session_scope() as s:
         return drafts.load_draft(s, user, kind, key)
@@ -78,13 +92,10 @@ def test_add_pq_tells_someone_without_an_organization_what_to_do(app_db, make, s
 def test_save_pq_pressed_again_after_a_lost_answer_files_one_pq(app_db, make, signed_in):
     """A node stopped right after the commit: the page never heard, the form is still filled in, and
     the person presses Save PQ again. The form's key (made when it opened) finds the first PQ."""
-    from sqlmodel import select
 
-    from harmony_portal.models import PQ
 
     ann, _pq_id = _provider(make)
-    form = {"provider": "DRA", "inquiry_type": "Billing", "subject": "Saved once", "details": "Only once, please",
-            "status": "Pending"}
+    form = _pq_form("Saved once")
 
     async def scenario():
         state = await signed_in(ann)(PQNewState)
@@ -96,8 +107,7 @@ def test_save_pq_pressed_again_after_a_lost_answer_files_one_pq(app_db, make, si
         return opened_with, str(first), str(second)
 
     opened_with, first, second = run_async(scenario())
-    with session_scope() as s:
-        filed = s.exec(select(PQ).where(PQ.subject == "Saved once")).all()
+    filed = _filed("Saved once")
     assert len(filed) == 1 and filed[0].client_key == opened_with
     assert f"/pq/{filed[0].id}" in first and f"/pq/{filed[0].id}" in second  # both answers show the PQ
 
@@ -131,8 +141,7 @@ def test_the_form_key_outlives_a_reopened_page_until_the_pq_is_saved(app_db, mak
     """Reconnecting to another node opens the page again: the same form, the same key (so a repeated
     save is still recognised); once saved, the next Add PQ is a new form with a new key."""
     ann, _pq_id = _provider(make)
-    form = {"provider": "DRA", "inquiry_type": "Billing", "subject": "Keyed", "details": "Key kept",
-            "status": "Pending"}
+    form = _pq_form("Keyed")
 
     async def scenario():
         state = await signed_in(ann)(PQNewState)
@@ -153,13 +162,10 @@ def test_the_forms_key_sent_back_by_the_browser_finds_the_first_save_after_the_t
     """A node died and the tab came back with new server state (a new key): the browser restores the
     key the form opened with (keep_typing.js), so the second press still finds the first PQ. A key
     that is not one of ours (forged, malformed) is ignored."""
-    from sqlmodel import select
 
-    from harmony_portal.models import PQ
 
     ann, _pq_id = _provider(make)
-    form = {"provider": "DRA", "inquiry_type": "Billing", "subject": "Across nodes", "details": "Once",
-            "status": "Pending"}
+    form = _pq_form("Across nodes")
 
     async def scenario():
         first_tab = await signed_in(ann)(PQNewState)
@@ -174,6 +180,4 @@ def test_the_forms_key_sent_back_by_the_browser_finds_the_first_save_after_the_t
         await PQNewState.save.fn(forged, {**form, "client_key": "<script>"})
 
     run_async(scenario())
-    with session_scope() as s:
-        filed = s.exec(select(PQ).where(PQ.subject == "Across nodes")).all()
-    assert len(filed) == 2  # the repeat found the first; the malformed key made its own form's PQ
+    assert len(_filed("Across nodes")) == 2  # the repeat found the first; the malformed key made its own form's PQ
