@@ -62,9 +62,9 @@
     const heading = document.querySelector("main h1");
     if (!heading) return;
     // A new page; or, just after one, the old page's heading (seen first) replaced by the new one's.
-    // (Also when the field that kept the focus belonged to the page that just went away.)
+    // Only while nothing has the focus: never taken from where the person already is.
     const settling = headingFor === path && Date.now() - headingAt < 2000;
-    const replaced = settling && ((heading !== headingEl && !headingEl.isConnected) || focusLost());
+    const replaced = settling && heading !== headingEl && focusLost();
     if (headingFor !== path || replaced) {
       headingFor = path;
       headingEl = heading;

@@ -201,6 +201,8 @@ def test_the_whole_path_works_with_the_keyboard_alone(page, portal):
     _tab_to(page, page.get_by_role("button", name="Add PQ"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Add PQ")).to_be_visible()
+    # The organizations arrive with the page's data: a person sees them before choosing one.
+    expect(page.get_by_label("Provider Name").locator("option", has_text="Taiga")).to_have_count(1)
     _tab_to(page, page.get_by_label("Provider Name"))
     page.keyboard.type("Taiga")
     _tab_to(page, page.get_by_label("Inquiry Type"))
