@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from harmony_portal.backup import BackupError, make_backup, restore_backup
 from harmony_portal.db import session_scope
 from harmony_portal.models import utc_now
-from harmony_portal.server import migrations
+from harmony_portal.server import launcher, migrations
 from harmony_portal.services import demo, key_rotation, keys
 from harmony_portal.services.accounts import find, signup
 from harmony_portal.services.audit.trail import prune, verify_chain
@@ -218,9 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_serve(_args) -> int:
-    from harmony_portal.server.launcher import serve
-
-    return serve()
+    return launcher.serve()
 
 
 # These handle the schema themselves: migrate and serve migrate, backup copies the schema as

@@ -15,6 +15,9 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+from harmony_portal.db import session_scope
+from harmony_portal.server import logging_setup, migrations, shutdown
+from harmony_portal.services import demo
 from harmony_portal.settings import PROJECT_ROOT, ConfigurationError, get_settings, production_problems
 
 STAMP = PROJECT_ROOT / ".web" / "harmony-build.stamp"
@@ -71,18 +74,11 @@ def run_server(host: str, port: int) -> None:
     from reflex.utils import exec as reflex_exec
     from reflex_base import constants
 
-    from harmony_portal.server.shutdown import graceful_server
-
-    with graceful_server():
+    with shutdown.graceful_server():
         reflex_exec.run_backend_prod(host, port, constants.LogLevel.WARNING, mount_frontend_compiled_app=True)
 
 
 def serve() -> int:
-    from harmony_portal.db import session_scope
-    from harmony_portal.server.logging_setup import configure_logging
-    from harmony_portal.server.migrations import upgrade
-    from harmony_portal.services import demo
-
     settings = get_settings()
     problems = production_problems(settings)
     for problem in problems:
@@ -94,10 +90,10 @@ def serve() -> int:
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings)
+    logging_setup.configure_logging(settings)
     os.chdir(PROJECT_ROOT)
     # Every node and worker may start at once: on PostgreSQL only one migrates, the rest wait.
-    upgrade()
+    migrations.upgrade()
     if settings.harmony_demo:
         with session_scope() as session:
             logins = demo.seed_demo(session) if demo.is_empty(session) else []
