@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     harmony_shutdown_seconds: int = Field(default=30, gt=0)
 
     _base_url_unset: bool = PrivateAttr(default=False)
+    _generated_key: str = PrivateAttr(default="")
 
     def model_post_init(self, context: object, /) -> None:
         """An unset HARMONY_BASE_URL follows PORT (``PORT=3100 make run`` emails links to 3100)."""
@@ -161,11 +162,13 @@ class Settings(BaseSettings):
             return key
         if key and key.lower() not in DEFAULT_SECRET_PLACEHOLDERS:
             return key
-        key_file = self.data_dir / "secret_key"
-        if not key_file.exists():
-            key_file.parent.mkdir(parents=True, exist_ok=True)
-            write_private_file(key_file, secrets.token_urlsafe(48))
-        return key_file.read_text().strip()
+        if not self._generated_key:  # read once: every seal, unseal and keyed name asks for it
+            key_file = self.data_dir / "secret_key"
+            if not key_file.exists():
+                key_file.parent.mkdir(parents=True, exist_ok=True)
+                write_private_file(key_file, secrets.token_urlsafe(48))
+            self._generated_key = key_file.read_text().strip()
+        return self._generated_key
 
     def old_secret_keys(self) -> list[str]:
         """The keys the current one replaced, for reading only (HARMONY_OLD_SECRET_KEYS)."""

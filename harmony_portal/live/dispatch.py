@@ -49,9 +49,15 @@ async def reread_this_workers_feeds() -> None:
     """Redis came back after an outage: pushes published meanwhile never arrived here. Every
     session this worker's tabs follow gets its queue (and badge) and its notifications again."""
     users = await asyncio.to_thread(_users_followed_here)
-    if users:
-        await queues.push_queue_changed(set(), also_user_ids=users)
-        await notifications.push_notifications(users)
+    if not users:
+        return
+    # Sent to this worker's tabs only: every worker re-reads its own when its subscription is
+    # back, so publishing these to the others too would send each tab its feeds once per worker.
+    queue = await asyncio.to_thread(queues.queue_groups, set(), users)
+    counts, lists = await asyncio.to_thread(notifications.notification_groups, users)
+    await tabs.send(queue)
+    await tabs.send(counts)
+    await tabs.send(lists, listing_only=True)
 
 
 def _users_followed_here() -> set[int]:

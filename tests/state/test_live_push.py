@@ -117,7 +117,7 @@ def test_when_redis_comes_back_every_session_followed_here_gets_its_feeds_again(
         sent.extend(groups)
         return 0
 
-    monkeypatch.setattr(tabs, "push", capture)
+    monkeypatch.setattr(tabs, "send", capture)
     try:
         run_async(dispatch.reread_this_workers_feeds())
     finally:
