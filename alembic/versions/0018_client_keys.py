@@ -18,7 +18,7 @@ down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Must be HAS_CLIENT_KEY in harmony_portal/models/pq.py.
+# Must be HAS_CLIENT_KEY in harmony_portal/models/_base.py.
 HAS_CLIENT_KEY = "client_key IS NOT NULL"
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import DDL, Index, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
-from harmony_portal.models._base import utc_now
+from harmony_portal.models._base import HAS_CLIENT_KEY, utc_now
 
 # The PQ list's word search (services/pq_queries.py) reads, on PostgreSQL only, a stored
 # generated tsvector of subject and details with a GIN index over it (migration 0013). Stored,
@@ -23,8 +23,6 @@ PQ_SEARCH_VECTOR_INDEX_DDL = f"CREATE INDEX {PQ_SEARCH_VECTOR_INDEX} ON pq USING
 # as bound parameters) so PostgreSQL can prove the index applies.
 PQ_CLOSED_STATUSES = ("Resolved", "Closed")
 PQ_OPEN = "status NOT IN ('Resolved', 'Closed')"
-# A row filed from a form that carried its key (older rows and other paths have none).
-HAS_CLIENT_KEY = "client_key IS NOT NULL"
 
 
 class PQ(SQLModel, table=True):

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from harmony_portal.models._base import utc_now
+from harmony_portal.models._base import HAS_CLIENT_KEY, utc_now
 from harmony_portal.vocabulary import PENDING
 
 PENDING_ONLY = f"status = '{PENDING}'"
@@ -42,6 +42,9 @@ class RoleRequest(SQLModel, table=True):
         # (migration 0017).
         Index("ux_rolerequest_one_pending", "user_id", "organization_id", "role", unique=True,
               postgresql_where=text(PENDING_ONLY), sqlite_where=text(PENDING_ONLY)),
+        # One request per form the requester opened (migration 0019; services/once.py).
+        Index("ux_rolerequest_client_key", "user_id", "client_key", unique=True,
+              postgresql_where=text(HAS_CLIENT_KEY), sqlite_where=text(HAS_CLIENT_KEY)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -58,3 +61,4 @@ class RoleRequest(SQLModel, table=True):
     # (None: the user asked for it themselves).
     requested_by_id: int | None = Field(default=None, foreign_key="user.id")
     pq_id: int | None = Field(default=None, foreign_key="pq.id", index=True)
+    client_key: str | None = Field(default=None, max_length=64)  # made when the request form opened

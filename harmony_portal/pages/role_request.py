@@ -49,9 +49,11 @@ def role_request_page() -> rx.Component:
                 default_value=RoleRequestState.justification,
                 hint="Why you need this role: 10 to 1000 characters.",
             ),
+            rx.el.input(type="hidden", name="client_key", default_value=RoleRequestState.client_key),
             rx.el.div(submit_button("Submit Request"), class_name="actions"),
             on_submit=RoleRequestState.submit,
             key=RoleRequestState.form_key,
+            custom_attrs={"data-keep-typing": "role-request"},  # assets/keep_typing.js
             class_name="card narrow",
         ),
     )

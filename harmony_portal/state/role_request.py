@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import reflex as rx
 
 from harmony_portal import routes
@@ -10,7 +12,7 @@ from harmony_portal.events.off_loop import threaded
 from harmony_portal.services.errors import DomainError
 from harmony_portal.services.roles import requests as roles
 from harmony_portal.services.roles.organizations import organization_choices
-from harmony_portal.state.base import AuthState, form_fields, parse_id
+from harmony_portal.state.base import AuthState, client_key_of, form_fields, parse_id
 
 __all__ = ["RoleRequestState"]
 
@@ -23,6 +25,9 @@ class RoleRequestState(AuthState):
     errors: dict[str, str] = {}
     error: str = ""
     form_key: int = 0  # bumps to re-render the uncontrolled form with new defaults
+    # Made when the form opens: the same form's save sent again after a lost answer is one
+    # request (services/once.py); the browser keeps what is typed under it (assets/keep_typing.js).
+    client_key: str = ""
 
     @rx.event
     def load(self):
@@ -33,6 +38,7 @@ class RoleRequestState(AuthState):
             self.error = str(exc)
             return
         self.organization = self.role = self.justification = ""
+        self.client_key = secrets.token_urlsafe(24)
         resubmit = parse_id(self.router.url.query_parameters.get("resubmit", ""))
         try:
             with session_scope() as session:
@@ -48,6 +54,7 @@ class RoleRequestState(AuthState):
     @rx.event
     @threaded
     def submit(self, form: dict):
+        key = client_key_of(form, self.client_key)
         form = form_fields(form)
         self.errors, self.error = {}, ""
         self.organization = str(form.get("organization", ""))
@@ -56,7 +63,8 @@ class RoleRequestState(AuthState):
         try:
             user = self._require_user()
             with session_scope() as session:
-                roles.request_role(session, user, self.organization, self.role, self.justification)
+                roles.request_role(session, user, self.organization, self.role, self.justification,
+                                   client_key=key)
         except DomainError as exc:
             self.errors, self.error = self._form_refusal(exc, "Please correct the fields marked below.")
             return None

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from harmony_portal.models import Organization, RoleRequest, User
+from harmony_portal.models import Organization, User
 from harmony_portal.server import migrations
 from harmony_portal.settings import PROJECT_ROOT
 from tests import pg
@@ -114,15 +114,17 @@ def test_0017_keeps_the_oldest_of_duplicate_pending_requests_and_then_refuses_an
     url = f"sqlite:///{tmp_path}/portal.db" if backend == "sqlite" else request.getfixturevalue("empty_pg_url")
     command.upgrade(migrations.alembic_config(url), "0016")
     engine = create_engine(make_url(url), poolclass=NullPool)
-    with Session(engine) as session:  # the tables at 0016 are the models' but for the new index
+    with Session(engine) as session:  # users and organizations at 0016 are the models'; requests gained a column
         session.add(Organization(id="A1", name="Aurora Care", provider_type="Nursing Home"))
         pam = User(user_id="pam", user_id_key="pam", email="p@example.org", email_key="p@example.org",
                    first_name="Pam", last_name="Cameron", password_hash="x")
         session.add(pam)
         session.flush()
         uid = pam.id
-        session.add_all([RoleRequest(user_id=uid, organization_id="A1", role="Staff", justification="j")
-                         for _ in range(3)])
+        for _ in range(3):
+            session.exec(text("INSERT INTO rolerequest (user_id, organization_id, role, justification, status, "
+                              "reason, created_at) VALUES (:u, 'A1', 'Staff', 'j', 'pending', '', CURRENT_TIMESTAMP)"),
+                         params={"u": uid})
         session.commit()
     migrations.upgrade(url)
     with engine.begin() as conn:

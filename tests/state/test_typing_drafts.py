@@ -181,3 +181,36 @@ def test_the_forms_key_sent_back_by_the_browser_finds_the_first_save_after_the_t
 
     run_async(scenario())
     assert len(_filed("Across nodes")) == 2  # the repeat found the first; the malformed key made its own form's PQ
+
+
+def test_a_role_request_sent_again_from_a_reconnected_tab_is_one_request(app_db, make, signed_in):
+    """Submit Request's answer was lost (the node stopped after the commit); the reconnected tab has
+    new server state, but the browser sends back the key its form opened with: one request, and the
+    page goes Home as if the first answer had come."""
+    from sqlmodel import select
+
+    from harmony_portal import routes
+    from harmony_portal.models import RoleRequest
+    from harmony_portal.state.role_request import RoleRequestState
+    from tests.state.test_happy_paths import redirect_path
+
+    with session_scope() as s:
+        make.org(s, "ROL", "Sitka Care")
+        rae = make.user(s, "rae.request")
+    form = {"organization": "ROL", "role": "Staff", "justification": "Visiting Sitka residents weekly."}
+
+    async def scenario():
+        first_tab = await signed_in(rae)(RoleRequestState)
+        RoleRequestState.load.fn(first_tab)
+        opened_with = first_tab.client_key
+        answers = [await RoleRequestState.submit.fn(first_tab, {**form, "client_key": opened_with})]
+        reconnected = await signed_in(rae)(RoleRequestState)
+        RoleRequestState.load.fn(reconnected)
+        assert reconnected.client_key != opened_with
+        answers.append(await RoleRequestState.submit.fn(reconnected, {**form, "client_key": opened_with}))
+        return answers, reconnected.error
+
+    answers, error = run_async(scenario())
+    assert [redirect_path(a) for a in answers] == [routes.HOME, routes.HOME] and error == ""
+    with session_scope() as s:
+        assert len(s.exec(select(RoleRequest).where(RoleRequest.user_id == rae.id)).all()) == 1

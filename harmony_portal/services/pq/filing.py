@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from harmony_portal import routes
 from harmony_portal.models import PQ, InquiryRoute, Organization, PQNote, User, utc_now
-from harmony_portal.services import changes, validation
+from harmony_portal.services import changes, once, validation
 from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import Invalid
@@ -135,7 +134,7 @@ def add_pq(session: Session, actor: User, form: PQForm, *, now: datetime | None 
         Maintenance: during a maintenance window.
     """
     now = now or utc_now()
-    if earlier := _filed_with(session, PQ, PQ.created_by_id, actor.id, client_key):
+    if earlier := once.filed_with(session, PQ, PQ.created_by_id, actor.id, client_key):
         return earlier
     problems, org = _form_problems(session, actor, form)
     if problems:
@@ -149,7 +148,7 @@ def add_pq(session: Session, actor: User, form: PQForm, *, now: datetime | None 
             subject=form.subject.strip(), details=form.details.strip(), status=status, assigned_resource=resource,
             created_by_id=actor.id, created_at=now, updated_at=now, first_response_due_at=first_response_due(now),
             client_key=client_key or None)
-    if earlier := _add_once(session, pq, PQ, PQ.created_by_id, actor.id, client_key):
+    if earlier := once.add_once(session, pq, PQ, PQ.created_by_id, actor.id, client_key):
         return earlier
     audit_pq(session, "pq.created", actor, pq, now, inquiry_type=pq.inquiry_type, status=pq.status,
            assigned_resource=resource)
@@ -160,24 +159,6 @@ def add_pq(session: Session, actor: User, form: PQForm, *, now: datetime | None 
          link=routes.pq_url(pq.id), now=now)
     changes.pqs_changed(session, {pq.id})
     return pq
-
-
-def _filed_with(session: Session, model, owner_column, owner_id: int, client_key: str | None):
-    """The row ``owner_id`` already filed from the form opened with ``client_key``, if any."""
-    if not client_key:
-        return None
-    return session.exec(select(model).where(owner_column == owner_id, model.client_key == client_key)).first()
-
-
-def _add_once(session: Session, row, model, owner_column, owner_id: int, client_key: str | None):
-    """Add ``row``; if the same form's save won a race a moment ago, return that one instead (None: added)."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return _filed_with(session, model, owner_column, owner_id, client_key)
-    return None
 
 
 def set_status(session: Session, actor: User, pq: PQ, status: str, now: datetime) -> bool:
@@ -222,7 +203,7 @@ def take_pq(session: Session, admin: User, pq_id: int, *, now: datetime | None =
 
 def filed_note(session: Session, actor: User, client_key: str | None) -> PQNote | None:
     """The note ``actor`` already saved from the Add Note dialog opened with ``client_key``."""
-    return _filed_with(session, PQNote, PQNote.author_id, actor.id, client_key)
+    return once.filed_with(session, PQNote, PQNote.author_id, actor.id, client_key)
 
 
 def add_note(session: Session, actor: User, pq_id: int, note_type: str, status: str, text: str, *,
@@ -253,7 +234,7 @@ def add_note(session: Session, actor: User, pq_id: int, note_type: str, status: 
     maintenance.refuse_while_down(session, actor, now, kept=" and in your draft")
     note = PQNote(pq_id=pq.id, note_type=note_type, status=status, text=body, author_id=actor.id, created_at=now,
                   client_key=client_key or None)
-    if earlier := _add_once(session, note, PQNote, PQNote.author_id, actor.id, client_key):
+    if earlier := once.add_once(session, note, PQNote, PQNote.author_id, actor.id, client_key):
         return earlier
     audit_pq(session, "pq.note_added", actor, pq, now, note_id=note.id, note_type=note_type, status=status)
     if is_help_desk(actor):

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from harmony_portal import routes
 from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
-from harmony_portal.services import changes, validation
+from harmony_portal.services import changes, once, validation
 from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
@@ -105,21 +105,31 @@ def file_request(session: Session, request: RoleRequest, field: str, duplicate: 
     """Add ``request``; the same one arriving at the same moment is refused with ``duplicate`` on ``field``.
 
     The unique index on pending requests decides a race that the look-up before could not see;
-    a savepoint keeps the rest of the caller's transaction.
+    a savepoint keeps the rest of the caller's transaction. The same form's save racing itself
+    (same ``client_key``) gets the request that won.
     """
     try:
         with session.begin_nested():
             session.add(request)
             session.flush()
     except IntegrityError:
+        if earlier := once.filed_with(session, RoleRequest, RoleRequest.user_id, request.user_id,
+                                      request.client_key):
+            return earlier
         raise Invalid(field, duplicate) from None
     return request
 
 
 def request_role(session: Session, actor: User, org_id: str, role: str, justification: str, *,
-                 now: datetime | None = None) -> RoleRequest:
-    """File a role request; the organization's deciders are emailed."""
+                 now: datetime | None = None, client_key: str | None = None) -> RoleRequest:
+    """File a role request; the organization's deciders are emailed.
+
+    ``client_key`` (made when the form opened): the same form's save sent again, after its answer
+    was lost, returns the request the first one filed (``services.once``).
+    """
     now = now or utc_now()
+    if earlier := once.filed_with(session, RoleRequest, RoleRequest.user_id, actor.id, client_key):
+        return earlier
     problems: dict[str, str] = {}
     org = session.get(Organization, org_id) if org_id else None
     if org is None:
@@ -143,10 +153,13 @@ def request_role(session: Session, actor: User, org_id: str, role: str, justific
         raise Invalid("role", f"You already asked for the {role} role at {org.name} on "
                               f"{format_local(first.created_at)}; that request is still waiting (see My role "
                               "requests on Home).")
-    request = file_request(session, RoleRequest(user_id=actor.id, organization_id=org_id, role=role,
-                                                justification=text, created_at=now), "role",
+    new = RoleRequest(user_id=actor.id, organization_id=org_id, role=role, justification=text, created_at=now,
+                      client_key=client_key or None)
+    request = file_request(session, new, "role",
                            f"You already asked for the {role} role at {org.name}; that request is still waiting "
                            "(see My role requests on Home).")
+    if request is not new:
+        return request  # the same form's save, filed a moment ago by its twin
     audit.record(session, "role.requested", actor_id=actor.id, subject_user_id=actor.id, organization_id=org_id,
                  target=f"request:{request.id}", now=now, role=role)
     changes.requests_changed(session, [org_id])

@@ -279,7 +279,7 @@ def test_the_same_forms_save_arriving_twice_at_once_files_one_pq(session, world,
     row; the unique index decides, and the loser hands back the winner's PQ."""
     from sqlalchemy.exc import IntegrityError
 
-    from harmony_portal.services.pq import filing
+    from harmony_portal.services import once
 
     first = add_pq(session, world["pa"], _form(world["a"]), now=clock.now(), client_key="raced")
     session.commit()
@@ -288,14 +288,14 @@ def test_the_same_forms_save_arriving_twice_at_once_files_one_pq(session, world,
     with pytest.raises(IntegrityError):  # the database itself holds one row per form
         session.flush()
     session.rollback()
-    real_lookup = filing._filed_with
+    real_lookup = once.filed_with
     calls = []
 
     def late_lookup(*args):  # the first look-up (before filing) sees nothing yet, as in a race
         calls.append(args)
         return None if len(calls) == 1 else real_lookup(*args)
 
-    monkeypatch.setattr(filing, "_filed_with", late_lookup)
+    monkeypatch.setattr(once, "filed_with", late_lookup)
     again = add_pq(session, world["pa"], _form(world["a"]), now=clock.now(), client_key="raced")
     assert again.id == first.id
     assert session.exec(select(PQ).where(PQ.client_key == "raced")).all() == [again]

@@ -68,6 +68,49 @@ def test_a_second_identical_request_arriving_at_once_is_refused_by_the_database(
     assert [r.id for r in pending] == [first.id]
 
 
+def test_the_same_forms_request_sent_again_is_the_first_request_not_a_refusal(session, world):
+    """The answer to Submit Request was lost (the node stopped after the commit): the form, sent
+    again with the key it opened with, gets the request already filed; one audit event, one email each."""
+    first = roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits",
+                               client_key="request-form-1")
+    again = roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits",
+                               client_key="request-form-1")
+    assert again.id == first.id
+    assert session.exec(select(AuditEvent.action).where(AuditEvent.action == "role.requested")).all() == [
+        "role.requested"]
+    assert len(session.exec(select(OutboxEmail)).all()) == 2  # the two officials, once
+    # Another form (another key) is a second request, refused as a duplicate as before.
+    with pytest.raises(Invalid, match="already asked"):
+        roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits",
+                           client_key="request-form-2")
+    # The key is the requester's own: someone else's form with the same key files their own request.
+    theirs = roles.request_role(session, world["so1"], "B1", "Staff", "Helping out at Beta Home",
+                                client_key="request-form-1")
+    assert theirs.id != first.id and theirs.user_id == world["so1"].id
+
+
+def test_the_same_forms_request_racing_itself_gets_the_one_that_won(session, world, monkeypatch):
+    """Two sends of one form at once: neither look-up sees the other; the unique index decides and
+    the loser hands back the winner's request instead of "You already asked"."""
+    from harmony_portal.services import once
+
+    first = roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits",
+                               client_key="raced-form")
+    session.commit()
+    real_lookup, calls = once.filed_with, []
+
+    def late_lookup(*args):  # the first look-up (before filing) sees nothing yet
+        calls.append(args)
+        return None if len(calls) == 1 else real_lookup(*args)
+
+    monkeypatch.setattr(once, "filed_with", late_lookup)
+    monkeypatch.setattr(roles, "pending_request", lambda *_args: None)
+    again = roles.request_role(session, world["requester"], "A1", "Staff", "Needs access for visits",
+                               client_key="raced-form")
+    assert again.id == first.id
+    assert len(session.exec(select(RoleRequest).where(RoleRequest.user_id == world["requester"].id)).all()) == 1
+
+
 def test_the_database_holds_one_pending_request_per_person_organization_and_role(session, world):
     from sqlalchemy.exc import IntegrityError
 
