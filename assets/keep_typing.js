@@ -6,6 +6,11 @@
 // (saved: the page moved on, or the dialog closed); a refused save keeps it.
 // Hidden fields are mirrored too: the form's key (made when it opened) goes back with the typing,
 // so a save repeated after a lost answer is still recognised as the same save.
+// A save whose answer was lost (the socket dropped within moments of the click: a node stopping
+// for a deploy, a crash, a blip) is sent again, as it was clicked, once the tab has reconnected:
+// the server hands back what the first one saved (or refuses it again, with the reason), so the
+// page learns what became of it and nobody has to click twice. Reflex's socket hooks
+// (window.__reflex_otel: onSocketDisconnect, onSocketConnect) say when the socket comes and goes.
 (function () {
   "use strict";
   const PREFIX = "harmony-typing:";
@@ -47,20 +52,67 @@
           { fields: fieldsOf(form), path: window.location.pathname, submitted: false });
   }, true);
 
+  // How long after a click a dropped socket may have taken its answer with it.
+  const ANSWER_SECONDS = 30;
+
   document.addEventListener("submit", function (event) {
     const form = formOf(event.target);
     if (!form) return;
     const kind = form.getAttribute("data-keep-typing");
-    write(kind, { fields: fieldsOf(form), path: window.location.pathname, submitted: true });
+    write(kind, { fields: fieldsOf(form), path: window.location.pathname, submitted: true, sentAt: Date.now() });
   }, true);
+
+  function shownForm(kind) {
+    return document.querySelector('form[data-keep-typing="' + CSS.escape(kind) + '"]');
+  }
+
+  function unanswered(kind) {
+    const mirror = read(kind);
+    return mirror && mirror.submitted && mirror.path === window.location.pathname &&
+      Date.now() - (mirror.sentAt || 0) < ANSWER_SECONDS * 1000 ? mirror : null;
+  }
+
+  let lost = [];  // the kinds of the forms whose answer the dropped socket may have taken
+  function socketDropped(reason) {
+    if (reason === "io client disconnect") return;  // the page itself closed it (leaving)
+    lost = Array.from(document.querySelectorAll("form[data-keep-typing]"))
+      .map(function (form) { return form.getAttribute("data-keep-typing"); })
+      .filter(unanswered);
+  }
+
+  function socketBack() {
+    const kinds = lost;
+    lost = [];
+    kinds.forEach(function (kind) {
+      const form = shownForm(kind), mirror = unanswered(kind);
+      if (!form || !mirror) return;  // answered after all, or typed into since
+      putFields(form, mirror.fields);  // as clicked, with the key the form opened with
+      form.requestSubmit();
+    });
+  }
+
+  const hooks = window.__reflex_otel = window.__reflex_otel || {};
+  const dropped = hooks.onSocketDisconnect, connected = hooks.onSocketConnect;
+  hooks.onSocketDisconnect = function (reason) {
+    socketDropped(reason);
+    if (dropped) dropped.apply(this, arguments);
+  };
+  hooks.onSocketConnect = function () {
+    if (connected) connected.apply(this, arguments);
+    socketBack();
+  };
 
   function putBack(form) {
     filled.add(form);
     const mirror = read(form.getAttribute("data-keep-typing"));
     if (!mirror || mirror.path !== window.location.pathname) return;
-    Object.keys(mirror.fields).forEach(function (name) {
+    putFields(form, mirror.fields);
+  }
+
+  function putFields(form, fields) {
+    Object.keys(fields).forEach(function (name) {
       const field = form.elements.namedItem(name);
-      const value = mirror.fields[name];
+      const value = fields[name];
       if (!field || typeof field.value !== "string" || field.value === value) return;
       if (field.readOnly && field.type !== "hidden") return;
       field.value = value;
@@ -77,7 +129,7 @@
       if (!stored || !stored.startsWith(PREFIX)) continue;
       const kind = stored.slice(PREFIX.length);
       const mirror = read(kind);
-      const shown = document.querySelector('form[data-keep-typing="' + CSS.escape(kind) + '"]');
+      const shown = shownForm(kind);
       if (mirror && mirror.submitted && (!shown || mirror.path !== window.location.pathname)) {
         window.sessionStorage.removeItem(stored);
       }

@@ -7,6 +7,7 @@ or Redis. Each lives in its own temporary folder on its own free port.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -125,13 +126,17 @@ def self_signed_certificate(folder: Path, names: list[str]) -> tuple[Path, Path]
 class Nginx:
     """nginx (the Debian package's binary) with deploy/nginx.conf.template, in the foreground."""
 
-    def __init__(self, **values: object) -> None:
+    def __init__(self, *, http_port: int | None = None, **values: object) -> None:
+        """``http_port``: also listen there to send plain http to https (None: only https, as a
+        load balancer that listens on 443 alone)."""
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(binary).exists():
             raise RuntimeError("nginx not found: install it (apt-get install nginx-light), as `make test` does")
         self.dir = Path(tempfile.mkdtemp(prefix="harmony-nginx-"))
-        conf = Template((PROJECT / "deploy" / "nginx.conf.template").read_text()).substitute(
-            workdir=self.dir, **values)
+        template = (PROJECT / "deploy" / "nginx.conf.template").read_text()
+        if http_port is None:
+            template = re.sub(r"\n *# begin http-to-https\n.*?# end http-to-https\n", "\n", template, flags=re.S)
+        conf = Template(template).substitute(workdir=self.dir, http_port=http_port, **values)
         (self.dir / "nginx.conf").write_text(conf)
         command = [binary, "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"), "-g", "daemon off;"]
         checked = subprocess.run([*command[:-2], "-t"], capture_output=True, text=True, timeout=30)
