@@ -146,19 +146,13 @@ def test_a_change_through_node_a_reaches_a_page_on_node_b(browser, cluster):
     requester, r_secret = make_account(cluster.portal("a.localhost"), "nodereq", first="Rae", last="Remote")
     on_b, on_a = _context(browser), _context(browser)
     try:
-        dashboard = on_b.new_page()
-        sign_in(dashboard, cluster.portal("b.localhost"), official, o_secret)
-        dashboard.goto("https://b.localhost/security-official/requests")
-        expect(dashboard.get_by_role("heading", name="Role Requests")).to_be_visible()
+        dashboard = _role_requests_on_b(on_b, cluster, official, o_secret)
         cookie = next(c for c in on_b.cookies() if c["name"] == "harmony_session")
         assert cookie["httpOnly"] and cookie["secure"]
 
         form = on_a.new_page()
         sign_in(form, cluster.portal("a.localhost"), requester, r_secret)
-        form.goto("https://a.localhost/roles/request")
-        form.get_by_label("Organization").select_option(ORG)
-        form.get_by_label("Role").select_option("Staff")
-        form.get_by_label("Justification").fill("Cross-node request, please approve.")
+        _fill_role_request(form, "Cross-node request, please approve.")
         form.get_by_role("button", name="Submit Request").click()
         clicked = time.monotonic()
         expect(dashboard.get_by_role("checkbox", name="Select Rae Remote")).to_be_visible(timeout=5_000)
@@ -260,26 +254,20 @@ def test_a_request_filed_just_after_redis_came_back_empty_reaches_an_open_dashbo
     requester, r_secret = make_account(cluster.portal("a.localhost"), "redisreq", first="Runa", last="Restart")
     on_b, on_a = _context(browser), _context(browser)
     try:
-        dashboard = on_b.new_page()
-        sign_in(dashboard, cluster.portal("b.localhost"), official, o_secret)
-        dashboard.goto("https://b.localhost/security-official/requests")
-        expect(dashboard.get_by_role("heading", name="Role Requests")).to_be_visible()
+        dashboard = _role_requests_on_b(on_b, cluster, official, o_secret)
         form = on_a.new_page()
         sign_in(form, cluster.portal("a.localhost"), requester, r_secret)
 
         cluster.redis.stop()
         cluster.redis.start()
         back = time.monotonic()
-        form.goto("https://a.localhost/roles/request")  # this tab's page state went with Redis
-        form.get_by_label("Organization").select_option(ORG)
-        form.get_by_label("Role").select_option("Staff")
-        form.get_by_label("Justification").fill("Filed just after Redis came back.")
+        _fill_role_request(form, "Filed just after Redis came back.")  # a new page: its state went with Redis
         form.wait_for_timeout(max(0, 1_500 - (time.monotonic() - back) * 1000))
         form.get_by_role("button", name="Submit Request").click()
         clicked = time.monotonic()
         expect(dashboard.get_by_role("checkbox", name="Select Runa Restart")).to_be_visible(timeout=10_000)
         seen_after = time.monotonic() - clicked
-        print(f"role request filed {clicked - back:.1f} s after Redis came back, on the dashboard {seen_after:.2f} s later")
+        print(f"filed {clicked - back:.1f} s after Redis came back; on the dashboard {seen_after:.2f} s later")
         assert seen_after < 2, f"the row took {seen_after:.1f} s after Redis came back"
     finally:
         on_a.close()
@@ -295,13 +283,8 @@ def test_a_node_stopped_mid_save_finishes_it_and_the_page_says_saved_with_one_pq
     provider, secret = make_account(cluster.portal("b.localhost"), "nodeterm", first="Tess", roles=((ORG, "Staff"),))
     context = _context(browser)
     try:
-        page = context.new_page()
-        sign_in(page, cluster.portal("b.localhost"), provider, secret)
-        page.goto("https://b.localhost/pq/new")
-        page.get_by_label("Provider Name").select_option(value=ORG)
-        page.get_by_label("Inquiry Type").select_option("General Question")
-        page.get_by_label("Subject").fill("Saved as node B stops")
-        page.get_by_label("Details").fill("The deploy stops node B as I press Save PQ.")
+        page = _add_pq_open(context, cluster, "b.localhost", provider, secret,
+                            "Saved as node B stops", "The deploy stops node B as I press Save PQ.")
         with cluster.engine.connect() as lock, lock.begin():
             lock.execute(text("LOCK TABLE pq IN SHARE ROW EXCLUSIVE MODE"))  # new PQs wait
             page.get_by_role("button", name="Save PQ").click()
@@ -324,13 +307,8 @@ def test_a_node_killed_mid_session_its_users_reconnect_signed_in_with_their_draf
     provider, secret = make_account(cluster.portal("a.localhost"), "nodekill", first="Kai", roles=((ORG, "Staff"),))
     context = _context(browser)
     try:
-        page = context.new_page()
-        sign_in(page, cluster.portal("a.localhost"), provider, secret)
-        page.goto("https://a.localhost/pq/new")
-        page.get_by_label("Provider Name").select_option(value=ORG)
-        page.get_by_label("Inquiry Type").select_option("General Question")
-        page.get_by_label("Subject").fill("Typed on node A")
-        page.get_by_label("Details").fill("Node A goes away before I save.")
+        page = _add_pq_open(context, cluster, "a.localhost", provider, secret,
+                            "Typed on node A", "Node A goes away before I save.")
         page.get_by_label("Subject").focus()  # leaving Details saves the draft on the server
         _wait_for_draft(cluster, provider.id, "Node A goes away before I save.")
         # Then more typing, and node A dies 0.1 s after the last key: long before the draft's next save.
@@ -350,6 +328,33 @@ def test_a_node_killed_mid_session_its_users_reconnect_signed_in_with_their_draf
         expect(page.get_by_role("tabpanel")).to_contain_text("And these last words too.")
     finally:
         context.close()
+
+
+def _role_requests_on_b(context, cluster, official, secret: str):
+    page = context.new_page()
+    sign_in(page, cluster.portal("b.localhost"), official, secret)
+    page.goto("https://b.localhost/security-official/requests")
+    expect(page.get_by_role("heading", name="Role Requests")).to_be_visible()
+    return page
+
+
+def _fill_role_request(page, justification: str) -> None:
+    page.goto("https://a.localhost/roles/request")
+    page.get_by_label("Organization").select_option(ORG)
+    page.get_by_label("Role").select_option("Staff")
+    page.get_by_label("Justification").fill(justification)
+
+
+def _add_pq_open(context, cluster, host: str, user, secret: str, subject: str, details: str):
+    """A page signed in on ``host`` with Add PQ filled in (not saved)."""
+    page = context.new_page()
+    sign_in(page, cluster.portal(host), user, secret)
+    page.goto(f"https://{host}/pq/new")
+    page.get_by_label("Provider Name").select_option(value=ORG)
+    page.get_by_label("Inquiry Type").select_option("General Question")
+    page.get_by_label("Subject").fill(subject)
+    page.get_by_label("Details").fill(details)
+    return page
 
 
 def _wait_for_draft(cluster, user_id: int, text: str) -> None:
