@@ -117,3 +117,8 @@ def message(text: rx.Var, kind: str = "error") -> rx.Component:
     """A message box that screen readers announce (alert for errors, status otherwise)."""
     role = "alert" if kind == "error" else "status"
     return rx.cond(text != "", rx.el.div(text, role=role, class_name=f"message message-{kind}"))
+
+
+def messages(error: rx.Var, done: rx.Var) -> rx.Component:
+    """What the last action came to: the refusal (an alert) and what was done (a status), each when set."""
+    return rx.fragment(message(error), message(done, "ok"))

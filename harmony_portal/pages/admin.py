@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from harmony_portal.components import message, select_field, submit_button, text_field
+from harmony_portal.components import messages, select_field, submit_button, text_field
 from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
 from harmony_portal.pages.admin_audit import audit_section
@@ -20,8 +20,7 @@ def _table(label: str, headers: list[str], rows, cells) -> rx.Component:
 def admin_page() -> rx.Component:
     return protected_page(
         rx.el.h1("Administration"),
-        message(AdminState.error),
-        message(AdminState.message, "ok"),
+        messages(AdminState.error, AdminState.message),
         maintenance_section(),
         announcements_section(),
         rx.el.section(

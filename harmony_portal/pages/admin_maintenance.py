@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from harmony_portal.components import checkbox_field, message, select_field, submit_button, text_field
+from harmony_portal.components import checkbox_field, messages, select_field, submit_button, text_field
 from harmony_portal.components.table import data_table
 from harmony_portal.services.maintenance.announcements import EVERYONE
 from harmony_portal.services.maintenance.windows import WEEKDAYS
@@ -51,8 +51,7 @@ def _add_window_form() -> rx.Component:
 def maintenance_section() -> rx.Component:
     return rx.el.section(
         rx.el.h2("Maintenance Windows"),
-        message(S.window_error),
-        message(S.window_message, "ok"),
+        messages(S.window_error, S.window_message),
         _weekly_form(),
         _add_window_form(),
         data_table("Upcoming maintenance", ["When", "Kind", "Reason", "Action"], S.windows, lambda w: [
@@ -67,8 +66,7 @@ def announcements_section() -> rx.Component:
     errors = S.notice_errors
     return rx.el.section(
         rx.el.h2("Announcements"),
-        message(S.notice_error),
-        message(S.notice_message, "ok"),
+        messages(S.notice_error, S.notice_message),
         rx.el.form(
             text_field("Title", "ann_title", required=True, error=errors.get("title", "")),
             text_field("Message", "ann_body", multiline=True, error=errors.get("body", "")),

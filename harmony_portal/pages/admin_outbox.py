@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from harmony_portal.components import message
+from harmony_portal.components import messages
 from harmony_portal.components.table import data_table, hidden_header
 from harmony_portal.state.admin_outbox import AdminOutboxState
 
@@ -36,8 +36,7 @@ def _retry(r) -> rx.Component:
 def outbox_section() -> rx.Component:
     return rx.el.section(
         rx.el.h2("Outbox"),
-        message(AdminOutboxState.error),
-        message(AdminOutboxState.message, "ok"),
+        messages(AdminOutboxState.error, AdminOutboxState.message),
         rx.el.p("Every email the portal sends waits here until the mail server takes it. One that keeps "
                 "failing is tried again, each time after a longer wait, then marked failed: Retry sends it again.",
                 class_name="field-hint"),

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from harmony_portal.components import message, submit_button, text_field
+from harmony_portal.components import messages, submit_button, text_field
 from harmony_portal.components.table import data_table, hidden_header
 from harmony_portal.state.admin_users import AdminUsersState
 
@@ -88,8 +88,7 @@ def _view() -> rx.Component:
 def users_section() -> rx.Component:
     return rx.el.section(
         rx.el.h2("Users"),
-        message(S.error),
-        message(S.message, "ok"),
+        messages(S.error, S.message),
         _enrolment_code(),
         rx.el.form(
             text_field("User ID, Email or Name", "account",

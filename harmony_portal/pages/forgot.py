@@ -3,7 +3,7 @@
 import reflex as rx
 
 from harmony_portal import routes
-from harmony_portal.components import message, password_field, submit_button, text_field
+from harmony_portal.components import messages, password_field, submit_button, text_field
 from harmony_portal.layouts import page
 from harmony_portal.state.forgot import ForgotState
 
@@ -42,8 +42,7 @@ def forgot_page() -> rx.Component:
     return page(
         rx.el.div(
             rx.el.h1("Having trouble logging in?"),
-            message(ForgotState.error),
-            message(ForgotState.sent_message, "ok"),
+            messages(ForgotState.error, ForgotState.sent_message),
             rx.cond(ForgotState.token_valid, _reset_form(), _request_form()),
             class_name="card narrow",
         )

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from harmony_portal import routes
-from harmony_portal.components.forms import field_label, message
+from harmony_portal.components.forms import field_label, message, messages
 from harmony_portal.components.table import data_table, hidden_header
 from harmony_portal.layouts import protected_page
 from harmony_portal.live.help_desk import HelpDeskFeed
@@ -84,8 +84,7 @@ def _queue() -> rx.Component:
         rx.el.h2("Queue"),
         rx.el.p("Open PQs by first-response due time (Alaska time). Choose a Status to see resolved or closed PQs."),
         _filters(),
-        message(HelpDeskState.error),
-        message(HelpDeskState.message, "ok"),
+        messages(HelpDeskState.error, HelpDeskState.message),
         rx.el.p(HelpDeskFeed.rows.length().to(str) + " PQ(s) in the queue", role="status", aria_live="polite"),
         data_table("Help Desk queue", ["PQ Number", "Provider", "Inquiry Type", "Subject", "Status", "Due",
                                        "Taken By", hidden_header("Actions")],

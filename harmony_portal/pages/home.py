@@ -3,7 +3,7 @@
 import reflex as rx
 
 from harmony_portal import routes
-from harmony_portal.components import message
+from harmony_portal.components import messages
 from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
 from harmony_portal.pages.notifications import notifications_section
@@ -27,8 +27,7 @@ def _request_row(r) -> rx.Component:
 def home_page() -> rx.Component:
     return protected_page(
         rx.el.h1("Welcome, ", HomeState.display_name),
-        message(HomeState.error),
-        message(HomeState.message, "ok"),
+        messages(HomeState.error, HomeState.message),
         notifications_section(),
         rx.el.section(
             rx.el.h2("My roles"),

@@ -5,7 +5,7 @@ import reflex as rx
 from harmony_portal import routes
 from harmony_portal.components.dialog import dialog, dismiss_button
 from harmony_portal.components.form_data import form_values
-from harmony_portal.components.forms import message, select_field, submit_button, text_field
+from harmony_portal.components.forms import message, messages, select_field, submit_button, text_field
 from harmony_portal.components.pq_menu import file_menu
 from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
@@ -201,8 +201,7 @@ def _tabs() -> rx.Component:
 def pq_detail_page() -> rx.Component:
     return protected_page(
         rx.el.h1(rx.cond(PQDetailState.pq.contains("id"), "PQ " + PQDetailState.pq["id"].to(str), "PQ")),
-        message(PQDetailState.error),
-        message(PQDetailState.message, "ok"),
+        messages(PQDetailState.error, PQDetailState.message),
         rx.cond(PQDetailState.pq.contains("id"), rx.el.div(
             rx.el.div(file_menu(), class_name="actions"),
             rx.cond(PQDetailState.pq["respond_by"] != "", rx.el.p(PQDetailState.pq["respond_by"], class_name="lede")),

@@ -4,7 +4,7 @@ import reflex as rx
 
 from harmony_portal import routes
 from harmony_portal.components.dialog import confirm_form, dialog
-from harmony_portal.components.forms import message, text_field
+from harmony_portal.components.forms import messages, text_field
 from harmony_portal.components.sidebar import sole_official_notices
 from harmony_portal.components.table import data_table, hidden_header
 from harmony_portal.layouts import official_page
@@ -57,8 +57,7 @@ def role_requests_page() -> rx.Component:
         rx.el.p("Select one or more users via the associated checkbox to Approve or Reject the user's role "
                 "request. Changes show on every Security Official's screen at once."),
         sole_official_notices(RoleRequestsState.sole_official_of),
-        message(RoleRequestsState.error),
-        message(RoleRequestsState.message, "ok"),
+        messages(RoleRequestsState.error, RoleRequestsState.message),
         rx.el.p(QueueFeed.rows.length().to(str)
                 + rx.cond(QueueFeed.rows.length() == 1, " pending request", " pending requests"),
                 role="status", aria_live="polite"),

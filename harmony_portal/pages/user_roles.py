@@ -3,7 +3,7 @@
 import reflex as rx
 
 from harmony_portal.components.dialog import confirm_form, dialog
-from harmony_portal.components.forms import message, text_field
+from harmony_portal.components.forms import messages, text_field
 from harmony_portal.components.table import data_table, hidden_header
 from harmony_portal.layouts import official_page
 from harmony_portal.state.user_roles import UserRolesState
@@ -26,8 +26,7 @@ def user_roles_page() -> rx.Component:
     return official_page(
         "User Roles",
         rx.el.p("View and remove user roles below. Changes take effect at once."),
-        message(UserRolesState.error),
-        message(UserRolesState.message, "ok"),
+        messages(UserRolesState.error, UserRolesState.message),
         data_table("Roles", ["Organization", "Role", hidden_header("Actions")], UserRolesState.grants, _cells),
         rx.el.h2("Profile Information"),
         rx.el.dl(rx.foreach(UserRolesState.profile, lambda item: rx.el.div(rx.el.dt(item[0]), rx.el.dd(item[1])))),

@@ -10,13 +10,12 @@ from harmony_portal.services.errors import Invalid
 from harmony_portal.services.guards import require_admin
 from harmony_portal.services.roles import organizations
 from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.feedback import Feedback
 
 
-class AdminState(AuthState):
+class AdminState(Feedback, AuthState):
     organizations: list[dict[str, str]] = []
     errors: dict[str, str] = {}
-    message: str = ""
-    error: str = ""
     form_key: int = 0
 
     def _reload(self) -> None:

@@ -14,6 +14,7 @@ from harmony_portal.server import session_cookie
 from harmony_portal.services.audit import admin_log as audit_log
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.feedback import Feedback
 
 __all__ = ["AdminAuditState"]
 
@@ -21,11 +22,10 @@ __all__ = ["AdminAuditState"]
 _FORM_FIELDS = {f"audit_{name}": name for name in audit_log.FILTER_FIELDS}
 
 
-class AdminAuditState(AuthState):
+class AdminAuditState(Feedback, AuthState):
     rows: list[dict[str, str]] = []
     applied: dict[str, str] = {}  # the filter in force, as typed (the form's default values)
     errors: dict[str, str] = {}
-    error: str = ""
     has_newer: bool = False
     has_older: bool = False
     form_key: int = 0

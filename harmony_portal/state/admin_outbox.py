@@ -8,15 +8,14 @@ from harmony_portal.db import session_scope
 from harmony_portal.services.errors import DomainError
 from harmony_portal.services.mail import outbox_admin
 from harmony_portal.state.base import AuthState
+from harmony_portal.state.feedback import Feedback
 
 __all__ = ["AdminOutboxState"]
 
 
-class AdminOutboxState(AuthState):
+class AdminOutboxState(Feedback, AuthState):
     emails: list[dict[str, str]] = []
     delivery_note: str = ""  # no mail server set: what that means here
-    message: str = ""
-    error: str = ""
 
     def _reload(self) -> None:
         user = self._require_user()

@@ -14,13 +14,14 @@ from harmony_portal.services.clock import format_local
 from harmony_portal.services.signin import account_control
 from harmony_portal.services.signin.enrolment_codes import IssuedCode
 from harmony_portal.state.base import AuthState, form_fields, parse_id
+from harmony_portal.state.feedback import Feedback
 
 __all__ = ["AdminUsersState"]
 
 NO_SUCH_USER = "No such user."
 
 
-class AdminUsersState(AuthState):
+class AdminUsersState(Feedback, AuthState):
     users: list[dict[str, str]] = []  # the search results
     user: dict[str, str] = {}  # the account being viewed (admin_users.user_overview's summary)
     roles: list[dict[str, str]] = []
@@ -28,8 +29,6 @@ class AdminUsersState(AuthState):
     # The enrolment code of the last reset: shown once, here, until hidden or the page is left.
     enrolment_code: str = ""
     enrolment_code_note: str = ""
-    message: str = ""
-    error: str = ""
     _query: str = ""  # the last search, run again after an action so the list shows the change
 
     @rx.event

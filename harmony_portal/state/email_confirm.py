@@ -8,12 +8,12 @@ from harmony_portal.db import session_scope
 from harmony_portal.services.accounts import email_change
 from harmony_portal.services.errors import DomainError
 from harmony_portal.state.base import AuthState
+from harmony_portal.state.feedback import Feedback
 
 
-class EmailConfirmState(AuthState):
+class EmailConfirmState(Feedback, AuthState):
     status: str = ""  # ready | done | refused
     new_email: str = ""
-    error: str = ""
 
     def _token(self) -> str:
         return self.router.url.query_parameters.get("token", "")

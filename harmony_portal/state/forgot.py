@@ -11,6 +11,7 @@ from harmony_portal.services.accounts import password_reset
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.settings import get_settings
 from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.feedback import Feedback
 
 
 def _complete_reset(token: str, form: dict[str, str], ip: str) -> None:
@@ -20,11 +21,10 @@ def _complete_reset(token: str, form: dict[str, str], ip: str) -> None:
             new_password=form.get("new_password", ""), confirm_password=form.get("confirm_new_password", ""), ip=ip)
 
 
-class ForgotState(AuthState):
+class ForgotState(Feedback, AuthState):
     token_valid: bool = False
     challenge_question: str = ""
     sent_message: str = ""
-    error: str = ""
     errors: dict[str, str] = {}
 
     def _token(self) -> str:

@@ -14,6 +14,7 @@ from harmony_portal.services.pq import help_desk_feeds
 from harmony_portal.services.pq.access import NO_SUCH_PQ, require_help_desk
 from harmony_portal.services.roles.organizations import organization_choices
 from harmony_portal.state.base import AuthState, as_text, parse_id
+from harmony_portal.state.feedback import Feedback
 
 __all__ = ["HelpDeskState"]
 
@@ -21,11 +22,9 @@ REFUSAL = "The Help Desk queue is for help-desk administrators only."
 _FILTERS = ("status", "inquiry_type", "provider")
 
 
-class HelpDeskState(AuthState):
+class HelpDeskState(Feedback, AuthState):
     refused: str = ""  # set when the signed-in user is not the help desk: the page shows only this
     providers: list[dict[str, str]] = []  # {"id", "label": "Name (ID)"}
-    error: str = ""
-    message: str = ""
 
     @rx.event
     async def load(self):

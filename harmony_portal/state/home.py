@@ -13,11 +13,12 @@ from harmony_portal.services.pq import queries as pq_queries
 from harmony_portal.services.roles import queries as role_queries
 from harmony_portal.services.roles import requests as roles
 from harmony_portal.state.base import AuthState
+from harmony_portal.state.feedback import Feedback
 
 __all__ = ["HomeState"]
 
 
-class HomeState(AuthState):
+class HomeState(Feedback, AuthState):
     my_roles: list[dict[str, str]] = []
     my_requests: list[dict] = []
     my_pqs: list[dict[str, str]] = []
@@ -25,8 +26,6 @@ class HomeState(AuthState):
     checklist: list[dict[str, str]] = []
     checklist_summary: str = ""
     checklist_override: str = ""
-    message: str = ""
-    error: str = ""
 
     def _reload(self) -> None:
         user = self._require_user()

@@ -13,6 +13,7 @@ from harmony_portal.events.off_loop import off_loop
 from harmony_portal.services.errors import DomainError, Invalid, RateLimited
 from harmony_portal.services.signin import authentication, devices, enrolment_codes, sessions
 from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.feedback import Feedback
 
 # The second step must follow the first promptly (wall clock: another worker may handle it).
 _PENDING_SECONDS = 300
@@ -50,10 +51,8 @@ def _enrolment_step(user_id: int, code: str, ip: str) -> str:
         return authentication.redeem_enrolment_code(session, user_id, code, ip=ip)
 
 
-class LoginState(AuthState):
+class LoginState(Feedback, AuthState):
     step: str = "password"  # password | code | recovery | enrolment
-    error: str = ""
-    message: str = ""
     terms_error: str = ""
     _pending_user_id: int = 0
     _pending_since: float = 0.0

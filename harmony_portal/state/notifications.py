@@ -9,14 +9,14 @@ from harmony_portal.live.notifications import link_notifications, unlink_notific
 from harmony_portal.services.errors import DomainError
 from harmony_portal.services.notifications import in_app as notifications
 from harmony_portal.state.base import AuthState
+from harmony_portal.state.feedback import Feedback
 
 __all__ = ["NotificationsState"]
 
 
-class NotificationsState(AuthState):
+class NotificationsState(Feedback, AuthState):
     """The list and the count themselves live in NotificationFeed; this keeps one page's message."""
 
-    error: str = ""
 
     @rx.event
     async def link(self):

@@ -19,6 +19,7 @@ from harmony_portal.services.pq import filing as pq
 from harmony_portal.services.pq.access import is_help_desk
 from harmony_portal.services.pq.file_store import MAX_BYTES, AttachmentWriter, StoredFile, remove_stored
 from harmony_portal.state.base import AuthState, client_key_of, form_fields, form_values, parse_id
+from harmony_portal.state.feedback import Feedback
 
 __all__ = ["PQDetailState"]
 
@@ -27,15 +28,13 @@ _NOTE_FIELDS = ("note_type", "status", "note")
 
 
 @live_pq.follows_pq
-class PQDetailState(AuthState):
+class PQDetailState(Feedback, AuthState):
     pq: dict[str, str] = {}
     notes: list[dict[str, str]] = []
     attachments: list[dict[str, str]] = []
     note_files: list[dict[str, str]] = []  # the attachments again, each with its note: listed under that note
     history: list[dict[str, str]] = []
     help_desk: bool = False
-    message: str = ""
-    error: str = ""
     # The Add Note dialog
     note_open: bool = False
     note_values: dict[str, str] = {}
@@ -53,11 +52,14 @@ class PQDetailState(AuthState):
     def _pq_id(self) -> int | None:
         return parse_id(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
 
-    def _reload(self) -> None:
-        user = self._require_user()
-        pq_id = self._pq_id()
-        if pq_id is None:
+    def _asked_pq_id(self) -> int:
+        """The PQ the page's address names; an address that names none is refused."""
+        if (pq_id := self._pq_id()) is None:
             raise DomainError("No such PQ.")
+        return pq_id
+
+    def _reload(self) -> None:
+        user, pq_id = self._require_user(), self._asked_pq_id()
         with session_scope() as session:
             self._show(user, detail.pq_page(session, user, pq_id))
 

@@ -9,16 +9,16 @@ from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError
 from harmony_portal.services.pq import queries as pq_queries
 from harmony_portal.state.base import AuthState, form_fields, page_number
+from harmony_portal.state.feedback import Feedback
 
 __all__ = ["PQListState"]
 
 
-class PQListState(AuthState):
+class PQListState(Feedback, AuthState):
     rows: list[dict[str, str]] = []
     total: int = 0
     page: int = 1
     filters: dict[str, str] = {}
-    error: str = ""
 
     def _search(self) -> None:
         user = self._require_user()

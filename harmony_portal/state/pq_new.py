@@ -15,6 +15,7 @@ from harmony_portal.services.pq import drafts
 from harmony_portal.services.pq import filing as pq
 from harmony_portal.services.pq.access import is_help_desk, provider_choices
 from harmony_portal.state.base import AuthState, client_key_of, form_fields, form_values
+from harmony_portal.state.feedback import Feedback
 
 __all__ = ["PQNewState"]
 
@@ -22,14 +23,13 @@ _FIELDS = [f.name for f in fields(pq.PQForm)]
 _DRAFT = ("pq", "new")  # one unsaved new PQ per user, kept until it is saved
 
 
-class PQNewState(AuthState):
+class PQNewState(Feedback, AuthState):
     providers: list[dict[str, str]] = []
     no_provider: bool = False  # loaded, and this person has no organization to file for
     values: dict[str, str] = {}  # what the form starts with: the draft, or what was typed when refused
     assigned_resource: str = ""
     may_set_status: bool = False
     errors: dict[str, str] = {}
-    error: str = ""
     draft_restored: bool = False
     form_key: int = 0  # bumps to re-render the uncontrolled form with new defaults
     _saved: bool = False  # this form was filed: a draft save still on its way must not revive it

@@ -45,10 +45,7 @@ class PQOnboardingState(PQDetailState):
     _override_user: int | None = None
 
     def _refresh(self) -> None:
-        user = self._require_user()
-        pq_id = self._pq_id()
-        if pq_id is None:
-            raise DomainError("No such PQ.")
+        user, pq_id = self._require_user(), self._asked_pq_id()
         with session_scope() as session:
             part = staff_access.onboarding_part(session, user, pq_id)
         self.may_request_staff = part.may_request_staff
@@ -70,11 +67,8 @@ class PQOnboardingState(PQDetailState):
 
         Returns the refusal, if any (already shown at the top of the page)."""
         self.error = self.message = ""
-        pq_id = self._pq_id()
         try:
-            user = self._require_user()
-            if pq_id is None:
-                raise DomainError("No such PQ.")
+            user, pq_id = self._require_user(), self._asked_pq_id()
             with session_scope() as session:
                 action(session, user, pq_id)
         except DomainError as exc:

@@ -13,17 +13,17 @@ from harmony_portal.services.errors import DomainError
 from harmony_portal.services.roles import requests as roles
 from harmony_portal.services.roles.organizations import organization_choices
 from harmony_portal.state.base import AuthState, client_key_of, form_fields, parse_id
+from harmony_portal.state.feedback import Feedback
 
 __all__ = ["RoleRequestState"]
 
 
-class RoleRequestState(AuthState):
+class RoleRequestState(Feedback, AuthState):
     organizations: list[dict[str, str]] = []
     organization: str = ""
     role: str = ""
     justification: str = ""
     errors: dict[str, str] = {}
-    error: str = ""
     form_key: int = 0  # bumps to re-render the uncontrolled form with new defaults
     # Made when the form opens: the same form's save sent again after a lost answer is one
     # request (services/once.py); the browser keeps what is typed under it (assets/keep_typing.js).

@@ -11,11 +11,12 @@ from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.roles import decisions
 from harmony_portal.services.roles import queries as role_queries
 from harmony_portal.state.base import AuthState, form_fields, parse_id
+from harmony_portal.state.feedback import Feedback
 
 __all__ = ["RoleRequestsState"]
 
 
-class RoleRequestsState(AuthState):
+class RoleRequestsState(Feedback, AuthState):
     """The queue itself lives in QueueFeed; this keeps one page's selection and dialog."""
 
     selected: list[str] = []
@@ -24,8 +25,6 @@ class RoleRequestsState(AuthState):
     sole_official_of: list[str] = []
     reject_open: bool = False
     reject_error: str = ""
-    message: str = ""
-    error: str = ""
 
     @rx.event
     async def load(self):

@@ -13,6 +13,7 @@ from harmony_portal.services.accounts.signup import SignUpForm, sign_up
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.signin.sessions import sign_in
 from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.feedback import Feedback
 
 _FORM_FIELDS = {f.name for f in fields(SignUpForm)}
 
@@ -24,9 +25,8 @@ def _create_account(data: SignUpForm, ip: str) -> str:
         return sign_in(session, user, ip=ip, second_factor=False)
 
 
-class SignUpState(AuthState):
+class SignUpState(Feedback, AuthState):
     errors: dict[str, str] = {}
-    error: str = ""
 
     @rx.event
     def load(self):

@@ -11,13 +11,13 @@ from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.security import provisioning_uri, qr_data_uri
 from harmony_portal.services.signin import sessions, two_factor
 from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.feedback import Feedback
 
 
-class TwoFactorSetupState(AuthState):
+class TwoFactorSetupState(Feedback, AuthState):
     step: str = "scan"  # scan | codes
     setup_key: str = ""
     qr_code: str = ""
-    error: str = ""
     step_up_error: str = ""
     # Adding a further device: the current password or a code from a device they have.
     needs_step_up: bool = False

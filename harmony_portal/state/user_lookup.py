@@ -9,19 +9,18 @@ from harmony_portal.events.off_loop import threaded
 from harmony_portal.services.errors import DomainError
 from harmony_portal.services.roles import queries as role_queries
 from harmony_portal.state.base import AuthState, as_text, form_fields, page_number
+from harmony_portal.state.feedback import Feedback
 
 __all__ = ["UserLookupState"]
 
 
-class UserLookupState(AuthState):
+class UserLookupState(Feedback, AuthState):
     organizations: list[dict[str, str]] = []  # {"id", "label": "Name (ID)"}
     organization: str = ""
     query: str = ""
     rows: list[dict[str, str]] = []
     total: int = 0
     page: int = 1
-    error: str = ""
-    message: str = ""
     sole_official_of: list[str] = []
 
     @rx.event

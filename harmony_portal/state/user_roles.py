@@ -9,16 +9,15 @@ from harmony_portal.services.errors import DomainError
 from harmony_portal.services.roles import grants
 from harmony_portal.services.roles import queries as role_queries
 from harmony_portal.state.base import AuthState, form_fields, parse_id
+from harmony_portal.state.feedback import Feedback
 
 __all__ = ["UserRolesState"]
 
 
-class UserRolesState(AuthState):
+class UserRolesState(Feedback, AuthState):
     profile: dict[str, str] = {}
     grants: list[dict[str, str]] = []
     confirm_id: str = ""
-    message: str = ""
-    error: str = ""
 
     def _target_id(self) -> int:
         target = parse_id(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
