@@ -80,6 +80,17 @@ class Settings(BaseSettings):
     # On SIGTERM a worker lets events already running finish for this long, then cancels
     # them; the server kills a worker still running this long (plus a margin) later.
     harmony_shutdown_seconds: int = Field(default=30, gt=0)
+    # The portal's signing identity for Access Request forms signed in the portal: the
+    # certificate (PEM, then the chain up to the root), its private key (PEM, unencrypted,
+    # readable by the portal alone) and the roots signatures are checked against (a PEM bundle:
+    # keep retired roots in it, so forms signed before a rotation still validate). Outside
+    # production, generated into the data folder when first needed; production refuses to
+    # start without them.
+    harmony_signing_cert: Path | None = None
+    harmony_signing_key: Path | None = None
+    harmony_signing_roots: Path | None = None
+    # How often each server process looks for scheduled jobs (signing reminders, expiries).
+    harmony_job_poll_seconds: float = Field(default=30, gt=0)
 
     _base_url_unset: bool = PrivateAttr(default=False)
     _generated_key: str = PrivateAttr(default="")
@@ -211,6 +222,13 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append(f"HARMONY_MAIL_FROM is {settings.harmony_mail_from!r} ({env}; relays refuse or file as spam "
                         "a sender outside your own domain): set HARMONY_MAIL_FROM='Harmony Portal "
                         "<no-reply@portal.example.org>'.")
+    signing = {"HARMONY_SIGNING_CERT": settings.harmony_signing_cert, "HARMONY_SIGNING_KEY": settings.harmony_signing_key,
+               "HARMONY_SIGNING_ROOTS": settings.harmony_signing_roots}
+    for name, path in signing.items():
+        if path is None or not Path(path).is_file():
+            problems.append(f"{name} is {'not set' if path is None else f'{str(path)!r}, not a readable file'} ({env}; "
+                            "Access Request forms are signed under the organization's own certificate): set "
+                            f"{name}=/etc/harmony/signing/... (see docs/deployment.md, Signing certificate).")
     if not settings.harmony_rate_limits:
         problems.append("HARMONY_RATE_LIMITS=0 turns off the sign-in rate limits, which production needs: "
                         "unset it.")

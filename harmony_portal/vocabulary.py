@@ -8,10 +8,11 @@ PROVIDER_TYPES = (
 )
 
 SECURITY_OFFICIAL = "Security Official"
+ACCESS_COORDINATOR = "Access Coordinator"
 STAFF = "Staff"
 ORGANIZATION_ROLES = (
     SECURITY_OFFICIAL,
-    "Access Coordinator",
+    ACCESS_COORDINATOR,
     "Assessment Coordinator",
     "Provider Security Admin",
     STAFF,
@@ -29,6 +30,12 @@ ACCESS_REQUEST = "Access Request"  # the inquiry type that goes to the help desk
 INQUIRY_TYPES = (ACCESS_REQUEST, "General Question", "Billing", "Technical Issue", "Certification")
 PQ_STATUSES = ("Pending", "In Progress", "Resolved", "Closed")
 PQ_NOTE_TYPES = ("Access Request", "General", "Response", "Internal")
+
+# An Access Request form signed in the portal (SigningForm.status, FormSigner.role and .state).
+SIGNING, SIGNED, DECLINED, WITHDRAWN, EXPIRED, VOID = "signing", "signed", "declined", "withdrawn", "expired", "void"
+SIGNER_ROLES = (("requester", "Requester"), ("supervisor", "Direct supervisor"),
+                ("agency_signer", "Agency authorized signer"))
+WAITING, ASKED = "waiting", "asked"
 
 CHALLENGE_QUESTIONS = (
     "What was the name of your first pet?",

@@ -19,6 +19,7 @@ from harmony_portal.models.organizations import Organization
 from harmony_portal.models.outbox import OutboxEmail
 from harmony_portal.models.pq import PQ, Attachment, Draft, InquiryRoute, PQNote
 from harmony_portal.models.roles import OrgRole, RoleRequest
+from harmony_portal.models.signing import FormSigner, ScheduledJob, SigningForm
 
 __all__ = [
     "PQ",
@@ -30,6 +31,7 @@ __all__ = [
     "EmailChange",
     "EmailPreference",
     "EnrolmentCode",
+    "FormSigner",
     "InquiryRoute",
     "MaintenanceWindow",
     "WeeklyMaintenance",
@@ -42,9 +44,11 @@ __all__ = [
     "PasswordReset",
     "RecoveryCode",
     "RoleRequest",
+    "ScheduledJob",
     "TotpDevice",
     "User",
     "SessionHandoff",
+    "SigningForm",
     "UserSession",
     "utc_now",
 ]

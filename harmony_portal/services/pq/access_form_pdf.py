@@ -72,6 +72,8 @@ class FormValues:
     email: str = ""
     phone: str = ""
     address: list[str] = field(default_factory=list)
+    # Signed in the portal: (who signs, their printed name) in signing order; empty for paper.
+    signers: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def blank(self) -> bool:
@@ -98,6 +100,23 @@ class _Form(FPDF):
         self.set_text_color(90)
         self.cell(0, 5, f"{TITLE}  |  Page {self.page_no()} of {{nb}}", align="C")
 
+
+_PAPER_INTRO = (
+    "Harmony Security Agreement (Individual User). Complete, tick each acknowledgement, sign, have your "
+    "Access Coordinator sign, then attach this form to your Access Request PQ: Notes, Add Note "
+    "(PQ Note Type \"Access Request\"), Add Attachment, Upload, Save and Close Note. "
+    f"The {HELP_DESK} ({HELP_DESK_EMAIL}) responds within 24 business hours.")
+_PORTAL_INTRO = (
+    "Harmony Security Agreement (Individual User), signed in the Harmony Portal: the requester, their direct "
+    "supervisor and the agency's authorized signer each sign this document digitally, in that order. Each "
+    "signature covers the whole form as it stood when signed. The signing record lists who was asked and "
+    f"who signed when. The {HELP_DESK} ({HELP_DESK_EMAIL}) grants access from the fully signed form.")
+
+_PAPER_OATH = ("By signing, the user accepts the acknowledgements above, and the Access Coordinator confirms that "
+               "the user works for the provider and needs access to Harmony.")
+_PORTAL_OATH = ("By signing, the requester accepts the acknowledgements above (ticked in the portal before signing), "
+                "the direct supervisor confirms that the requester works for the provider and needs this access, "
+                "and the agency's authorized signer authorizes it for the provider.")
 
 _LABEL_W = 48.0
 
@@ -147,13 +166,16 @@ def _field(pdf: FPDF, label: str, value: str, *, blank_lines: int = 1, multiline
     pdf.set_y(max(pdf.get_y(), label_bottom) + 1.2)
 
 
-def _checkbox(pdf: FPDF, text: str) -> None:
+def _checkbox(pdf: FPDF, text: str, *, ticked: bool = False) -> None:
     lines = pdf.multi_cell(pdf.epw - 9, _LINE_H, latin1(text), dry_run=True, output="LINES")
     if pdf.will_page_break(_LINE_H * len(lines) + 2):
         pdf.add_page()
     top = pdf.get_y()
     pdf.set_draw_color(40)
     pdf.rect(pdf.l_margin + 1, top + 0.9, 3.8, 3.8)
+    if ticked:
+        pdf.line(pdf.l_margin + 1.6, top + 1.5, pdf.l_margin + 4.2, top + 4.1)
+        pdf.line(pdf.l_margin + 4.2, top + 1.5, pdf.l_margin + 1.6, top + 4.1)
     pdf.set_xy(pdf.l_margin + 9, top)
     pdf.multi_cell(pdf.epw - 9, _LINE_H, latin1(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1.5)
@@ -202,12 +224,8 @@ def render(values: FormValues) -> bytes:
     pdf.set_font("Helvetica", "B", 17)
     pdf.cell(0, 9, TITLE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("Helvetica", size=9.5)
-    pdf.multi_cell(0, 4.8, latin1(
-        "Harmony Security Agreement (Individual User). Complete, tick each acknowledgement, sign, have your "
-        "Access Coordinator sign, then attach this form to your Access Request PQ: Notes, Add Note "
-        "(PQ Note Type \"Access Request\"), Add Attachment, Upload, Save and Close Note. "
-        f"The {HELP_DESK} ({HELP_DESK_EMAIL}) responds within 24 business hours."), align="L",
-        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 4.8, latin1(_PORTAL_INTRO if values.signers else _PAPER_INTRO), align="L",
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     _heading(pdf, "Provider Question")
     _field(pdf, "PQ Number", values.pq_number)
@@ -240,13 +258,12 @@ def render(values: FormValues) -> bytes:
     _heading(pdf, "Acknowledgements (tick each box)")
     pdf.set_font("Helvetica", size=10)
     for text in ACKNOWLEDGEMENTS:
-        _checkbox(pdf, text)
+        _checkbox(pdf, text, ticked=bool(values.signers))
 
     _heading(pdf, "Signatures")
     pdf.set_font("Helvetica", size=9.5)
-    pdf.multi_cell(0, 4.8, "By signing, the user accepts the acknowledgements above, and the Access Coordinator "
-                           "confirms that the user works for the provider and needs access to Harmony.",
+    pdf.multi_cell(0, 4.8, _PORTAL_OATH if values.signers else _PAPER_OATH,
                    align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    _signature_block(pdf, "User", values.name)
-    _signature_block(pdf, "Access Coordinator", "")
+    for who, printed_name in values.signers or [("User", values.name), ("Access Coordinator", "")]:
+        _signature_block(pdf, who, printed_name)
     return bytes(pdf.output())

@@ -94,3 +94,33 @@ def verify_step_up(session: Session, actor: User, proof: str, *, purpose: str, i
                  now=now, purpose=purpose, reason=f"wrong {kind}")
     check_not_locked(user, now)
     raise Invalid(FIELD, WRONG).keeping_changes()
+
+
+CODE_FIELD = "security_code"
+CODE_MISSING = "Enter a security code from your authenticator app."
+CODE_WRONG = "That is not a valid security code (each code works once). Try again."
+
+
+def verify_security_code(session: Session, actor: User, code: str, *, purpose: str, ip: str = "",
+                         now: datetime | None = None) -> None:
+    """A fresh second factor (a security code; the password does not count) before an act that must
+    be the person's own, such as a signature. Counted, audited and locked out as ``verify_step_up``.
+
+    Raises:
+        Invalid: on ``security_code``, when missing or wrong (wrong: counted and audited, kept).
+        Locked: when the account is locked, or this failure locked it.
+    """
+    now = now or utc_now()
+    user = session.get(User, actor.id)
+    if user is None or not user.is_active:
+        raise NotAllowed()
+    check_not_locked(user, now)
+    if _looks_like_code(code) and _consume_code(session, user, "".join(code.split()), now):
+        return
+    reason = "missing" if not code.strip() else "wrong code"
+    if code.strip():
+        register_failure(session, user, "code", now, ip)
+    audit.record(session, "account.step_up_refused", actor_id=user.id, subject_user_id=user.id, ip=ip, now=now,
+                 purpose=purpose, reason=reason)
+    check_not_locked(user, now)
+    raise Invalid(CODE_FIELD, CODE_MISSING if reason == "missing" else CODE_WRONG).keeping_changes()

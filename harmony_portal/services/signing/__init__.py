@@ -1,0 +1,1 @@
+"""The Access Request signed in the portal: requester, direct supervisor, agency authorized signer."""

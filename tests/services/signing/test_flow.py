@@ -1,0 +1,166 @@
+"""Signing an Access Request in the portal: order, who may sign, real signatures, and the attacks."""
+
+import io
+
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+from sqlmodel import select
+
+from harmony_portal.models import PQ, Attachment, AuditEvent, FormSigner, OutboxEmail, SigningForm
+from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
+from harmony_portal.services.security import current_totp
+from harmony_portal.services.signing import document, endings, flow, queries
+from harmony_portal.services.signing.certificates import signing_identity
+from harmony_portal.services.signing.store import stored_pdf
+
+
+@pytest.fixture
+def world(session, make, clock):
+    org = make.org(session, "SGN", "Sitka Pioneer Home")
+    other = make.org(session, "OTH", "Other Place")
+    people = {}
+    for key, role, where in (("ann", "Staff", org), ("sue", "Staff", org), ("als", "Access Coordinator", org),
+                             ("sam", "Security Official", org), ("zed", "Security Official", other),
+                             ("bob", "Staff", org)):
+        user = make.user(session, key, first_name=key.capitalize(), last_name="Signer")
+        make.grant(session, user, where, role)
+        people[key] = (user, make.enrol(session, user, now=clock.now()))
+    pq = make.pq(session, people["ann"][0], org, inquiry_type="Access Request", subject="Access for Ann",
+                 now=clock.now())
+    return {"pq": pq, **people}
+
+
+def code(world, who, clock):
+    return current_totp(world[who][1], clock.now())
+
+
+def user(world, who):
+    return world[who][0]
+
+
+def start(session, world, clock, **named):
+    fields = {"access_for": "", "supervisor": "sue", "agency_signer": "als"} | named
+    return flow.start(session, user(world, "ann"), world["pq"].id, **fields, code=code(world, "ann", clock),
+                      now=clock.now())
+
+
+def test_three_signers_in_order_give_three_valid_pades_signatures(session, world, clock):
+    form = start(session, world, clock)
+    assert [s.state for s in session.exec(select(FormSigner).order_by(FormSigner.position))] == [
+        "signed", "asked", "waiting"]
+    with pytest.raises(NotAllowed, match="not your turn"):  # the agency signer can't go before the supervisor
+        flow.sign(session, user(world, "als"), form.id, code(world, "als", clock), now=clock.now())
+    flow.sign(session, user(world, "sue"), form.id, code(world, "sue", clock), now=clock.now())
+    flow.sign(session, user(world, "als"), form.id, code(world, "als", clock), now=clock.now())
+    assert session.get(SigningForm, form.id).status == "signed"
+    pdf = stored_pdf(session, form)
+    assert document.validate(pdf, signing_identity()).summary(3) == "3 valid signatures"
+    names = [s.field_name for s in PdfFileReader(io.BytesIO(pdf)).embedded_signatures]
+    assert names == ["requester", "supervisor", "agency_signer"]
+    actions = [a for a in session.exec(select(AuditEvent.action)) if a.startswith("pq.")]
+    assert actions.count("pq.form_signed") == 3 and "pq.form_fully_signed" in actions
+    assert queries.signature_counts(session, [world["pq"].id]) == {world["pq"].id: 3}
+    assert queries.fully_signed_form(session, world["pq"].id).id == form.id
+
+
+def test_a_byte_changed_in_the_signed_file_is_reported(session, world, clock):
+    form = start(session, world, clock)
+    pdf = bytearray(stored_pdf(session, form))
+    at = bytes(pdf).find(b"stream\n") + 20
+    pdf[at] ^= 1
+    assert "the document changed after it was signed" in document.validate(bytes(pdf), signing_identity()).summary(1)
+
+
+def test_who_may_be_named(session, world, clock):
+    with pytest.raises(Invalid) as refused:
+        start(session, world, clock, supervisor="zed", agency_signer="bob")
+    assert "can't sign for this organization" in refused.value.errors["supervisor"]
+    assert "can't sign for this organization" in refused.value.errors["agency_signer"]
+    with pytest.raises(Invalid) as refused:
+        start(session, world, clock, supervisor="ann", agency_signer="sue")
+    assert "own direct supervisor" in refused.value.errors["supervisor"]
+    with pytest.raises(Invalid) as refused:
+        start(session, world, clock, supervisor="als", agency_signer="als")
+    assert "someone other than the direct supervisor" in refused.value.errors["agency_signer"]
+    with pytest.raises(Invalid) as refused:
+        start(session, world, clock, supervisor="nobody-here")
+    assert "No active account" in refused.value.errors["supervisor"]
+    assert session.exec(select(SigningForm)).all() == []
+
+
+def test_only_the_filer_starts_and_a_wrong_code_signs_nothing(session, world, clock):
+    with pytest.raises(NotAllowed):
+        flow.start(session, user(world, "bob"), world["pq"].id, access_for="", supervisor="sue", agency_signer="als",
+                   code=code(world, "bob", clock), now=clock.now())
+    with pytest.raises(Invalid) as refused:
+        flow.start(session, user(world, "ann"), world["pq"].id, access_for="", supervisor="sue", agency_signer="als",
+                   code="000000", now=clock.now())
+    assert "security_code" in refused.value.errors
+    assert session.exec(select(SigningForm)).all() == []
+
+
+def test_nobody_signs_twice_or_for_another_and_a_code_works_once(session, world, clock):
+    form = start(session, world, clock)
+    with pytest.raises(NotAllowed, match="signed this form already"):
+        flow.sign(session, user(world, "ann"), form.id, code(world, "ann", clock), now=clock.now())
+    with pytest.raises(NotAllowed, match="not asked"):  # bob is not on the form at all
+        flow.sign(session, user(world, "bob"), form.id, code(world, "bob", clock), now=clock.now())
+    with pytest.raises(NotAllowed):  # an id that is no form, or not an id
+        flow.sign(session, user(world, "sue"), "1", code(world, "sue", clock), now=clock.now())
+    used = code(world, "sue", clock)
+    flow.sign(session, user(world, "sue"), form.id, used, now=clock.now())
+    assert [s.state for s in session.exec(select(FormSigner).order_by(FormSigner.position))] == [
+        "signed", "signed", "asked"]
+
+
+def test_access_for_another_person_they_sign_first(session, world, clock):
+    form = start(session, world, clock, access_for="bob")
+    signers = session.exec(select(FormSigner).order_by(FormSigner.position)).all()
+    assert [(s.user_id, s.state) for s in signers][:2] == [(user(world, "bob").id, "asked"), (user(world, "sue").id,
+                                                                                             "waiting")]
+    with pytest.raises(NotAllowed, match="not your turn"):
+        flow.sign(session, user(world, "sue"), form.id, code(world, "sue", clock), now=clock.now())
+    flow.sign(session, user(world, "bob"), form.id, code(world, "bob", clock), now=clock.now())
+    assert queries.forms_to_sign(session, user(world, "sue"))[0]["role"] == "Direct supervisor"
+
+
+def test_a_change_to_the_form_after_the_first_signature_voids_it_and_says_so(session, world, clock):
+    form = start(session, world, clock)
+    pq = session.get(PQ, world["pq"].id)
+    ann = user(world, "ann")
+    ann.phone = "907-555-0199"  # the requester's profile is on the form
+    session.add(ann)
+    with pytest.raises(Conflict, match="changed after it was started"):
+        flow.sign(session, user(world, "sue"), form.id, code(world, "sue", clock), now=clock.now())
+    assert session.get(SigningForm, form.id).status == "void"
+    assert pq.id == form.pq_id
+    titles = [e.subject for e in session.exec(select(OutboxEmail))]
+    assert any("void" in t for t in titles)
+
+
+def test_decline_and_withdraw_need_a_reason_and_tell_everyone_asked(session, world, clock):
+    form = start(session, world, clock)
+    with pytest.raises(Invalid):
+        endings.decline(session, user(world, "sue"), form.id, "  ", now=clock.now())
+    with pytest.raises(NotAllowed):  # not their turn
+        endings.decline(session, user(world, "als"), form.id, "No.", now=clock.now())
+    endings.decline(session, user(world, "sue"), form.id, "Ann moved to another team.", now=clock.now())
+    assert session.get(SigningForm, form.id).status == "declined"
+    assert any("declined" in e.subject and e.to_address.startswith("ann")
+               for e in session.exec(select(OutboxEmail)))
+    with pytest.raises(Conflict):
+        flow.sign(session, user(world, "sue"), form.id, code(world, "sue", clock), now=clock.now())
+    clock.advance(seconds=31)  # Ann's last code is used up; a new one for the new form
+    again = start(session, world, clock)
+    with pytest.raises(NotAllowed):  # a signer other than the requester can't withdraw
+        endings.withdraw(session, user(world, "sue"), again.id, "Mine now", now=clock.now())
+    endings.withdraw(session, user(world, "ann"), again.id, "Filed by mistake.", now=clock.now())
+    assert session.get(SigningForm, again.id).status == "withdrawn"
+
+
+def test_every_revision_is_a_private_attachment_of_the_pq(session, world, clock):
+    form = start(session, world, clock)
+    flow.sign(session, user(world, "sue"), form.id, code(world, "sue", clock), now=clock.now())
+    files = session.exec(select(Attachment).where(Attachment.pq_id == world["pq"].id)).all()
+    assert [f.filename for f in files] == [f"harmony-access-request-pq-{world['pq'].id}-signed-{n}-of-3.pdf"
+                                           for n in (0, 1, 2)]
