@@ -30,7 +30,7 @@ from harmony_portal.pages.terms import terms_page
 from harmony_portal.pages.two_factor import two_factor_setup_page
 from harmony_portal.pages.user_lookup import user_lookup_page
 from harmony_portal.pages.user_roles import user_roles_page
-from harmony_portal.server import mailer, migrations, outages, shutdown, web
+from harmony_portal.server import job_runner, mailer, migrations, outages, shutdown, web
 from harmony_portal.server.event_log import EventLogContext
 from harmony_portal.server.proxy import honour_forwarded_proto
 from harmony_portal.server.security_headers import add_security_headers
@@ -76,6 +76,7 @@ app.register_lifespan_task(migrations.check_schema_at_start)  # before anything 
 app.register_lifespan_task(shutdown.drain_events_on_shutdown)
 app.register_lifespan_task(scheduler.bind_loop)
 app.register_lifespan_task(mailer.run_sender)
+app.register_lifespan_task(job_runner.run_jobs)
 app.register_lifespan_task(banner.run_clock)
 app.register_lifespan_task(pq_pages.run)
 app.register_lifespan_task(tabs.run)

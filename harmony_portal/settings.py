@@ -222,7 +222,8 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append(f"HARMONY_MAIL_FROM is {settings.harmony_mail_from!r} ({env}; relays refuse or file as spam "
                         "a sender outside your own domain): set HARMONY_MAIL_FROM='Harmony Portal "
                         "<no-reply@portal.example.org>'.")
-    signing = {"HARMONY_SIGNING_CERT": settings.harmony_signing_cert, "HARMONY_SIGNING_KEY": settings.harmony_signing_key,
+    signing = {"HARMONY_SIGNING_CERT": settings.harmony_signing_cert,
+               "HARMONY_SIGNING_KEY": settings.harmony_signing_key,
                "HARMONY_SIGNING_ROOTS": settings.harmony_signing_roots}
     for name, path in signing.items():
         if path is None or not Path(path).is_file():

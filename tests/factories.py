@@ -71,6 +71,21 @@ def pq(session: Session, author: User, organization: Organization | None = None,
     return add_pq(session, author, form, now=now)
 
 
+def scan(session: Session, author: User, on: PQ, *, now=None):
+    """The paper path: an Access Request note carrying the signed form's scan (its metadata; no bytes)."""
+    import secrets
+
+    from harmony_portal.models import Attachment
+
+    carrier = note(session, author, on, "The signed Access Request form is attached.", note_type="Access Request",
+                   now=now)
+    row = Attachment(pq_id=on.id, note_id=carrier.id, filename="signed-form.pdf", content_type="application/pdf",
+                     size=1000, sha256="0" * 64, storage_key=secrets.token_hex(32), uploaded_by_id=author.id)
+    session.add(row)
+    session.flush()
+    return row
+
+
 def note(session: Session, author: User, on: PQ, text: str = "Here is more about the question.", *,
          note_type: str = "General", status: str = "Pending", now=None) -> PQNote:
     """A note added through the service."""

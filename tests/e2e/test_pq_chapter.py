@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from harmony_portal.models import OrgRole, User
 from harmony_portal.services.pq.filing import PQForm, add_pq
+from tests import factories
 from tests.e2e.helpers import assert_accessible, make_account, sign_in
 
 
@@ -119,10 +120,13 @@ def test_a_provider_files_an_access_request_with_a_signed_form(page, browser, po
 
 
 def _access_request(portal, requester: User, subject: str, details: str) -> int:
-    """An Access Request PQ of organization 123 filed by ``requester`` through the service; its number."""
+    """An Access Request PQ of organization 123 filed by ``requester`` through the service, with the
+    signed form's scan on an Access Request note (the paper path); its number."""
     with portal.session() as s:
-        filed = add_pq(s, s.get(User, requester.id), PQForm(provider="123", inquiry_type="Access Request",
-                                                            subject=subject, details=details))
+        filer = s.get(User, requester.id)
+        filed = add_pq(s, filer, PQForm(provider="123", inquiry_type="Access Request", subject=subject,
+                                        details=details))
+        factories.scan(s, filer, filed)
         s.commit()
         return filed.id
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from harmony_portal import routes
-from harmony_portal.models import PQ, Organization, RoleRequest, User, utc_now
+from harmony_portal.models import PQ, Attachment, Organization, PQNote, RoleRequest, User, utc_now
 from harmony_portal.services import changes, validation
 from harmony_portal.services.errors import Conflict, Invalid
 from harmony_portal.services.notifications.email_preferences import PQ_UPDATES
@@ -20,7 +20,18 @@ from harmony_portal.services.pq.access import (
 from harmony_portal.services.pq.filing import audit_pq, pq_url, set_status
 from harmony_portal.services.roles import decisions, grants
 from harmony_portal.services.roles import requests as roles
+from harmony_portal.services.signing import queries as signing_queries
 from harmony_portal.vocabulary import ACCESS_REQUEST, ORGANIZATION_ROLES
+
+NO_SIGNED_FORM = ("Access is granted from a signed form: the three signatures in the portal (Signatures: 3 of 3), "
+                  "or a signed scan attached to an Access Request note.")
+
+
+def has_signed_scan(session: Session, pq: PQ) -> bool:
+    """Whether a file is attached to one of the PQ's Access Request notes (the paper path)."""
+    return session.exec(select(Attachment.id).join(PQNote, PQNote.id == Attachment.note_id)
+                        .where(Attachment.pq_id == pq.id, PQNote.note_type == ACCESS_REQUEST).limit(1)).first() \
+        is not None
 
 
 def access_request_pq(session: Session, admin: User, pq_id: int) -> PQ:
@@ -54,7 +65,11 @@ def grant_from_pq(session: Session, admin: User, pq_id: int, organization_id: st
         raise Invalid("organization", "Choose an Organization.")
     if role not in ORGANIZATION_ROLES:
         raise Invalid("role", "Choose a Role.")
-    grantee = user_id if user_id is not None else pq.created_by_id
+    signed = signing_queries.fully_signed_form(session, pq.id)
+    if signed is None and not has_signed_scan(session, pq):
+        raise Invalid("form", NO_SIGNED_FORM)
+    # The person the signed form asks access for (the filer may have filed it for a new colleague).
+    grantee = user_id if user_id is not None else signed.access_for_id if signed else pq.created_by_id
     return grant_access(session, admin, pq, organization_id, role, grantee, action="pq.access_granted", now=now)
 
 

@@ -175,9 +175,24 @@ def test_changes_tell_the_live_queue_after_commit(session, world, clock, make, a
     assert [c.pqs_changed for c in heard] == [{pq.id}, {pq.id}]
 
 
-def _access_pq(session, world, clock, make):
-    return make.pq(session, world["pa"], world["a"], inquiry_type="Access Request", subject="Access for me",
-                   details="Please grant me Access Coordinator.", now=clock.now())
+def _access_pq(session, world, clock, make, *, scanned: bool = True):
+    pq = make.pq(session, world["pa"], world["a"], inquiry_type="Access Request", subject="Access for me",
+                 details="Please grant me Access Coordinator.", now=clock.now())
+    if scanned:  # the paper path: the signed form's scan on an Access Request note
+        make.scan(session, world["pa"], pq, now=clock.now())
+    return pq
+
+
+def test_the_help_desk_grants_only_from_a_signed_form_or_a_signed_scan(session, world, clock, make):
+    pq = _access_pq(session, world, clock, make, scanned=False)
+    make.note(session, world["pa"], pq, "No form yet.", now=clock.now())
+    with pytest.raises(Invalid, match="granted from a signed form"):
+        grant_from_pq(session, world["admin"], pq.id, "ORGA", "Assessment Coordinator", now=clock.now())
+    held = select(OrgRole).where(OrgRole.user_id == world["pa"].id, OrgRole.role == "Assessment Coordinator")
+    assert not session.exec(held).all()
+    make.scan(session, world["pa"], pq, now=clock.now())
+    grant_from_pq(session, world["admin"], pq.id, "ORGA", "Assessment Coordinator", now=clock.now())
+    assert session.exec(held).one()
 
 
 def test_grant_from_pq_approves_the_pending_request_through_decide(session, world, clock, make):

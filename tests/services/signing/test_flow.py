@@ -8,40 +8,10 @@ from sqlmodel import select
 
 from harmony_portal.models import PQ, Attachment, AuditEvent, FormSigner, OutboxEmail, SigningForm
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
-from harmony_portal.services.security import current_totp
 from harmony_portal.services.signing import document, endings, flow, queries
 from harmony_portal.services.signing.certificates import signing_identity
 from harmony_portal.services.signing.store import stored_pdf
-
-
-@pytest.fixture
-def world(session, make, clock):
-    org = make.org(session, "SGN", "Sitka Pioneer Home")
-    other = make.org(session, "OTH", "Other Place")
-    people = {}
-    for key, role, where in (("ann", "Staff", org), ("sue", "Staff", org), ("als", "Access Coordinator", org),
-                             ("sam", "Security Official", org), ("zed", "Security Official", other),
-                             ("bob", "Staff", org)):
-        user = make.user(session, key, first_name=key.capitalize(), last_name="Signer")
-        make.grant(session, user, where, role)
-        people[key] = (user, make.enrol(session, user, now=clock.now()))
-    pq = make.pq(session, people["ann"][0], org, inquiry_type="Access Request", subject="Access for Ann",
-                 now=clock.now())
-    return {"pq": pq, **people}
-
-
-def code(world, who, clock):
-    return current_totp(world[who][1], clock.now())
-
-
-def user(world, who):
-    return world[who][0]
-
-
-def start(session, world, clock, **named):
-    fields = {"access_for": "", "supervisor": "sue", "agency_signer": "als"} | named
-    return flow.start(session, user(world, "ann"), world["pq"].id, **fields, code=code(world, "ann", clock),
-                      now=clock.now())
+from tests.services.signing.helpers import code, start, user
 
 
 def test_three_signers_in_order_give_three_valid_pades_signatures(session, world, clock):
@@ -164,3 +134,18 @@ def test_every_revision_is_a_private_attachment_of_the_pq(session, world, clock)
     files = session.exec(select(Attachment).where(Attachment.pq_id == world["pq"].id)).all()
     assert [f.filename for f in files] == [f"harmony-access-request-pq-{world['pq'].id}-signed-{n}-of-3.pdf"
                                            for n in (0, 1, 2)]
+
+
+def test_the_help_desk_grants_from_the_fully_signed_form_to_the_person_it_is_for(session, world, clock, make):
+    from harmony_portal.models import OrgRole
+    from harmony_portal.services.pq.access_requests import grant_from_pq
+
+    desk = make.user(session, "desk1", is_admin=True)
+    with pytest.raises(Invalid, match="granted from a signed form"):
+        grant_from_pq(session, desk, world["pq"].id, "SGN", "Assessment Coordinator", now=clock.now())
+    form = start(session, world, clock, access_for="bob")
+    for who in ("bob", "sue", "als"):
+        flow.sign(session, user(world, who), form.id, code(world, who, clock), now=clock.now())
+    grant_from_pq(session, desk, world["pq"].id, "SGN", "Assessment Coordinator", now=clock.now())
+    holders = session.exec(select(OrgRole.user_id).where(OrgRole.role == "Assessment Coordinator")).all()
+    assert holders == [user(world, "bob").id]  # not Ann, who filed the PQ

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from harmony_portal.models import FormSigner, OutboxEmail, ScheduledJob, SigningForm
 from harmony_portal.services import jobs
 from harmony_portal.services.signing import endings
-from tests.services.signing.test_flow import start, world  # noqa: F401 - the fixture
+from tests.services.signing.helpers import start
 
 
 def _reminders(session, to_prefix: str) -> int:
