@@ -32,6 +32,8 @@ ATTACHMENT_DOWNLOAD = "/pq/attachments/{attachment_id:int}"
 # HTTP routes (not pages): the Harmony Access Request form, filled in from a PQ (signed in), and blank (public).
 ACCESS_FORM_DOWNLOAD = "/pq/{pq_id:int}/access-request.pdf"
 BLANK_ACCESS_FORM = "/forms/harmony-access-request.pdf"
+# HTTP route (not a page): the signing record of an Access Request form signed in the portal.
+SIGNING_RECORD = "/pq/signing-record/{form_id:int}"
 # HTTP route (not a page): the Audit Log as CSV, streamed, for administrators.
 AUDIT_EXPORT = "/admin/audit-log.csv"
 # HTTP route (not a page): database and Redis reachable? For load balancers; public, says nothing sensitive.
@@ -58,6 +60,11 @@ def attachment_url(attachment_id: int) -> str:
 def access_form_url(pq_id) -> str:
     """Where a PQ's filled-in Access Request form downloads from; ``pq_id`` may be a Reflex Var."""
     return f"/pq/{pq_id}/access-request.pdf"
+
+
+def signing_record_url(form_id) -> str:
+    """Where a form's signing record downloads from; ``form_id`` may be a Reflex Var."""
+    return f"/pq/signing-record/{form_id}"
 
 
 def audit_export_url(filters: dict[str, str]) -> str:

@@ -70,7 +70,8 @@ def _due(r) -> rx.Component:
 
 def _queue_cells(r) -> list:
     return [rx.el.a(r["id"], href=routes.pq_url(r["id"])), r["provider"], r["inquiry_type"], r["subject"],
-            r["status"], _due(r), r["taken_by"],
+            rx.fragment(r["status"], rx.cond(r["signatures"] != "", rx.el.div(r["signatures"], class_name="hint"))),
+            _due(r), r["taken_by"],
             rx.el.button("Take", type="button", class_name="btn", aria_label="Take PQ " + r["id"].to(str),
                          on_click=HelpDeskState.take(r["id"]))]
 

@@ -29,6 +29,7 @@ def home_page() -> rx.Component:
         rx.el.h1("Welcome, ", HomeState.display_name),
         messages(HomeState.error, HomeState.message),
         notifications_section(),
+        rx.cond(HomeState.forms_to_sign.length() > 0, _forms_to_sign()),
         rx.el.section(
             rx.el.h2("My roles"),
             data_table("My roles", ["Organization", "Role", "Granted"], HomeState.my_roles,
@@ -53,6 +54,17 @@ def home_page() -> rx.Component:
             rx.el.p(rx.el.a("All PQs", href=routes.PQ_LIST)),
             class_name="card",
         ),
+    )
+
+
+def _forms_to_sign() -> rx.Component:
+    """Access Request forms whose next signature is this person's: each links to its PQ."""
+    return rx.el.section(
+        rx.el.h2("Forms to sign"),
+        rx.el.ul(rx.foreach(HomeState.forms_to_sign, lambda f: rx.el.li(
+            rx.el.a(f["label"], href=f["link"]), ", ", f["provider"], ": your signature as ", f["role"],
+            ", asked ", f["asked"]))),
+        class_name="card", aria_label="Forms to sign",
     )
 
 

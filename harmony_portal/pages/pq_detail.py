@@ -10,6 +10,7 @@ from harmony_portal.components.pq_menu import file_menu
 from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
 from harmony_portal.pages.pq_onboarding import agreement_panel, staff_access_section
+from harmony_portal.pages.pq_signing import signing_section
 from harmony_portal.state.pq_detail import UPLOAD_ID, PQDetailState
 from harmony_portal.state.pq_onboarding import PQOnboardingState
 from harmony_portal.vocabulary import ORGANIZATION_ROLES, PQ_NOTE_TYPES, PQ_STATUSES
@@ -206,6 +207,7 @@ def pq_detail_page() -> rx.Component:
             rx.el.div(file_menu(), class_name="actions"),
             rx.cond(PQDetailState.pq["respond_by"] != "", rx.el.p(PQDetailState.pq["respond_by"], class_name="lede")),
             _tabs(),
+            rx.cond(PQDetailState.pq["inquiry_type"] == "Access Request", signing_section()),
             rx.cond(PQDetailState.pq["inquiry_type"] == "Access Request", staff_access_section()),
             rx.cond(PQDetailState.help_desk, _work_panel()),
         )),

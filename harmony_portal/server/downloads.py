@@ -30,6 +30,7 @@ from harmony_portal.services.pq import file_store as attachments
 from harmony_portal.services.pq.access import visible_attachment
 from harmony_portal.services.pq.access_form import BLANK_FILENAME, access_request_pdf, blank_access_request_pdf
 from harmony_portal.services.signin.sessions import resolve_session
+from harmony_portal.services.signing.record import signing_record
 from harmony_portal.settings import get_settings
 
 _log = logging.getLogger(__name__)
@@ -141,6 +142,21 @@ def download_access_form(request: Request):
             return _not_found()
     return no_store(Response(data, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{filename}"', **_FILE_HEADERS}))
+
+
+def download_signing_record(request: Request):
+    """The signing record of a form signed in the portal, for a signed-in user who may see its PQ; 404 otherwise."""
+    ip = _client_ip(request)
+    with session_scope() as session:
+        user = _signed_in(session, request)
+        if user is None:
+            return _not_found()
+        try:
+            filename, data = signing_record(session, user, request.path_params["form_id"], ip=ip)
+        except NotAllowed:
+            return _not_found()
+    return no_store(Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": _content_disposition(filename), **_FILE_HEADERS}))
 
 
 def blank_access_form(request: Request):

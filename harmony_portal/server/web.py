@@ -29,6 +29,7 @@ from harmony_portal.server.downloads import (
     blank_access_form,
     download_access_form,
     download_attachment,
+    download_signing_record,
     export_audit_log,
 )
 from harmony_portal.server.session_cookie import no_store, sign_out, take_session
@@ -59,6 +60,7 @@ def http_routes() -> Starlette:
         Route(routes.ATTACHMENT_DOWNLOAD, download_attachment, methods=["GET"]),
         Route(routes.ACCESS_FORM_DOWNLOAD, download_access_form, methods=["GET"]),
         Route(routes.BLANK_ACCESS_FORM, blank_access_form, methods=["GET"]),
+        Route(routes.SIGNING_RECORD, download_signing_record, methods=["GET"]),
         Route(routes.AUDIT_EXPORT, export_audit_log, methods=["GET"]),
         Route(routes.HEALTH, health_check, methods=["GET"]),
     ], middleware=[Middleware(log_context.RequestContextMiddleware)])

@@ -12,6 +12,7 @@ from harmony_portal.services.onboarding import checklist as onboarding
 from harmony_portal.services.pq import queries as pq_queries
 from harmony_portal.services.roles import queries as role_queries
 from harmony_portal.services.roles import requests as roles
+from harmony_portal.services.signing import queries as signing_queries
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.feedback import Feedback
 
@@ -22,6 +23,7 @@ class HomeState(Feedback, AuthState):
     my_roles: list[dict[str, str]] = []
     my_requests: list[dict] = []
     my_pqs: list[dict[str, str]] = []
+    forms_to_sign: list[dict[str, str]] = []  # Access Request forms waiting for this person's signature
     # The staff member's own onboarding checklist, once started: each step and when it was done.
     checklist: list[dict[str, str]] = []
     checklist_summary: str = ""
@@ -33,6 +35,7 @@ class HomeState(Feedback, AuthState):
             self.my_roles = role_queries.my_roles(session, user)
             self.my_requests = role_queries.my_requests(session, user)
             self.my_pqs = pq_queries.my_pqs(session, user)
+            self.forms_to_sign = signing_queries.forms_to_sign(session, user)
             own = onboarding.own_checklist(session, user)
         self.checklist = [{"label": label, "done": format_local(done) if done else ""}
                           for _step, label, done in own.steps] if own else []

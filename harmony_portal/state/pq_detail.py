@@ -34,6 +34,8 @@ class PQDetailState(Feedback, AuthState):
     attachments: list[dict[str, str]] = []
     note_files: list[dict[str, str]] = []  # the attachments again, each with its note: listed under that note
     history: list[dict[str, str]] = []
+    signing: dict[str, str] = {}  # the Access Request's form signed in the portal (state/pq_signing.py)
+    signers: list[dict[str, str]] = []
     help_desk: bool = False
     # The Add Note dialog
     note_open: bool = False
@@ -84,6 +86,8 @@ class PQDetailState(Feedback, AuthState):
                             "size": pq_attachments.size_text(a.size)} for a in files if a.note_id is not None],
             "history": [{"at": format_local(h.at), "action": h.action.replace("pq.", "").replace("_", " "),
                          "who": f"{h.actor_user_id} ({h.actor_name})"} for h in history],
+            "signing": page.signing.as_row() if page.signing else {},
+            "signers": page.signing.signers if page.signing else [],
         }
         for name, value in shown.items():  # only what changed goes back to the browser (notes grow long)
             if getattr(self, name) != value:
@@ -93,8 +97,7 @@ class PQDetailState(Feedback, AuthState):
     def load(self):
         self.error = ""
         self.note_open = False
-        self.message = ("The save was successful."
-                              if self.router.url.query_parameters.get("saved") == "1" else "")
+        self.message = "The save was successful." if self.router.url.query_parameters.get("saved") == "1" else ""
         try:
             self._reload()
         except DomainError as exc:
@@ -245,8 +248,7 @@ class PQDetailState(Feedback, AuthState):
 
     def _change_pq(self, change) -> tuple[User, detail.PQPage]:
         """``change(session, user, pq_id)`` on this PQ, then the page read back in the same transaction."""
-        pq_id = parse_id(self.pq.get("id", ""))
-        user = self._require_user()
+        user, pq_id = self._require_user(), parse_id(self.pq.get("id", ""))
         if pq_id is None:
             raise DomainError("No such PQ.")
         with live_pq.changed_here(self.router.session.client_token), session_scope() as session:

@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 from harmony_portal.models import PQ, Attachment, AuditEvent, PQNote, User
 from harmony_portal.services.pq.access import INTERNAL, sees_internal, viewable_pq
 from harmony_portal.services.pq.queries import _name
+from harmony_portal.services.signing.queries import SigningPanel, signing_panel
+from harmony_portal.vocabulary import ACCESS_REQUEST
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class PQPage:
     notes: list[NoteRow]
     attachments: list[Attachment]
     history: list[HistoryRow]
+    signing: SigningPanel | None = None  # an Access Request's form signed in the portal
 
 
 def pq_page(session: Session, actor: User, pq_id: int) -> PQPage:
@@ -57,7 +60,8 @@ def pq_page(session: Session, actor: User, pq_id: int) -> PQPage:
     notes = _all_notes(session, pq)
     internal = set() if sees_internal(actor) else {n.id for n in notes if n.note_type == INTERNAL}
     return PQPage(pq=pq, notes=[n for n in notes if n.id not in internal],
-                  attachments=_attachments(session, pq, internal), history=_history(session, actor, pq, internal))
+                  attachments=_attachments(session, pq, internal), history=_history(session, actor, pq, internal),
+                  signing=signing_panel(session, actor, pq) if pq.inquiry_type == ACCESS_REQUEST else None)
 
 
 def _all_notes(session: Session, pq: PQ) -> list[NoteRow]:

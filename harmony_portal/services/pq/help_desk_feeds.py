@@ -20,7 +20,8 @@ from harmony_portal.services.pq.queries import help_desk_queue, weekly_stats
 from harmony_portal.services.pq.sla import format_due
 from harmony_portal.services.roles.requests import administrator_ids, full_name
 from harmony_portal.services.signin import sessions
-from harmony_portal.vocabulary import INQUIRY_TYPES, PQ_STATUSES
+from harmony_portal.services.signing.queries import signature_counts
+from harmony_portal.vocabulary import ACCESS_REQUEST, INQUIRY_TYPES, PQ_STATUSES
 
 Row = dict[str, str]
 WEEKS = 8
@@ -63,9 +64,11 @@ def queue_rows(session: Session, admin: User, filters: Filters, *, now: datetime
     queue = help_desk_queue(session, admin, status=filters.status or None,
                             inquiry_type=filters.inquiry_type or None, provider=filters.provider or None, now=now)
     takers = {u.id: u for u in users_by_ids(session, {r.taken_by_id for r in queue if r.taken_by_id})}
+    signatures = signature_counts(session, [r.id for r in queue if r.inquiry_type == ACCESS_REQUEST])
     return [{"id": str(r.id), "provider": r.provider_name, "inquiry_type": r.inquiry_type, "subject": r.subject,
              "status": r.status, "due": format_due(r.first_response_due_at) if r.first_response_due_at else "",
-             "overdue": "yes" if r.overdue else "", "taken_by": _name(takers.get(r.taken_by_id))}
+             "overdue": "yes" if r.overdue else "", "taken_by": _name(takers.get(r.taken_by_id)),
+             "signatures": f"Signatures: {signatures[r.id]} of 3" if r.id in signatures else ""}
             for r in queue]
 
 

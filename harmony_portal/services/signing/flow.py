@@ -30,6 +30,7 @@ from harmony_portal.services.signing.store import store_revision, stored_pdf
 from harmony_portal.vocabulary import ACCESS_REQUEST, ASKED, SIGNED, SIGNER_ROLES, SIGNING, VOID, WAITING
 
 NOT_YOURS = "You are not asked to sign this form."
+UNACKNOWLEDGED = "Tick each acknowledgement: the requester signs to accept them."
 
 
 def form_values(pq: PQ, requester: User, supervisor: User, agency_signer: User) -> FormValues:
@@ -49,7 +50,7 @@ def open_form(session: Session, pq_id: int) -> SigningForm | None:
 
 
 def start(session: Session, actor: User, pq_id: int, *, access_for: str, supervisor: str, agency_signer: str,
-          code: str, ip: str = "", now: datetime | None = None) -> SigningForm:
+          code: str, acknowledged: bool = False, ip: str = "", now: datetime | None = None) -> SigningForm:
     """The filer of an Access Request PQ names who signs, and signs first when the access is for them.
 
     Raises:
@@ -67,6 +68,8 @@ def start(session: Session, actor: User, pq_id: int, *, access_for: str, supervi
         raise Conflict("This PQ's form is already being signed.")
     maintenance.refuse_while_down(session, actor, now)
     named = name_people(session, actor, pq, access_for, supervisor, agency_signer)
+    if named.access_for.id == actor.id and not acknowledged:
+        raise Invalid("acknowledgements", UNACKNOWLEDGED)
     step_up.verify_security_code(session, actor, code, purpose="access_form_started", ip=ip, now=now)
     values = form_values(pq, named.access_for, named.supervisor, named.agency_signer)
     pdf = document.with_signature_fields(render(values))
@@ -108,7 +111,7 @@ def _ask(session: Session, form: SigningForm, signer: FormSigner, pq: PQ, now: d
     telling.ask(session, form, signer, pq, now)
 
 
-def sign(session: Session, actor: User, form_id: int, code: str, *, ip: str = "",
+def sign(session: Session, actor: User, form_id: int, code: str, *, acknowledged: bool = False, ip: str = "",
          now: datetime | None = None) -> SigningForm:
     """The signer whose turn it is signs, after a fresh security code.
 
@@ -120,6 +123,8 @@ def sign(session: Session, actor: User, form_id: int, code: str, *, ip: str = ""
     now = now or utc_now()
     form, pq, signers = signable(session, actor, form_id)
     maintenance.refuse_while_down(session, actor, now)
+    if telling.turn_of(signers).role == "requester" and not acknowledged:
+        raise Invalid("acknowledgements", UNACKNOWLEDGED)
     step_up.verify_security_code(session, actor, code, purpose="access_form_signed", ip=ip, now=now)
     if why := void_if_changed(session, form, pq, now):
         raise Conflict(why).keeping_changes()

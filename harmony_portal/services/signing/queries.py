@@ -18,6 +18,9 @@ from harmony_portal.services.signing.people import full_name, users_by_id
 from harmony_portal.services.signing.store import stored_pdf
 from harmony_portal.vocabulary import ASKED, DECLINED, SIGNED, SIGNER_ROLES, SIGNING
 
+STATUS_WORDS = {"signing": "being signed", "signed": "fully signed", "declined": "declined",
+                "withdrawn": "withdrawn", "expired": "expired unsigned", "void": "void"}
+
 
 @dataclass(frozen=True)
 class SigningPanel:
@@ -28,10 +31,24 @@ class SigningPanel:
     signed: int
     signers: list[dict[str, str]]  # role, name, state (words)
     my_turn: bool
+    my_role: str  # the viewer's place on the form: "requester", "supervisor", "agency_signer" or ""
     may_manage: bool  # withdraw and resend: the requester, who started it, the help desk
     ended: str  # why it stopped, when it did
     validation: str  # "3 valid signatures", or what failed; "" before the first signature
     attachment_id: int | None
+    may_start: bool = False  # the filer, while no form is being signed or signed
+    prefill: tuple[str, str, str] = ("", "", "")  # a new form starts from the last one's people
+
+
+    def as_row(self) -> dict[str, str]:
+        """The panel's single values, as the page's state keeps them (the signers go separately)."""
+        return {"form": str(self.form_id), "status": self.status, "signed": str(self.signed),
+                "status_text": STATUS_WORDS.get(self.status, ""),
+                "my_turn": "yes" if self.my_turn else "", "may_manage": "yes" if self.may_manage else "",
+                "my_role": self.my_role, "ended": self.ended, "validation": self.validation,
+                "file": str(self.attachment_id or ""), "may_start": "yes" if self.may_start else "",
+                **dict(zip(("prefill_access_for", "prefill_supervisor", "prefill_agency_signer"), self.prefill,
+                           strict=True))}
 
 
 def _state_words(signer: FormSigner) -> str:
@@ -49,11 +66,14 @@ def latest_form(session: Session, pq_id: int) -> SigningForm | None:
                         .order_by(col(SigningForm.id).desc())).first()
 
 
-def signing_panel(session: Session, viewer: User, pq: PQ) -> SigningPanel | None:
+def signing_panel(session: Session, viewer: User, pq: PQ) -> SigningPanel:
     """The PQ's latest form for its page (the caller checked ``viewer`` may see ``pq``)."""
     form = latest_form(session, pq.id)
+    filer = viewer.id == pq.created_by_id
     if form is None:
-        return None
+        return SigningPanel(form_id=0, status="", signed=0, signers=[], my_turn=False, my_role="", may_manage=False,
+                            ended="", validation="", attachment_id=None, may_start=filer,
+                            prefill=(viewer.user_id, "", ""))
     signers = telling.signers_of(session, form)
     people = users_by_id(session, {s.user_id for s in signers})
     labels = dict(SIGNER_ROLES)
@@ -68,9 +88,12 @@ def signing_panel(session: Session, viewer: User, pq: PQ) -> SigningPanel | None
     return SigningPanel(
         form_id=form.id, status=form.status, signed=signed, signers=rows,
         my_turn=form.status == SIGNING and turn is not None and turn.user_id == viewer.id,
+        my_role=next((s.role for s in signers if s.user_id == viewer.id), ""),
         may_manage=form.status == SIGNING and (viewer.id in (form.access_for_id, form.started_by_id)
                                                 or is_help_desk(viewer)),
-        ended=form.end_reason, validation=validation, attachment_id=form.attachment_id)
+        ended=form.end_reason, validation=validation, attachment_id=form.attachment_id,
+        may_start=filer and form.status not in (SIGNING, SIGNED),
+        prefill=tuple(people[s.user_id].user_id for s in signers))
 
 
 def forms_to_sign(session: Session, user: User) -> list[dict[str, str]]:

@@ -15,4 +15,4 @@ def user(world, who):
 def start(session, world, clock, **named):
     fields = {"access_for": "", "supervisor": "sue", "agency_signer": "als"} | named
     return flow.start(session, user(world, "ann"), world["pq"].id, **fields, code=code(world, "ann", clock),
-                      now=clock.now())
+                      acknowledged=True, now=clock.now())

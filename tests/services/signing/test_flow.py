@@ -64,7 +64,7 @@ def test_only_the_filer_starts_and_a_wrong_code_signs_nothing(session, world, cl
                    code=code(world, "bob", clock), now=clock.now())
     with pytest.raises(Invalid) as refused:
         flow.start(session, user(world, "ann"), world["pq"].id, access_for="", supervisor="sue", agency_signer="als",
-                   code="000000", now=clock.now())
+                   code="000000", acknowledged=True, now=clock.now())
     assert "security_code" in refused.value.errors
     assert session.exec(select(SigningForm)).all() == []
 
@@ -90,7 +90,10 @@ def test_access_for_another_person_they_sign_first(session, world, clock):
                                                                                              "waiting")]
     with pytest.raises(NotAllowed, match="not your turn"):
         flow.sign(session, user(world, "sue"), form.id, code(world, "sue", clock), now=clock.now())
-    flow.sign(session, user(world, "bob"), form.id, code(world, "bob", clock), now=clock.now())
+    with pytest.raises(Invalid, match="Tick each acknowledgement"):  # the requester accepts them by signing
+        flow.sign(session, user(world, "bob"), form.id, code(world, "bob", clock), now=clock.now())
+    clock.advance(seconds=31)
+    flow.sign(session, user(world, "bob"), form.id, code(world, "bob", clock), acknowledged=True, now=clock.now())
     assert queries.forms_to_sign(session, user(world, "sue"))[0]["role"] == "Direct supervisor"
 
 
@@ -145,7 +148,24 @@ def test_the_help_desk_grants_from_the_fully_signed_form_to_the_person_it_is_for
         grant_from_pq(session, desk, world["pq"].id, "SGN", "Assessment Coordinator", now=clock.now())
     form = start(session, world, clock, access_for="bob")
     for who in ("bob", "sue", "als"):
-        flow.sign(session, user(world, who), form.id, code(world, who, clock), now=clock.now())
+        flow.sign(session, user(world, who), form.id, code(world, who, clock), acknowledged=True, now=clock.now())
     grant_from_pq(session, desk, world["pq"].id, "SGN", "Assessment Coordinator", now=clock.now())
     holders = session.exec(select(OrgRole.user_id).where(OrgRole.role == "Assessment Coordinator")).all()
     assert holders == [user(world, "bob").id]  # not Ann, who filed the PQ
+
+
+def test_the_signing_record_says_who_signed_when_with_the_hashes_and_only_to_those_who_see_the_pq(session, world,
+                                                                                                  clock):
+    from pypdf import PdfReader
+
+    from harmony_portal.services.signing.record import signing_record
+
+    form = start(session, world, clock)
+    flow.sign(session, user(world, "sue"), form.id, code(world, "sue", clock), now=clock.now())
+    name, data = signing_record(session, user(world, "sue"), form.id)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert name.endswith("signing-record.pdf") and "Signatures: 2 of 3" in text.replace("signatures", "Signatures")
+    assert session.get(SigningForm, form.id).signed_sha256 in text.replace("\n", "")
+    assert "Checked now: 2 valid signatures" in text and "Direct supervisor: Sue Signer (sue)" in text
+    with pytest.raises(NotAllowed):  # Zed is at another organization
+        signing_record(session, user(world, "zed"), form.id)
