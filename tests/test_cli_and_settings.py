@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from harmony_portal.server import launcher, migrations
 from harmony_portal.services import demo
 from harmony_portal.services.errors import NotAllowed
+from harmony_portal.services.signing import certificates
 from harmony_portal.settings import PROJECT_ROOT, ConfigurationError, Settings, get_settings, production_problems
 from tests.state.conftest import run_async
 
@@ -111,7 +113,10 @@ def test_the_demo_service_refuses_production_too(monkeypatch):
 
 
 # A production environment with everything it needs; each case below takes one thing away.
-_PRODUCTION = {"harmony_env": "production", "database_url": "postgresql+psycopg://portal:pw@db.internal/portal",
+# A signing identity of the tests' own: production needs the three files to exist.
+_SIGNING = certificates.generate_into(Path(tempfile.mkdtemp(prefix="harmony-signing-")) / "signing")
+_PRODUCTION = {"harmony_signing_cert": _SIGNING[0], "harmony_signing_key": _SIGNING[1],
+               "harmony_signing_roots": _SIGNING[2], "harmony_env": "production", "database_url": "postgresql+psycopg://portal:pw@db.internal/portal",
                "redis_url": "redis://cache.internal:6379/0", "harmony_secret_key": "k" * 48, "harmony_demo": False,
                "harmony_base_url": "https://portal.example.org",
                "harmony_mail_from": "Harmony Portal <no-reply@portal.example.org>"}
@@ -141,8 +146,11 @@ def nothing_starts(monkeypatch, tmp_path):
     ({"harmony_base_url": ""}, "HARMONY_BASE_URL is not set"),
     ({"harmony_mail_from": "Harmony Portal <no-reply@harmony-portal.local>"}, "set HARMONY_MAIL_FROM="),
     ({"harmony_mail_from": "not an address"}, "set HARMONY_MAIL_FROM="),
+    ({"harmony_signing_cert": None}, "HARMONY_SIGNING_CERT is not set"),
+    ({"harmony_signing_key": "/nowhere/key.pem"}, "HARMONY_SIGNING_KEY is '/nowhere/key.pem', not a readable file"),
+    ({"harmony_signing_roots": None}, "set HARMONY_SIGNING_ROOTS="),
 ], ids=["sqlite", "no-redis", "blank-redis", "no-key", "placeholder-key", "short-key", "demo", "rate-limits",
-        "no-base-url", "local-sender", "no-sender"])
+        "no-base-url", "local-sender", "no-sender", "no-signing-cert", "missing-signing-key", "no-signing-roots"])
 def test_serve_in_production_refuses_each_gap_in_one_line(monkeypatch, capsys, nothing_starts, change, says):
     settings = Settings(**{**_PRODUCTION, **change})
     monkeypatch.setattr(launcher, "get_settings", lambda: settings)
@@ -158,9 +166,9 @@ def test_serve_in_production_lists_every_gap_at_once(monkeypatch, capsys, nothin
     monkeypatch.setattr(launcher, "get_settings", lambda: settings)
     assert launcher.serve() == 2
     lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 6
+    assert len(lines) == 9
     for setting in ("DATABASE_URL", "REDIS_URL", "HARMONY_SECRET_KEY", "HARMONY_DEMO", "HARMONY_BASE_URL",
-                    "HARMONY_MAIL_FROM"):
+                    "HARMONY_MAIL_FROM", "HARMONY_SIGNING_CERT", "HARMONY_SIGNING_KEY", "HARMONY_SIGNING_ROOTS"):
         assert sum(setting in line for line in lines) >= 1
 
 

@@ -30,6 +30,7 @@ from harmony_portal.db import make_engine
 from harmony_portal.models import PQ, Draft, Organization, RoleRequest, WeeklyMaintenance, utc_now
 from harmony_portal.server import devserver, migrations
 from harmony_portal.services.clock import to_local
+from harmony_portal.services.signing import certificates
 from tests.e2e.conftest import Portal
 from tests.e2e.helpers import make_account, sign_in
 from tests.servers import Nginx, ThrowawayPostgres, ThrowawayRedis, self_signed_certificate
@@ -63,7 +64,10 @@ def cluster():
     nodes, nginx = [], None
     try:
         migrations.upgrade(pg.url())  # once per deployment, before the nodes start
-        env = {"REDIS_URL": rds.url, "HARMONY_ENV": "production", "HARMONY_DEMO": "0",
+        signing_cert, signing_key, signing_roots = certificates.generate_into(workdir / "signing")
+        env = {"HARMONY_SIGNING_CERT": str(signing_cert), "HARMONY_SIGNING_KEY": str(signing_key),
+               "HARMONY_SIGNING_ROOTS": str(signing_roots),
+               "REDIS_URL": rds.url, "HARMONY_ENV": "production", "HARMONY_DEMO": "0",
                # The key the test process seals two-factor secrets with (tests/conftest.py), not a placeholder.
                "HARMONY_SECRET_KEY": os.environ["HARMONY_SECRET_KEY"], "HARMONY_BASE_URL": "https://localhost",
                "HARMONY_MAIL_FROM": "Harmony Portal <no-reply@portal.example.org>",

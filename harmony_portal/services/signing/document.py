@@ -10,14 +10,16 @@ signing certificate was replaced or expired still validates.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from harmony_portal.services.signing.certificates import SigningIdentity
@@ -37,6 +39,17 @@ class Validation:
         if not self.problems:
             return f"{self.valid} valid signature{'s' if self.valid != 1 else ''}, {expected} expected"
         return "; ".join(self.problems)
+
+
+def _finish(coroutine):
+    """Run one of pyHanko's coroutines to the end from plain code, on the event loop's thread too
+    (pyHanko's own sync wrappers call asyncio.run, which a running loop refuses)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def sha256(data: bytes) -> str:
@@ -62,7 +75,7 @@ def add_signature(pdf: bytes, field: str, identity: SigningIdentity, *, name: st
         subfilter=fields.SigSeedSubFilter.PADES, certify=field == FIELDS[0],
         docmdp_permissions=fields.MDPPerm.FILL_FORMS)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    return signers.sign_pdf(writer, meta, signer=identity.signer).getvalue()
+    return _finish(signers.async_sign_pdf(writer, meta, signer=identity.signer)).getvalue()
 
 
 def validate(pdf: bytes, identity: SigningIdentity) -> Validation:
@@ -78,7 +91,7 @@ def validate(pdf: bytes, identity: SigningIdentity) -> Validation:
             moment = signature.self_reported_timestamp
             context = ValidationContext(trust_roots=list(identity.roots), allow_fetching=False, moment=moment,
                                         best_signature_time=moment)
-            status = validate_pdf_signature(signature, context)
+            status = _finish(async_validate_pdf_signature(signature, context))
         except Exception as exc:  # a signature so damaged it can't even be checked
             problems.append(f"{label}: can't be checked ({type(exc).__name__})")
             continue
