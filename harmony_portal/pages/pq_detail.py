@@ -6,6 +6,7 @@ from harmony_portal import routes
 from harmony_portal.components.dialog import dialog, dismiss_button
 from harmony_portal.components.form_data import form_values
 from harmony_portal.components.forms import message, messages, select_field, submit_button, text_field
+from harmony_portal.components.links import file_link
 from harmony_portal.components.pq_menu import file_menu
 from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
@@ -27,9 +28,9 @@ _ACCEPT = {"application/pdf": [".pdf"], "image/png": [".png"], "image/jpeg": [".
 def _access_forms() -> rx.Component:
     """The Access Request form without print-sign-scan: the blank one, and one filled in from this PQ."""
     return rx.el.div(
-        rx.el.p(rx.el.a("Blank Harmony Access Request form", href=routes.BLANK_ACCESS_FORM)),
+        rx.el.p(file_link("Blank Harmony Access Request form", href=routes.BLANK_ACCESS_FORM)),
         rx.cond(PQDetailState.pq["inquiry_type"] == "Access Request", rx.el.p(
-            rx.el.a("Download the Access Request form, filled in",
+            file_link("Download the Access Request form, filled in",
                     href=routes.access_form_url(PQDetailState.pq["id"])),
             " Sign it, then attach it to a note.")),
     )
@@ -57,7 +58,7 @@ def _note(n) -> rx.Component:
         rx.el.p(n["text"], class_name="note-text"),
         rx.cond(n["files"] != "0", rx.el.ul(
             rx.foreach(PQDetailState.note_files, lambda f: rx.cond(f["note"] == n["id"], rx.el.li(
-                rx.el.a(f["name"], href="/pq/attachments/" + f["id"].to(str)), " (", f["size"], ")"))),
+                file_link(f["name"], href="/pq/attachments/" + f["id"].to(str)), " (", f["size"], ")"))),
             aria_label="Files of this note", class_name="note-files")),
         class_name="card",
     )
@@ -146,7 +147,7 @@ def _notes() -> rx.Component:
 
 def _attachments() -> rx.Component:
     return data_table("Attachments", ["File", "Size", "Pages", "Uploaded"], PQDetailState.attachments,
-                      lambda a: [rx.el.a(a["name"], href="/pq/attachments/" + a["id"].to(str)), a["size"],
+                      lambda a: [file_link(a["name"], href="/pq/attachments/" + a["id"].to(str)), a["size"],
                                  a["pages"], a["at"]])
 
 

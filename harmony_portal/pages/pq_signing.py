@@ -10,6 +10,7 @@ import reflex as rx
 from harmony_portal import routes
 from harmony_portal.components.dialog import confirm_form, dialog, dismiss_button
 from harmony_portal.components.forms import checkbox_field, submit_button, text_field
+from harmony_portal.components.links import file_link
 from harmony_portal.services.pq.access_form_pdf import ACKNOWLEDGEMENTS
 from harmony_portal.state.pq_signing import ACK_FIELDS, PQSigningState
 
@@ -72,10 +73,10 @@ def _status() -> rx.Component:
         rx.cond(S.signing["validation"] != "", rx.el.p("Signature check: ", S.signing["validation"])),
         rx.cond(S.signing["ended"] != "", rx.el.p(S.signing["ended"], class_name="lede")),
         rx.el.div(
-            rx.cond(S.signing["file"] != "", rx.el.a(
+            rx.cond(S.signing["file"] != "", file_link(
                 rx.cond(S.signing["status"] == "signed", "Download the signed form", "Read the form to sign"),
                 href="/pq/attachments/" + S.signing["file"].to(str))),
-            rx.el.a("Download the signing record", href=routes.signing_record_url(S.signing["form"].to(str))),
+            file_link("Download the signing record", href=routes.signing_record_url(S.signing["form"].to(str))),
             class_name="actions"),
     )
 
