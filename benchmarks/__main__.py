@@ -13,13 +13,14 @@ from benchmarks import (
     queries,
     scale_data,
     signin,
+    signing,
     stall,
 )
 from benchmarks.common import write_results
 
 SUITES = {"signin": signin, "stall": stall, "decisions": decisions, "queries": queries, "pq": pq_queries,
           "attachments": attachments, "audit": audit_log, "live": live, "banner": banner,
-          "scale": scale_data, "load": load}
+          "scale": scale_data, "load": load, "signing": signing}
 
 if __name__ == "__main__":
     chosen = sys.argv[1:] or list(SUITES)

@@ -14,6 +14,7 @@ No queue server: the portal also runs on SQLite without Redis.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -53,44 +54,44 @@ def _claimable(now: datetime):
             or_(col(ScheduledJob.lease_until).is_(None), col(ScheduledJob.lease_until) < now))
 
 
-def _claim(engine, job_id: int, now: datetime) -> bool:
-    with Session(engine) as session:
-        claimed = session.exec(update(ScheduledJob).where(ScheduledJob.id == job_id, *_claimable(now))
-                               .values(lease_until=now + LEASE, attempts=ScheduledJob.attempts + 1))
-        session.commit()
-        return claimed.rowcount == 1
+def _claim_batch(session: Session, kinds: list[str], now: datetime) -> list[tuple[int, str, str]]:
+    """Lease up to BATCH due jobs in one statement; rows another worker holds are skipped
+    (PostgreSQL's SKIP LOCKED; SQLite runs one writer at a time)."""
+    due = (select(ScheduledJob.id).where(*_claimable(now), col(ScheduledJob.kind).in_(kinds))
+           .order_by(col(ScheduledJob.due_at)).limit(BATCH).with_for_update(skip_locked=True))
+    claimed = session.exec(update(ScheduledJob).where(col(ScheduledJob.id).in_(due.scalar_subquery()),
+                                                       *_claimable(now))
+                           .values(lease_until=now + LEASE, attempts=ScheduledJob.attempts + 1)
+                           .returning(ScheduledJob.id, ScheduledJob.kind, ScheduledJob.subject))
+    return [tuple(row) for row in claimed]
 
 
 def run_due(engine, handlers: dict[str, Handler], now: datetime | None = None) -> int:
-    """Run every job due at ``now`` that no other worker holds; returns how many ran."""
+    """Run the jobs due at ``now`` that no other worker holds (a batch); returns how many ran.
+
+    The batch is claimed in one transaction, then run in another, each job in a savepoint: a job
+    that fails is rolled back alone, keeps its error and is tried again once its lease lapses.
+    """
     now = now or utc_now()
     with Session(engine) as session:
         if maintenance.in_maintenance(session, now):
             return 0
-        due = session.exec(select(ScheduledJob.id, ScheduledJob.kind, ScheduledJob.subject)
-                           .where(*_claimable(now), col(ScheduledJob.kind).in_(list(handlers)))
-                           .order_by(col(ScheduledJob.due_at)).limit(BATCH)).all()
-    ran = 0
-    for job_id, kind, subject in due:
-        if not _claim(engine, job_id, now):
-            continue  # another worker has it
-        try:
-            with Session(engine) as session:
-                next_due = handlers[kind](session, subject, now)
-                job = session.get(ScheduledJob, job_id)
-                if job.lease_until is not None:  # not moved by the handler scheduling it again
-                    job.lease_until = None
-                    if next_due is None:
-                        job.done_at = now
-                    else:
-                        job.due_at = next_due
-                session.add(job)
-                session.commit()
-            ran += 1
-        except Exception as exc:  # the lease lapses and the job is tried again
-            log.exception("scheduled job %s %s failed", kind, subject)
-            with Session(engine) as session:
+        claimed = _claim_batch(session, list(handlers), now)
+        session.commit()
+    finished: dict[datetime | None, list[int]] = defaultdict(list)  # next due time (None: done) -> jobs
+    with Session(engine) as session:
+        for job_id, kind, subject in claimed:
+            try:
+                with session.begin_nested():
+                    finished[handlers[kind](session, subject, now)].append(job_id)
+            except Exception as exc:  # the lease lapses and the job is tried again
+                log.exception("scheduled job %s %s failed", kind, subject)
                 session.exec(update(ScheduledJob).where(ScheduledJob.id == job_id)
                              .values(last_error=f"{type(exc).__name__}: {exc}"[:500]))
-                session.commit()
-    return ran
+        for next_due, ids in finished.items():
+            # A job its handler scheduled again (lease cleared by ``schedule``) keeps that time.
+            held = (col(ScheduledJob.id).in_(ids), col(ScheduledJob.lease_until).is_not(None))
+            values = {"done_at": now} if next_due is None else {"due_at": next_due}
+            session.exec(update(ScheduledJob).where(*held).values(lease_until=None, **values))
+        session.commit()
+    return sum(len(ids) for ids in finished.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from harmony_portal.models import PQ, FormSigner, SigningForm, User, utc_now
 from harmony_portal.services import validation
@@ -85,15 +85,18 @@ def resend(session: Session, actor: User, form_id: int, *, now: datetime | None 
 def remind(session: Session, subject: str, now: datetime) -> datetime | None:
     """Job: remind a signer still asked one business day on; then once each further business day.
     However long the portal was down, one reminder now, the next a business day after it."""
-    signer = session.get(FormSigner, _id(subject, "signer"))
-    form = session.get(SigningForm, signer.form_id) if signer else None
-    if signer is None or form is None or form.status != SIGNING or signer.state != ASKED:
+    found = session.exec(select(FormSigner, SigningForm, PQ).join(SigningForm, SigningForm.id == FormSigner.form_id)
+                         .join(PQ, PQ.id == SigningForm.pq_id).where(FormSigner.id == _id(subject, "signer"))).first()
+    if found is None:
+        return None
+    signer, form, pq = found
+    if form.status != SIGNING or signer.state != ASKED:
         return None
     if as_utc(form.expires_at) <= now:
         return None  # it expires now instead (its own job): no reminder for a form nobody can sign
     signer.reminders_sent += 1
     session.add(signer)
-    telling.ask(session, form, signer, session.get(PQ, form.pq_id), now, reminder=True)
+    telling.ask(session, form, signer, pq, now, reminder=True, schedule_reminder=False)
     return add_business_time(now, telling.ONE_BUSINESS_DAY)
 
 

@@ -30,8 +30,9 @@ def signers_of(session: Session, form: SigningForm) -> list[FormSigner]:
 
 
 def ask(session: Session, form: SigningForm, signer: FormSigner, pq: PQ, now: datetime, *,
-        reminder: bool = False) -> None:
-    """Tell ``signer`` it is their turn (or remind them), with a link to the PQ."""
+        reminder: bool = False, schedule_reminder: bool = True) -> None:
+    """Tell ``signer`` it is their turn (or remind them), with a link to the PQ; their next reminder
+    is a business day on (``schedule_reminder`` False: the reminder job itself says when)."""
     user = session.get(User, signer.user_id)
     role = ROLE_LABELS[signer.role]
     title = ("Reminder: " if reminder else "") + f"Sign the Access Request of PQ {pq.id} as {role}"
@@ -41,7 +42,8 @@ def ask(session: Session, form: SigningForm, signer: FormSigner, pq: PQ, now: da
                 f"Decline:\n\n{pq_url(pq.id)}\n"),
          note=f"Your signature as {role} is asked for on PQ {pq.id} ({pq.provider_name}).",
          link=routes.pq_url(pq.id), now=now)
-    jobs.schedule(session, REMIND, f"signer:{signer.id}", add_business_time(now, ONE_BUSINESS_DAY))
+    if schedule_reminder:
+        jobs.schedule(session, REMIND, f"signer:{signer.id}", add_business_time(now, ONE_BUSINESS_DAY))
 
 
 def tell_everyone_asked(session: Session, form: SigningForm, pq: PQ, title: str, text: str, now: datetime,
