@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     harmony_signing_cert: Path | None = None
     harmony_signing_key: Path | None = None
     harmony_signing_roots: Path | None = None
+    # The Unicode font forms and records are drawn in (a TrueType file, its bold beside it with
+    # "-Bold" in the name): names print as typed. Debian/Ubuntu: package fonts-dejavu-core.
+    harmony_pdf_font: Path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf")
     # How often each server process looks for scheduled jobs (signing reminders, expiries).
     harmony_job_poll_seconds: float = Field(default=30, gt=0)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import ACCESS_REQUEST, HELP_DESK, HELP_DESK_EMAIL
 
 TITLE = "Harmony Access Request"
@@ -80,14 +81,42 @@ class FormValues:
         return not self.pq_number
 
 
-class _Form(FPDF):
+class PortalPDF(FPDF):
+    """A PDF in the portal's Unicode font (HARMONY_PDF_FONT, DejaVu Sans Condensed by default: Latin, Greek,
+    Cyrillic and more, drawn as typed); where the machine lacks it, the core fonts, Latin-1 only."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        regular = get_settings().harmony_pdf_font
+        bold = regular.with_name(regular.stem + "-Bold" + regular.suffix)
+        self.unicode = regular.is_file() and bold.is_file()
+        if self.unicode:
+            self.add_font("Body", "", str(regular))
+            self.add_font("Body", "B", str(bold))
+        self.body_font = "Body" if self.unicode else "Helvetica"
+
+    def drawable(self, text: object, *, multiline: bool = False) -> str:
+        """``text`` as this PDF can draw it: as typed in the Unicode font (control characters out,
+        tabs as spaces, newlines only when ``multiline``); else through ``latin1``."""
+        if not self.unicode:
+            return latin1(text, multiline=multiline)
+        out = []
+        for ch in unicodedata.normalize("NFC", str(text or "")).replace("\t", "    ").replace("\r", ""):
+            if ch == "\n":
+                out.append("\n" if multiline else " ")
+            elif not unicodedata.category(ch).startswith("C"):
+                out.append(ch)
+        return "".join(out)
+
+
+class _Form(PortalPDF):
     running_title = TITLE
 
     def header(self) -> None:
         if self.page_no() > 1:  # so a loose signature page still says whose form it is
-            self.set_font("Helvetica", size=8)
+            self.set_font(self.body_font, size=8)
             self.set_text_color(90)
-            title = latin1(self.running_title)
+            title = self.drawable(self.running_title)
             while self.get_string_width(title) > self.epw and len(title) > 4:
                 title = title[:-4] + "..."
             self.cell(0, 5, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -96,7 +125,7 @@ class _Form(FPDF):
 
     def footer(self) -> None:
         self.set_y(-14)
-        self.set_font("Helvetica", size=8)
+        self.set_font(self.body_font, size=8)
         self.set_text_color(90)
         self.cell(0, 5, f"{TITLE}  |  Page {self.page_no()} of {{nb}}", align="C")
 
@@ -127,9 +156,9 @@ _LINE_H = 5.6
 def _heading(pdf: FPDF, text: str) -> None:
     if pdf.get_y() > pdf.t_margin + 12:
         pdf.ln(3)
-    pdf.set_font("Helvetica", "B", 11.5)
+    pdf.set_font(pdf.body_font, "B", 11.5)
     pdf.set_fill_color(230, 236, 244)
-    pdf.cell(0, 7, latin1(text), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 7, pdf.drawable(text), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1.5)
 
 
@@ -141,20 +170,20 @@ def _field(pdf: FPDF, label: str, value: str, *, blank_lines: int = 1, multiline
     """
     if pdf.will_page_break(_LINE_H * max(blank_lines, 1) + 2):
         pdf.add_page()
-    pdf.set_font("Helvetica", "B", 9.5)
+    pdf.set_font(pdf.body_font, "B", 9.5)
     top = pdf.get_y()
-    label_lines = pdf.multi_cell(_LABEL_W - 2, _LINE_H, latin1(label), dry_run=True, output="LINES")
-    pdf.multi_cell(_LABEL_W - 2, _LINE_H, latin1(label), align="L", new_x=XPos.RIGHT, new_y=YPos.TOP)
+    label_lines = pdf.multi_cell(_LABEL_W - 2, _LINE_H, pdf.drawable(label), dry_run=True, output="LINES")
+    pdf.multi_cell(_LABEL_W - 2, _LINE_H, pdf.drawable(label), align="L", new_x=XPos.RIGHT, new_y=YPos.TOP)
     label_bottom = top + _LINE_H * len(label_lines)
     pdf.set_xy(pdf.l_margin + _LABEL_W, top)
     width = pdf.epw - _LABEL_W
     if value:
-        pdf.set_font("Helvetica", size=10)
-        text = latin1(value, multiline=multiline)
+        pdf.set_font(pdf.body_font, size=10)
+        text = pdf.drawable(value, multiline=multiline)
         if max_lines is not None:
             lines = pdf.multi_cell(width, _LINE_H, text, dry_run=True, output="LINES")
             if len(lines) > max_lines:
-                text = "\n".join([*lines[:max_lines - 1], latin1(overflow)])
+                text = "\n".join([*lines[:max_lines - 1], pdf.drawable(overflow)])
         pdf.multi_cell(width, _LINE_H, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     else:
         x = pdf.l_margin + _LABEL_W
@@ -167,7 +196,7 @@ def _field(pdf: FPDF, label: str, value: str, *, blank_lines: int = 1, multiline
 
 
 def _checkbox(pdf: FPDF, text: str, *, ticked: bool = False) -> None:
-    lines = pdf.multi_cell(pdf.epw - 9, _LINE_H, latin1(text), dry_run=True, output="LINES")
+    lines = pdf.multi_cell(pdf.epw - 9, _LINE_H, pdf.drawable(text), dry_run=True, output="LINES")
     if pdf.will_page_break(_LINE_H * len(lines) + 2):
         pdf.add_page()
     top = pdf.get_y()
@@ -177,7 +206,7 @@ def _checkbox(pdf: FPDF, text: str, *, ticked: bool = False) -> None:
         pdf.line(pdf.l_margin + 1.6, top + 1.5, pdf.l_margin + 4.2, top + 4.1)
         pdf.line(pdf.l_margin + 4.2, top + 1.5, pdf.l_margin + 1.6, top + 4.1)
     pdf.set_xy(pdf.l_margin + 9, top)
-    pdf.multi_cell(pdf.epw - 9, _LINE_H, latin1(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(pdf.epw - 9, _LINE_H, pdf.drawable(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1.5)
 
 
@@ -190,22 +219,22 @@ def _signature_block(pdf: FPDF, who: str, printed_name: str) -> None:
     pdf.set_draw_color(40)
     pdf.line(left, y, left + sign_w, y)
     pdf.line(left + sign_w + gap, y, left + pdf.epw, y)
-    pdf.set_font("Helvetica", size=8.5)
+    pdf.set_font(pdf.body_font, size=8.5)
     pdf.set_xy(left, y + 0.8)
-    pdf.cell(sign_w, 4.5, latin1(f"Signature of {who}"))
+    pdf.cell(sign_w, 4.5, pdf.drawable(f"Signature of {who}"))
     pdf.set_xy(left + sign_w + gap, y + 0.8)
     pdf.cell(0, 4.5, "Date", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(6)
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(pdf.body_font, size=10)
     if printed_name:
-        pdf.multi_cell(sign_w, _LINE_H, latin1(printed_name), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(sign_w, _LINE_H, pdf.drawable(printed_name), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     else:
         pdf.ln(_LINE_H)
     y = pdf.get_y()
     pdf.line(left, y, left + sign_w, y)
-    pdf.set_font("Helvetica", size=8.5)
+    pdf.set_font(pdf.body_font, size=8.5)
     pdf.set_xy(left, y + 0.8)
-    pdf.cell(sign_w, 4.5, latin1(f"Printed name of {who}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(sign_w, 4.5, pdf.drawable(f"Printed name of {who}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def render(values: FormValues) -> bytes:
@@ -215,16 +244,16 @@ def render(values: FormValues) -> bytes:
     pdf.set_auto_page_break(True, margin=20)
     if not values.blank:
         pdf.running_title = f"{TITLE}, PQ {values.pq_number}" + (f", {values.name}" if values.name else "")
-    pdf.set_title(latin1(pdf.running_title))
+    pdf.set_title(pdf.drawable(pdf.running_title))
     pdf.set_subject("Harmony Security Agreement (Individual User)")
     pdf.set_creator("Harmony Portal")
     pdf.alias_nb_pages()
     pdf.add_page()
 
-    pdf.set_font("Helvetica", "B", 17)
+    pdf.set_font(pdf.body_font, "B", 17)
     pdf.cell(0, 9, TITLE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", size=9.5)
-    pdf.multi_cell(0, 4.8, latin1(_PORTAL_INTRO if values.signers else _PAPER_INTRO), align="L",
+    pdf.set_font(pdf.body_font, size=9.5)
+    pdf.multi_cell(0, 4.8, pdf.drawable(_PORTAL_INTRO if values.signers else _PAPER_INTRO), align="L",
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     _heading(pdf, "Provider Question")
@@ -256,12 +285,12 @@ def render(values: FormValues) -> bytes:
     if pdf.page_no() == 1:
         pdf.add_page()
     _heading(pdf, "Acknowledgements (tick each box)")
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(pdf.body_font, size=10)
     for text in ACKNOWLEDGEMENTS:
         _checkbox(pdf, text, ticked=bool(values.signers))
 
     _heading(pdf, "Signatures")
-    pdf.set_font("Helvetica", size=9.5)
+    pdf.set_font(pdf.body_font, size=9.5)
     pdf.multi_cell(0, 4.8, _PORTAL_OATH if values.signers else _PAPER_OATH,
                    align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for who, printed_name in values.signers or [("User", values.name), ("Access Coordinator", "")]:

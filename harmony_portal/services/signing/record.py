@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from sqlmodel import Session, col, select
 
@@ -14,7 +13,7 @@ from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import NotAllowed
 from harmony_portal.services.pq.access import viewable_pq
-from harmony_portal.services.pq.access_form_pdf import latin1
+from harmony_portal.services.pq.access_form_pdf import PortalPDF
 from harmony_portal.services.signing import document, telling
 from harmony_portal.services.signing.certificates import signing_identity
 from harmony_portal.services.signing.people import full_name, users_by_id
@@ -23,9 +22,9 @@ from harmony_portal.services.signing.store import stored_pdf
 from harmony_portal.vocabulary import SIGNER_ROLES
 
 
-def _line(pdf: FPDF, text: str, *, bold: bool = False, size: float = 9.5) -> None:
-    pdf.set_font("Helvetica", "B" if bold else "", size)
-    pdf.multi_cell(0, 5, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+def _line(pdf: PortalPDF, text: str, *, bold: bool = False, size: float = 9.5) -> None:
+    pdf.set_font(pdf.body_font, "B" if bold else "", size)
+    pdf.multi_cell(0, 5, pdf.drawable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def signing_record(session: Session, actor: User, form_id: int, *, ip: str = "") -> tuple[str, bytes]:
@@ -47,9 +46,9 @@ def signing_record(session: Session, actor: User, form_id: int, *, ip: str = "")
     current = stored_pdf(session, form)
     signed = telling.signed_count(signers)
 
-    pdf = FPDF(format="Letter", unit="mm")
+    pdf = PortalPDF(format="Letter", unit="mm")
     pdf.set_margins(18, 16, 18)
-    pdf.set_title(latin1(f"Signing record, Access Request of PQ {pq.id}"))
+    pdf.set_title(pdf.drawable(f"Signing record, Access Request of PQ {pq.id}"))
     pdf.set_creator("Harmony Portal")
     pdf.add_page()
     _line(pdf, f"Signing record: Harmony Access Request of PQ {pq.id}", bold=True, size=15)

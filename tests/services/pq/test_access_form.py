@@ -64,9 +64,11 @@ def test_a_colleague_gets_the_requesters_form_not_their_own(session, world):
     assert "Kaya Nukluk" in text and world["colleague"].user_id not in text.split()
 
 
-def test_names_outside_latin1_do_not_break_it(session, world, make):
+def test_names_print_as_typed_in_the_unicode_font(session, world, make):
+    """A signed legal record can't be corrected later: "Łódź" stays "Łódź" (the core fonts made it
+    "Lodz"), typographic quotes stay, and long values still keep to two pages."""
     owner = world["owner"]
-    owner.first_name, owner.last_name = "Zoë", "Ngô 李"
+    owner.first_name, owner.last_name = "Zoë", "Ngô-Łódź"
     session.add(owner)
     session.flush()
     pq = make.pq(session, owner, world["home"], inquiry_type="Access Request",
@@ -75,7 +77,7 @@ def test_names_outside_latin1_do_not_break_it(session, world, make):
     _, data = access_request_pdf(session, owner, pq.id)
     pages, text = pdf_text(data)
     assert pages == 2  # long details are cut short (the PQ keeps them); the agreement keeps its own page
-    assert "Zoë Ngô ?" in text and "Access - \"nurse\" ?" in squeezed(text)
+    assert "Zoë Ngô-Łódź" in text and "Access \u2013 \u201cnurse\u201d" in squeezed(text)
     assert f"The full text is on PQ {pq.id}" in squeezed(text)
 
 
@@ -127,3 +129,14 @@ def test_the_longest_values_the_portal_allows_still_fit_two_pages():
                         address=["A" * 120, "B" * 120, "C" * 80 + ", AK 99801-1234", "USA"])
     pages, text = pdf_text(render(values))
     assert pages == 2 and "The full text is on PQ 999999999999" in squeezed(text)
+
+
+def test_without_the_unicode_font_the_form_still_renders_in_latin1(monkeypatch):
+    from pathlib import Path
+
+    from harmony_portal.services.pq.access_form_pdf import FormValues, render
+    from harmony_portal.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "harmony_pdf_font", Path("/nowhere/NoSuchFont.ttf"))
+    _pages, text = pdf_text(render(FormValues(pq_number="7", name="Łódź Zoë")))
+    assert "Lodz Zoë" in text
