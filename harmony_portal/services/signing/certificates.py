@@ -108,7 +108,7 @@ def _load_pem_certificates(path: Path) -> list[asn1_x509.Certificate]:
 
 
 @cache
-def _identity(cert_path: Path, key_path: Path, roots_path: Path) -> SigningIdentity:
+def identity_from(cert_path: Path, key_path: Path, roots_path: Path) -> SigningIdentity:
     chain = _load_pem_certificates(cert_path)
     key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
     key_info = asn1_keys.PrivateKeyInfo.load(key.private_bytes(
@@ -121,4 +121,4 @@ def _identity(cert_path: Path, key_path: Path, roots_path: Path) -> SigningIdent
 
 def signing_identity(settings: Settings | None = None) -> SigningIdentity:
     """The identity forms are signed under now (read once per set of files)."""
-    return _identity(*_paths(settings or get_settings()))
+    return identity_from(*_paths(settings or get_settings()))
