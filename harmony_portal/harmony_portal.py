@@ -52,6 +52,7 @@ from harmony_portal.state.pq_detail import PQDetailState
 from harmony_portal.state.pq_list import PQListState
 from harmony_portal.state.pq_new import PQNewState
 from harmony_portal.state.pq_onboarding import PQOnboardingState
+from harmony_portal.state.pq_signing import PQSigningState
 from harmony_portal.state.profile import ProfileState
 from harmony_portal.state.role_request import RoleRequestState
 from harmony_portal.state.role_requests import RoleRequestsState
@@ -110,5 +111,6 @@ _add(admin_page, routes.ADMIN, "Administration", AdminState.load, AdminMaintenan
      AdminUsersState.load, AdminAuditState.load, AdminOutboxState.load)
 _add(pq_list_page, routes.PQ_LIST, "PQ chapter", PQListState.load)
 _add(pq_new_page, routes.PQ_NEW, "Add PQ", PQNewState.load)
-_add(pq_detail_page, routes.PQ_DETAIL, "PQ", PQDetailState.load, PQOnboardingState.load_onboarding)
+_add(pq_detail_page, routes.PQ_DETAIL, "PQ", PQDetailState.load, PQOnboardingState.load_onboarding,
+     PQSigningState.load_signing)
 _add(help_desk_page, routes.HELP_DESK, "Help Desk queue", HelpDeskState.load)

@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     harmony_signing_cert: Path | None = None
     harmony_signing_key: Path | None = None
     harmony_signing_roots: Path | None = None
+    # Optional: an RFC 3161 timestamp authority. Each signature then carries its timestamp (PAdES
+    # B-T) instead of the portal's own clock (B-B); its roots go into HARMONY_SIGNING_TSA_ROOTS.
+    harmony_signing_tsa_url: str | None = None
+    harmony_signing_tsa_roots: Path | None = None
     # The Unicode font forms and records are drawn in (a TrueType file, its bold beside it with
     # "-Bold" in the name): names print as typed. Debian/Ubuntu: package fonts-dejavu-core.
     harmony_pdf_font: Path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf")

@@ -50,6 +50,7 @@ def _start_form() -> rx.Component:
                           "else, they tick them when they sign."),
         rx.el.div(submit_button("Sign the form"), class_name="actions"),
         key=S.sign_form_key, on_submit=S.open_sign,
+        custom_attrs={"data-keep-typing": "signing-" + S.pq["id"].to(str)},  # assets/keep_typing.js
     )
 
 

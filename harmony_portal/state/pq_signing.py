@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from harmony_portal.db import session_scope
 from harmony_portal.events.off_loop import threaded
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.pq.access_form_pdf import ACKNOWLEDGEMENTS
@@ -35,6 +36,20 @@ class PQSigningState(PQDetailState):
 
     def _ip(self) -> str:
         return self.router.session.client_ip or ""
+
+    @rx.event
+    def load_signing(self):
+        """After PQDetailState.load: the signer whose turn it is opened the form (the signing record says when)."""
+        self.sign_open = self.decline_open = self.withdraw_open = False
+        self.sign_values, self.sign_errors = {}, {}
+        pq_id = self._pq_id()
+        if pq_id is None or self.signing.get("my_turn") != "yes":
+            return
+        try:
+            with session_scope() as session:
+                flow.note_opened(session, self._require_user(), pq_id)
+        except DomainError:
+            return  # the page already says what is wrong
 
     @rx.event
     def open_sign(self, form: dict):

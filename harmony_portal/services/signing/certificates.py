@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from pyhanko.sign.signers import SimpleSigner
+from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from harmony_portal.settings import Settings, get_settings, write_private_file
@@ -37,8 +38,9 @@ _lock = threading.Lock()
 @dataclass(frozen=True)
 class SigningIdentity:
     signer: SimpleSigner
-    roots: tuple[asn1_x509.Certificate, ...]
+    roots: tuple[asn1_x509.Certificate, ...]  # the portal's, and the timestamp authority's
     certificate_sha256: str  # of the signing certificate's DER: which certificate signed
+    timestamper: HTTPTimeStamper | None = None  # PAdES B-T when set, else B-B
 
 
 def _name(common_name: str) -> x509.Name:
@@ -108,17 +110,23 @@ def _load_pem_certificates(path: Path) -> list[asn1_x509.Certificate]:
 
 
 @cache
-def identity_from(cert_path: Path, key_path: Path, roots_path: Path) -> SigningIdentity:
+def identity_from(cert_path: Path, key_path: Path, roots_path: Path, tsa_url: str | None = None,
+                  tsa_roots_path: Path | None = None) -> SigningIdentity:
     chain = _load_pem_certificates(cert_path)
     key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
     key_info = asn1_keys.PrivateKeyInfo.load(key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     roots = tuple(_load_pem_certificates(roots_path))
+    if tsa_roots_path is not None:
+        roots += tuple(_load_pem_certificates(tsa_roots_path))
     signer = SimpleSigner(signing_cert=chain[0], signing_key=key_info,
                           cert_registry=SimpleCertificateStore.from_certs([*chain, *roots]))
-    return SigningIdentity(signer, roots, hashlib.sha256(chain[0].dump()).hexdigest())
+    return SigningIdentity(signer, roots, hashlib.sha256(chain[0].dump()).hexdigest(),
+                           HTTPTimeStamper(tsa_url, timeout=10) if tsa_url else None)
 
 
 def signing_identity(settings: Settings | None = None) -> SigningIdentity:
     """The identity forms are signed under now (read once per set of files)."""
-    return identity_from(*_paths(settings or get_settings()))
+    settings = settings or get_settings()
+    return identity_from(*_paths(settings), settings.harmony_signing_tsa_url or None,
+                         settings.harmony_signing_tsa_roots)

@@ -5,7 +5,8 @@ requester's, certifies the document allowing form filling and signing only (DocM
 validator, not only ours, agrees that what came after is signatures. PAdES B-B: the signing
 time is the one the portal states, backed by the audit chain. Validation trusts exactly the
 portal's roots and checks each signature at the time it was made, so a form signed before the
-signing certificate was replaced or expired still validates.
+signing certificate was replaced or expired still validates. With HARMONY_SIGNING_TSA_URL each
+signature also carries an RFC 3161 timestamp (PAdES B-T), checked against the authority's roots.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def add_signature(pdf: bytes, field: str, identity: SigningIdentity, *, name: st
         subfilter=fields.SigSeedSubFilter.PADES, certify=field == FIELDS[0],
         docmdp_permissions=fields.MDPPerm.FILL_FORMS)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    return _finish(signers.async_sign_pdf(writer, meta, signer=identity.signer)).getvalue()
+    return _finish(signers.async_sign_pdf(writer, meta, signer=identity.signer,
+                                          timestamper=identity.timestamper)).getvalue()
 
 
 def validate(pdf: bytes, identity: SigningIdentity) -> Validation:
@@ -101,6 +103,9 @@ def validate(pdf: bytes, identity: SigningIdentity) -> Validation:
             problems.append(f"{label}: not made under the portal's signing certificate")
         elif status.docmdp_ok is False:
             problems.append(f"{label}: followed by changes its certification does not allow")
+        elif (stamp := status.timestamp_validity) is not None and not (stamp.intact and stamp.valid
+                                                                          and stamp.trusted):
+            problems.append(f"{label}: its timestamp is not from a trusted timestamp authority")
         else:
             valid += 1
     return Validation(valid, tuple(problems))

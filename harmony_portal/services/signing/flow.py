@@ -197,3 +197,20 @@ def _add_signature(session: Session, form: SigningForm, pq: PQ, signers: list[Fo
     telling.tell_everyone_asked(session, form, pq, f"Access Request of PQ {pq.id} fully signed",
                                 f"All three signatures are on the Access Request form of PQ {pq.id}; the "
                                 "Harmony Help Desk can now grant the access.", now, besides={actor.id})
+
+
+def note_opened(session: Session, actor: User, pq_id: int, *, now: datetime | None = None) -> bool:
+    """The signer whose turn it is opened the PQ: the first time goes into the signing record
+    (and the audit chain). True when this was that first time."""
+    form = open_form(session, pq_id)
+    if form is None:
+        return False
+    signer = telling.turn_of(telling.signers_of(session, form))
+    if signer is None or signer.user_id != actor.id or signer.opened_at is not None:
+        return False
+    now = now or utc_now()
+    signer.opened_at = now
+    session.add(signer)
+    audit_pq(session, "pq.form_opened", actor, viewable_pq(session, actor, pq_id), now, form_id=form.id,
+             role=signer.role)
+    return True

@@ -69,6 +69,7 @@ def signing_record(session: Session, actor: User, form_id: int, *, ip: str = "")
     for s in signers:
         person = people[s.user_id]
         steps = [f"asked {format_local(s.asked_at)}" if s.asked_at else "not asked yet",
+                 f"opened {format_local(s.opened_at)}" if s.opened_at else "",
                  f"signed {format_local(s.signed_at)}" if s.signed_at else "",
                  f"declined {format_local(s.declined_at)}: {s.reason}" if s.declined_at else "",
                  f"reminded {s.reminders_sent} time(s)" if s.reminders_sent else ""]

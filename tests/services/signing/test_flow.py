@@ -169,3 +169,14 @@ def test_the_signing_record_says_who_signed_when_with_the_hashes_and_only_to_tho
     assert "Checked now: 2 valid signatures" in text and "Direct supervisor: Sue Signer (sue)" in text
     with pytest.raises(NotAllowed):  # Zed is at another organization
         signing_record(session, user(world, "zed"), form.id)
+
+
+def test_the_signer_whose_turn_it_is_opening_the_pq_is_recorded_once(session, world, clock):
+    form = start(session, world, clock)
+    assert not flow.note_opened(session, user(world, "als"), world["pq"].id, now=clock.now())  # not their turn
+    assert flow.note_opened(session, user(world, "sue"), world["pq"].id, now=clock.now())
+    assert not flow.note_opened(session, user(world, "sue"), world["pq"].id, now=clock.now())  # once
+    opened = session.exec(select(FormSigner).where(FormSigner.form_id == form.id, FormSigner.position == 2)).one()
+    assert opened.opened_at == clock.now()
+    assert session.exec(select(AuditEvent.action).where(AuditEvent.action == "pq.form_opened")).all() == [
+        "pq.form_opened"]
