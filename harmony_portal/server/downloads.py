@@ -129,34 +129,32 @@ def download_attachment(request: Request):
     return no_store(response)
 
 
-def download_access_form(request: Request):
-    """A PQ's Access Request form, filled in, for a signed-in user who may see that PQ; 404 for anyone else."""
+def _pdf_for_signed_in(request: Request, make) -> Response:
+    """``make(session, user, ip)`` -> (file name, PDF) for a signed-in user; 404 for anyone else and
+    for whatever ``make`` refuses (not theirs to see, no such thing: nothing to say about it)."""
     ip = _client_ip(request)
     with session_scope() as session:
         user = _signed_in(session, request)
         if user is None:
             return _not_found()
         try:
-            filename, data = access_request_pdf(session, user, request.path_params["pq_id"], ip=ip)
-        except (NotAllowed, Invalid):  # not visible, or not an Access Request: nothing to say about it
+            filename, data = make(session, user, ip)
+        except (NotAllowed, Invalid):
             return _not_found()
     return no_store(Response(data, media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', **_FILE_HEADERS}))
+        "Content-Disposition": _content_disposition(filename), **_FILE_HEADERS}))
+
+
+def download_access_form(request: Request):
+    """A PQ's Access Request form, filled in, for a signed-in user who may see that PQ; 404 for anyone else."""
+    pq_id = request.path_params["pq_id"]
+    return _pdf_for_signed_in(request, lambda session, user, ip: access_request_pdf(session, user, pq_id, ip=ip))
 
 
 def download_signing_record(request: Request):
     """The signing record of a form signed in the portal, for a signed-in user who may see its PQ; 404 otherwise."""
-    ip = _client_ip(request)
-    with session_scope() as session:
-        user = _signed_in(session, request)
-        if user is None:
-            return _not_found()
-        try:
-            filename, data = signing_record(session, user, request.path_params["form_id"], ip=ip)
-        except NotAllowed:
-            return _not_found()
-    return no_store(Response(data, media_type="application/pdf", headers={
-        "Content-Disposition": _content_disposition(filename), **_FILE_HEADERS}))
+    form_id = request.path_params["form_id"]
+    return _pdf_for_signed_in(request, lambda session, user, ip: signing_record(session, user, form_id, ip=ip))
 
 
 def blank_access_form(request: Request):

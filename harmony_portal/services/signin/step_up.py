@@ -72,14 +72,10 @@ def verify_step_up(session: Session, actor: User, proof: str, *, purpose: str, i
         Locked: when the account is locked, or this failure locked it.
     """
     now = now or utc_now()
-    user = session.get(User, actor.id)
-    if user is None or not user.is_active:
-        raise NotAllowed()
-    check_not_locked(user, now)
+    user = _unlocked(session, actor, now)
     if not proof.strip():
         # The page always asks; an event without an answer was sent around it.
-        audit.record(session, "account.step_up_refused", actor_id=user.id, subject_user_id=user.id, ip=ip,
-                     now=now, purpose=purpose, reason="missing")
+        _refuse(session, user, None, purpose, ip, now)
         raise Invalid(FIELD, MISSING).keeping_changes()
     if _looks_like_code(proof):
         if _consume_code(session, user, proof, now):
@@ -89,11 +85,27 @@ def verify_step_up(session: Session, actor: User, proof: str, *, purpose: str, i
         if verify_password(user.password_hash, proof):
             return "password"
         kind = "password"
-    register_failure(session, user, kind, now, ip)
-    audit.record(session, "account.step_up_refused", actor_id=user.id, subject_user_id=user.id, ip=ip,
-                 now=now, purpose=purpose, reason=f"wrong {kind}")
-    check_not_locked(user, now)
+    _refuse(session, user, kind, purpose, ip, now)
     raise Invalid(FIELD, WRONG).keeping_changes()
+
+
+def _unlocked(session: Session, actor: User, now: datetime) -> User:
+    """The acting user's row, active and not locked (else NotAllowed, Locked)."""
+    user = session.get(User, actor.id)
+    if user is None or not user.is_active:
+        raise NotAllowed()
+    check_not_locked(user, now)
+    return user
+
+
+def _refuse(session: Session, user: User, kind: str | None, purpose: str, ip: str, now: datetime) -> None:
+    """Audit a refused step-up; a wrong answer (``kind``: "code", "password") also counts toward
+    the lockout, which may lock the account now (Locked)."""
+    if kind is not None:
+        register_failure(session, user, kind, now, ip)
+    audit.record(session, "account.step_up_refused", actor_id=user.id, subject_user_id=user.id, ip=ip, now=now,
+                 purpose=purpose, reason=f"wrong {kind}" if kind else "missing")
+    check_not_locked(user, now)
 
 
 CODE_FIELD = "security_code"
@@ -111,16 +123,8 @@ def verify_security_code(session: Session, actor: User, code: str, *, purpose: s
         Locked: when the account is locked, or this failure locked it.
     """
     now = now or utc_now()
-    user = session.get(User, actor.id)
-    if user is None or not user.is_active:
-        raise NotAllowed()
-    check_not_locked(user, now)
+    user = _unlocked(session, actor, now)
     if _looks_like_code(code) and _consume_code(session, user, "".join(code.split()), now):
         return
-    reason = "missing" if not code.strip() else "wrong code"
-    if code.strip():
-        register_failure(session, user, "code", now, ip)
-    audit.record(session, "account.step_up_refused", actor_id=user.id, subject_user_id=user.id, ip=ip, now=now,
-                 purpose=purpose, reason=reason)
-    check_not_locked(user, now)
-    raise Invalid(CODE_FIELD, CODE_MISSING if reason == "missing" else CODE_WRONG).keeping_changes()
+    _refuse(session, user, "code" if code.strip() else None, purpose, ip, now)
+    raise Invalid(CODE_FIELD, CODE_WRONG if code.strip() else CODE_MISSING).keeping_changes()
