@@ -156,3 +156,33 @@ def test_a_signer_declines_with_a_reason_and_the_requester_sees_why(page, browse
     expect(section.get_by_text("Dee has not started with us yet.")).to_be_visible(timeout=5_000)
     # A new form can start again, with the same people filled in.
     expect(section.get_by_label("Direct supervisor")).to_have_value(sue.user_id)
+
+
+def test_the_requester_withdraws_the_form_with_a_reason(page, portal):
+    ann, ann_secret = make_account(portal, "wdann", first="Wren", roles=(("123", "Staff"),))
+    sue, _ = make_account(portal, "wdsue", first="Wes", roles=(("123", "Staff"),))
+    al, _ = make_account(portal, "wdal", first="Wyn", roles=(("123", "Security Official"),))
+    pq_id = _access_request(portal, ann)
+    sign_in(page, portal, ann, ann_secret)
+    page.goto(f"{portal.url}/pq/{pq_id}")
+    section = page.get_by_role("region", name="Sign the Access Request")
+    section.get_by_label("Access for").fill(sue.user_id)  # for a colleague: they sign first, later
+    section.get_by_label("Direct supervisor").fill(al.user_id)
+    section.get_by_label("Agency authorized signer").fill(al.user_id)
+    section.get_by_role("button", name="Sign the form").click()
+    dialog = page.get_by_role("dialog", name="Confirm it is you")
+    dialog.get_by_label("Security code").fill(fresh_code(portal, ann.id, ann_secret))
+    dialog.get_by_role("button", name="Verify").click()
+    expect(section.get_by_text("must be someone other than the direct supervisor")).to_be_visible()
+    section.get_by_label("Direct supervisor").fill(ann.user_id)
+    section.get_by_role("button", name="Sign the form").click()
+    dialog.get_by_label("Security code").fill(fresh_code(portal, ann.id, ann_secret))
+    dialog.get_by_role("button", name="Verify").click()
+    expect(section.get_by_text("Signatures: 0 of 3")).to_be_visible()
+    section.get_by_role("button", name="Withdraw").click()
+    withdraw = page.get_by_role("dialog", name="Withdraw the form")
+    assert_accessible(page)
+    withdraw.get_by_label("Withdraw reason").fill("Filed for the wrong person.")
+    withdraw.get_by_role("button", name="Withdraw").click()
+    expect(section.get_by_text("withdrew the form: Filed for the wrong person.")).to_be_visible()
+    expect(section.get_by_text("Signatures: 0 of 3, withdrawn")).to_be_visible()

@@ -25,8 +25,12 @@ def test_three_signers_in_order_give_three_valid_pades_signatures(session, world
     assert session.get(SigningForm, form.id).status == "signed"
     pdf = stored_pdf(session, form)
     assert document.validate(pdf, signing_identity()).summary(3) == "3 valid signatures"
-    names = [s.field_name for s in PdfFileReader(io.BytesIO(pdf)).embedded_signatures]
-    assert names == ["requester", "supervisor", "agency_signer"]
+    embedded = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    assert [s.field_name for s in embedded] == ["requester", "supervisor", "agency_signer"]
+    # Each signature names its signer and User ID, and carries its time.
+    assert [str(s.sig_object["/Name"]) for s in embedded] == ["Ann Signer (ann)", "Sue Signer (sue)",
+                                                              "Als Signer (als)"]
+    assert all(s.self_reported_timestamp is not None for s in embedded)
     actions = [a for a in session.exec(select(AuditEvent.action)) if a.startswith("pq.")]
     assert actions.count("pq.form_signed") == 3 and "pq.form_fully_signed" in actions
     assert queries.signature_counts(session, [world["pq"].id]) == {world["pq"].id: 3}
@@ -180,3 +184,16 @@ def test_the_signer_whose_turn_it_is_opening_the_pq_is_recorded_once(session, wo
     assert opened.opened_at == clock.now()
     assert session.exec(select(AuditEvent.action).where(AuditEvent.action == "pq.form_opened")).all() == [
         "pq.form_opened"]
+
+
+def test_the_help_desk_queue_says_how_many_signatures_each_access_request_has(session, world, clock, make):
+    from harmony_portal.models import Organization
+    from harmony_portal.services.pq.help_desk_feeds import Filters, queue_rows
+
+    desk = make.user(session, "desk2", is_admin=True)
+    question = make.pq(session, user(world, "ann"), session.get(Organization, "SGN"), now=clock.now())
+    form = start(session, world, clock)
+    flow.sign(session, user(world, "sue"), form.id, code(world, "sue", clock), now=clock.now())
+    rows = {r["id"]: r["signatures"] for r in queue_rows(session, desk, Filters(), now=clock.now())}
+    assert rows[str(world["pq"].id)] == "Signatures: 2 of 3"
+    assert rows[str(question.id)] == ""  # not an Access Request: nothing to sign
