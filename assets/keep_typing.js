@@ -136,7 +136,18 @@
     }
   }
 
+  // The sign-in page starts a tab afresh: what the last person typed is not put before the next one.
+  function forgetOnSignIn() {
+    if (!/^\/login\/?$/.test(window.location.pathname)) return;
+    for (let i = window.sessionStorage.length - 1; i >= 0; i--) {
+      const stored = window.sessionStorage.key(i);
+      if (stored && stored.startsWith(PREFIX)) window.sessionStorage.removeItem(stored);
+    }
+  }
+
+  forgetOnSignIn();
   new MutationObserver(function () {
+    forgetOnSignIn();
     dropSaved();
     document.querySelectorAll("form[data-keep-typing]").forEach(function (form) {
       if (!filled.has(form)) putBack(form);

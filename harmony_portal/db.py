@@ -29,6 +29,21 @@ def on_commit(session: Session, effect: Callable[[], object]) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append(effect)
 
 
+def pending_effects(session: Session) -> int:
+    """How many after-commit effects ``session`` holds (a savepoint rolled back drops those after it)."""
+    return len(session.info.get(_AFTER_COMMIT, []))
+
+
+def drop_effects_after(session: Session, count: int) -> None:
+    """Forget the effects scheduled after the first ``count`` (their savepoint was rolled back)."""
+    del session.info.setdefault(_AFTER_COMMIT, [])[count:]
+
+
+def run_after_commit(session: Session) -> None:
+    """Run what ``session``'s committed changes scheduled (for code that commits a plain Session)."""
+    _run_after_commit(session)
+
+
 def _run_after_commit(session: Session) -> None:
     effects = session.info.pop(_AFTER_COMMIT, [])
     for effect in effects:

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
+from harmony_portal import db
 from harmony_portal.models import ScheduledJob, utc_now
 from harmony_portal.services.maintenance import windows as maintenance
 
@@ -81,10 +82,12 @@ def run_due(engine, handlers: dict[str, Handler], now: datetime | None = None) -
     finished: dict[datetime | None, list[int]] = defaultdict(list)  # next due time (None: done) -> jobs
     with Session(engine) as session:
         for job_id, kind, subject in claimed:
+            effects = db.pending_effects(session)
             try:
                 with session.begin_nested():
                     finished[handlers[kind](session, subject, now)].append(job_id)
             except Exception as exc:  # the lease lapses and the job is tried again
+                db.drop_effects_after(session, effects)  # its pushes and mail never happened
                 log.exception("scheduled job %s %s failed", kind, subject)
                 session.exec(update(ScheduledJob).where(ScheduledJob.id == job_id)
                              .values(last_error=f"{type(exc).__name__}: {exc}"[:500]))
@@ -94,4 +97,5 @@ def run_due(engine, handlers: dict[str, Handler], now: datetime | None = None) -
             values = {"done_at": now} if next_due is None else {"due_at": next_due}
             session.exec(update(ScheduledJob).where(*held).values(lease_until=None, **values))
         session.commit()
+        db.run_after_commit(session)  # the open pages' live updates and the mail sender's wake-up
     return sum(len(ids) for ids in finished.values())

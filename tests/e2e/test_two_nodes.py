@@ -292,7 +292,7 @@ def test_a_node_stopped_mid_save_finishes_it_and_the_page_says_saved_with_one_pq
         with cluster.engine.connect() as lock, lock.begin():
             lock.execute(text("LOCK TABLE pq IN SHARE ROW EXCLUSIVE MODE"))  # new PQs wait
             page.get_by_role("button", name="Save PQ").click()
-            page.wait_for_timeout(700)  # the save is running on node B, waiting for the lock
+            _wait_for_a_save_waiting_on_the_lock(cluster)  # the save is running on node B, held
             os.killpg(cluster.node_b.process.pid, signal.SIGTERM)
             page.wait_for_timeout(1_500)
             assert cluster.node_b.process.poll() is None, "node B exited with a save still running"
@@ -359,6 +359,19 @@ def _add_pq_open(context, cluster, host: str, user, secret: str, subject: str, d
     page.get_by_label("Subject").fill(subject)
     page.get_by_label("Details").fill(details)
     return page
+
+
+def _wait_for_a_save_waiting_on_the_lock(cluster) -> None:
+    """A node's INSERT of a PQ is waiting for the test's table lock (so a save is running there)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with cluster.engine.connect() as conn:
+            waiting = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                        "AND query ILIKE 'INSERT INTO pq %'")).scalar()
+        if waiting:
+            return
+        time.sleep(0.1)
+    raise AssertionError("no save reached the database")
 
 
 def _wait_for_draft(cluster, user_id: int, text: str) -> None:

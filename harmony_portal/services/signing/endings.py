@@ -34,7 +34,7 @@ def _reason(text: str, field: str, label: str) -> str:
 def decline(session: Session, actor: User, form_id: int, reason: str, *, now: datetime | None = None) -> None:
     """The signer whose turn it is declines, with a reason; the form is void and everyone asked is told."""
     now = now or utc_now()
-    form, pq, signers = flow.signable(session, actor, form_id)
+    form, pq, signers = flow.signable(session, actor, form_id, now)
     why = _reason(reason, "decline_reason", "Decline reason")
     signer = next(s for s in signers if s.user_id == actor.id)
     signer.state, signer.declined_at, signer.reason = DECLINED, now, why
@@ -45,7 +45,7 @@ def decline(session: Session, actor: User, form_id: int, reason: str, *, now: da
 
 def _managed_form(session: Session, actor: User, form_id: object) -> tuple[SigningForm, PQ]:
     """An open form the requester, its starter or the help desk may withdraw or resend."""
-    form = session.get(SigningForm, form_id) if isinstance(form_id, int) else None
+    form = flow.locked_form(session, form_id)
     if form is None:
         raise NotAllowed("No such form.")
     pq = viewable_pq(session, actor, form.pq_id)
@@ -102,7 +102,7 @@ def remind(session: Session, subject: str, now: datetime) -> datetime | None:
 
 def expire(session: Session, subject: str, now: datetime) -> datetime | None:
     """Job: a form not fully signed 10 business days after it started expires."""
-    form = session.get(SigningForm, _id(subject, "form"))
+    form = flow.locked_form(session, _id(subject, "form"))
     if form is None or form.status != SIGNING:
         return None
     closing.end(session, form, session.get(PQ, form.pq_id), EXPIRED,

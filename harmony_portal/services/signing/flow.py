@@ -17,6 +17,7 @@ from harmony_portal.models import PQ, FormSigner, SigningForm, User, utc_now
 from harmony_portal.services import changes, jobs
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 from harmony_portal.services.maintenance import windows as maintenance
+from harmony_portal.services.maintenance.windows import as_utc
 from harmony_portal.services.pq.access import viewable_pq
 from harmony_portal.services.pq.access_form import form_values as pq_form_values
 from harmony_portal.services.pq.access_form_pdf import FormValues, render
@@ -25,9 +26,9 @@ from harmony_portal.services.pq.sla import add_business_time
 from harmony_portal.services.signin import step_up
 from harmony_portal.services.signing import closing, document, telling
 from harmony_portal.services.signing.certificates import signing_identity
-from harmony_portal.services.signing.people import Named, full_name, name_people, users_by_id
+from harmony_portal.services.signing.people import Named, full_name, may_still_sign, name_people, users_by_id
 from harmony_portal.services.signing.store import store_revision, stored_pdf
-from harmony_portal.vocabulary import ACCESS_REQUEST, ASKED, SIGNED, SIGNER_ROLES, SIGNING, VOID, WAITING
+from harmony_portal.vocabulary import ACCESS_REQUEST, ASKED, EXPIRED, SIGNED, SIGNER_ROLES, SIGNING, VOID, WAITING
 
 NOT_YOURS = "You are not asked to sign this form."
 UNACKNOWLEDGED = "Tick each acknowledgement: the requester signs to accept them."
@@ -43,6 +44,15 @@ def form_values(pq: PQ, requester: User, supervisor: User, agency_signer: User) 
 
 def values_json(values: FormValues) -> str:
     return json.dumps(dataclasses.asdict(values), sort_keys=True)
+
+
+def locked_form(session: Session, form_id: object) -> SigningForm | None:
+    """The form, its row locked for this transaction and read afresh: a decision racing another
+    (a last signature and a withdrawal, say) sees what the other committed."""
+    if not isinstance(form_id, int) or isinstance(form_id, bool):
+        return None
+    return session.exec(select(SigningForm).where(SigningForm.id == form_id).with_for_update()
+                        .execution_options(populate_existing=True)).first()
 
 
 def open_form(session: Session, pq_id: int) -> SigningForm | None:
@@ -66,6 +76,8 @@ def start(session: Session, actor: User, pq_id: int, *, access_for: str, supervi
         raise NotAllowed("Only the person who filed this PQ starts its form.")
     if open_form(session, pq.id):
         raise Conflict("This PQ's form is already being signed.")
+    if session.exec(select(SigningForm.id).where(SigningForm.pq_id == pq.id, SigningForm.status == SIGNED)).first():
+        raise Conflict("This PQ's form is already signed by all three.")
     maintenance.refuse_while_down(session, actor, now)
     named = name_people(session, actor, pq, access_for, supervisor, agency_signer)
     if named.access_for.id == actor.id and not acknowledged:
@@ -121,7 +133,7 @@ def sign(session: Session, actor: User, form_id: int, code: str, *, acknowledged
         Conflict: the form is no longer being signed (declined, withdrawn, expired, void: changed since).
     """
     now = now or utc_now()
-    form, pq, signers = signable(session, actor, form_id)
+    form, pq, signers = signable(session, actor, form_id, now)
     maintenance.refuse_while_down(session, actor, now)
     if telling.turn_of(signers).role == "requester" and not acknowledged:
         raise Invalid("acknowledgements", UNACKNOWLEDGED)
@@ -129,14 +141,19 @@ def sign(session: Session, actor: User, form_id: int, code: str, *, acknowledged
     if why := void_if_changed(session, form, pq, now):
         raise Conflict(why).keeping_changes()
     pdf = stored_pdf(session, form)
+    if pdf is None:
+        raise Conflict("The form's file can't be read, so it can't be signed. Withdraw it and start it again.")
     _add_signature(session, form, pq, signers, actor, pdf, now)
     changes.pqs_changed(session, {pq.id})
     return form
 
 
-def signable(session: Session, actor: User, form_id: object) -> tuple[SigningForm, PQ, list[FormSigner]]:
-    """The form ``actor`` may sign now, its PQ and signers (refused as ``sign`` says otherwise)."""
-    form = session.get(SigningForm, form_id) if isinstance(form_id, int) else None
+def signable(session: Session, actor: User, form_id: object,
+             now: datetime | None = None) -> tuple[SigningForm, PQ, list[FormSigner]]:
+    """The form ``actor`` may sign now (its row locked), its PQ and signers; refused as ``sign`` says
+    otherwise. A form past its deadline expires here, whether or not the job got to it."""
+    now = now or utc_now()
+    form = locked_form(session, form_id)
     if form is None:
         raise NotAllowed(NOT_YOURS)
     pq = viewable_pq(session, actor, form.pq_id)
@@ -144,12 +161,18 @@ def signable(session: Session, actor: User, form_id: object) -> tuple[SigningFor
     mine = next((s for s in signers if s.user_id == actor.id), None)
     if mine is None:
         raise NotAllowed(NOT_YOURS)
+    if form.status == SIGNING and as_utc(form.expires_at) <= now:
+        closing.end(session, form, pq, EXPIRED, "The form was not signed by all three within 10 business days; "
+                    "start it again from the PQ.", None, now)
     if form.status != SIGNING:
-        raise Conflict(f"This form is no longer being signed ({form.status}).")
+        raise Conflict(f"This form is no longer being signed ({form.status}).").keeping_changes()
     if mine.state == SIGNED:
         raise NotAllowed("You signed this form already.")
     if mine.state != ASKED:
         raise NotAllowed("It is not your turn to sign this form yet.")
+    if not may_still_sign(session, actor, mine.role, pq, form.started_by_id):
+        raise NotAllowed(f"You no longer hold a role at {pq.provider_name} that can sign this form "
+                         f"as its {dict(SIGNER_ROLES)[mine.role].lower()}.")
     return form, pq, signers
 
 

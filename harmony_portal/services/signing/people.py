@@ -88,3 +88,13 @@ def name_people(session: Session, filer: User, pq: PQ, access_for: str, supervis
 
 def users_by_id(session: Session, ids: set[int]) -> dict[int, User]:
     return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
+
+
+def may_still_sign(session: Session, user: User, role: str, pq: PQ, starter_id: int) -> bool:
+    """Whether ``user`` still may sign as ``role`` (roles change while a form goes round)."""
+    roles = _roles_at(session, user, pq.organization_id)
+    if role == "agency_signer":
+        return bool(roles & set(AGENCY_SIGNER_ROLES))
+    if role == "requester":
+        return bool(roles) or user.id == starter_id
+    return bool(roles)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlmodel import Session
@@ -9,11 +10,19 @@ from sqlmodel import Session
 from harmony_portal.models import Attachment, SigningForm, User
 from harmony_portal.services.pq import file_store
 
+log = logging.getLogger(__name__)
+
 
 def stored_pdf(session: Session, form: SigningForm) -> bytes | None:
-    """The form's latest revision (None before the first signature)."""
+    """The form's latest revision; None when it can't be read (missing or failing its integrity check)."""
     attachment = session.get(Attachment, form.attachment_id) if form.attachment_id else None
-    return b"".join(file_store.open_plain(attachment.storage_key)) if attachment else None
+    if attachment is None:
+        return None
+    try:
+        return b"".join(file_store.open_plain(attachment.storage_key))
+    except (FileNotFoundError, file_store.StoreDamaged):
+        log.error("the signed form of form %s can't be read", form.id)
+        return None
 
 
 def store_revision(session: Session, form: SigningForm, pdf: bytes, signed: int, actor: User,

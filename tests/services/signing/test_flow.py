@@ -197,3 +197,32 @@ def test_the_help_desk_queue_says_how_many_signatures_each_access_request_has(se
     rows = {r["id"]: r["signatures"] for r in queue_rows(session, desk, Filters(), now=clock.now())}
     assert rows[str(world["pq"].id)] == "Signatures: 2 of 3"
     assert rows[str(question.id)] == ""  # not an Access Request: nothing to sign
+
+
+def test_what_changed_while_the_form_went_round_is_checked_when_signing(session, world, clock):
+    """The deadline (whether or not the expiry job ran), the signer's role (demoted since they were
+    named) and a fully signed form (no second form started over it) are checked at the moment of acting."""
+    from datetime import timedelta
+
+    from harmony_portal.models import OrgRole
+
+    form = start(session, world, clock)
+    demoted = session.exec(select(OrgRole).where(OrgRole.user_id == user(world, "als").id)).one()
+    flow.sign(session, user(world, "sue"), form.id, code(world, "sue", clock), now=clock.now())
+    demoted.role = "Staff"  # no longer Access Coordinator: can't sign as the agency's authorized signer
+    session.add(demoted)
+    with pytest.raises(NotAllowed, match="no longer hold a role"):
+        flow.sign(session, user(world, "als"), form.id, code(world, "als", clock), now=clock.now())
+    late = clock.now() + timedelta(days=30)
+    with pytest.raises(Conflict, match="no longer being signed"):
+        flow.sign(session, user(world, "als"), form.id, code(world, "als", clock), now=late)
+    assert session.get(SigningForm, form.id).status == "expired"
+
+
+def test_no_second_form_is_started_over_a_fully_signed_one(session, world, clock):
+    form = start(session, world, clock)
+    for who in ("sue", "als"):
+        flow.sign(session, user(world, who), form.id, code(world, who, clock), now=clock.now())
+    clock.advance(seconds=31)
+    with pytest.raises(Conflict, match="already signed by all three"):
+        start(session, world, clock)
