@@ -31,7 +31,8 @@ BLANK_FILENAME = "harmony-access-request.pdf"
 DETAILS_LIMIT = 1500
 
 
-def _full_name(user: User) -> str:
+def full_name(user: User) -> str:
+    """First, middle and last name, as the form prints them."""
     return " ".join(part for part in (user.first_name, user.middle_name, user.last_name) if part)
 
 
@@ -53,7 +54,7 @@ def form_values(pq: PQ, requester: User | None) -> FormValues:
     return FormValues(
         pq_number=str(pq.id), provider_name=pq.provider_name, organization_id=pq.organization_id or "",
         inquiry_type=pq.inquiry_type, subject=pq.subject, details=_details(pq), filed=format_local(pq.created_at),
-        name=_full_name(requester) if requester else "", user_id=requester.user_id if requester else "",
+        name=full_name(requester) if requester else "", user_id=requester.user_id if requester else "",
         email=requester.email if requester else "", phone=requester.phone if requester else "",
         address=_address(requester) if requester else [],
     )

@@ -12,6 +12,7 @@ from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.signing import telling
 from harmony_portal.vocabulary import DECLINED, EXPIRED, SIGNING, VOID, WITHDRAWN
 
+EXPIRED_WHY = "The form was not signed by all three within 10 business days; start it again from the PQ."
 TITLES = {DECLINED: "declined", WITHDRAWN: "withdrawn", EXPIRED: "expired unsigned", VOID: "void"}
 
 

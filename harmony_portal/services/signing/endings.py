@@ -105,8 +105,7 @@ def expire(session: Session, subject: str, now: datetime) -> datetime | None:
     form = flow.locked_form(session, _id(subject, "form"))
     if form is None or form.status != SIGNING:
         return None
-    closing.end(session, form, session.get(PQ, form.pq_id), EXPIRED,
-                "The form was not signed by all three within 10 business days; start it again from the PQ.", None, now)
+    closing.end(session, form, session.get(PQ, form.pq_id), EXPIRED, closing.EXPIRED_WHY, None, now)
     return None
 
 

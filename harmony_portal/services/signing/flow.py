@@ -162,8 +162,7 @@ def signable(session: Session, actor: User, form_id: object,
     if mine is None:
         raise NotAllowed(NOT_YOURS)
     if form.status == SIGNING and as_utc(form.expires_at) <= now:
-        closing.end(session, form, pq, EXPIRED, "The form was not signed by all three within 10 business days; "
-                    "start it again from the PQ.", None, now)
+        closing.end(session, form, pq, EXPIRED, closing.EXPIRED_WHY, None, now)
     if form.status != SIGNING:
         raise Conflict(f"This form is no longer being signed ({form.status}).").keeping_changes()
     if mine.state == SIGNED:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from harmony_portal.models import PQ, OrgRole, User
 from harmony_portal.services.accounts.find import find_user, find_user_by_email
+from harmony_portal.services.accounts.identity import users_by_ids
 from harmony_portal.services.errors import Invalid
+from harmony_portal.services.pq.access_form import full_name as form_name
 from harmony_portal.vocabulary import ACCESS_COORDINATOR, SECURITY_OFFICIAL
 
 AGENCY_SIGNER_ROLES = (SECURITY_OFFICIAL, ACCESS_COORDINATOR)
@@ -29,7 +31,8 @@ class Named:
 
 
 def full_name(user: User) -> str:
-    return " ".join(p for p in (user.first_name, user.middle_name, user.last_name) if p) or user.user_id
+    """The name as the form prints it (the User ID for an account without one)."""
+    return form_name(user) or user.user_id
 
 
 def _account(session: Session, typed: str) -> User | None:
@@ -87,7 +90,7 @@ def name_people(session: Session, filer: User, pq: PQ, access_for: str, supervis
 
 
 def users_by_id(session: Session, ids: set[int]) -> dict[int, User]:
-    return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
+    return {u.id: u for u in users_by_ids(session, ids)}
 
 
 def may_still_sign(session: Session, user: User, role: str, pq: PQ, starter_id: int) -> bool:
