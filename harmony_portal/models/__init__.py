@@ -17,6 +17,7 @@ from harmony_portal.models.maintenance import Announcement, AnnouncementDismissa
 from harmony_portal.models.notifications import EmailPreference, Notification
 from harmony_portal.models.organizations import Organization
 from harmony_portal.models.outbox import OutboxEmail
+from harmony_portal.models.passkeys import Passkey, PasskeyChallenge, PortalPolicy
 from harmony_portal.models.pq import PQ, Attachment, Draft, InquiryRoute, PQNote
 from harmony_portal.models.roles import OrgRole, RoleRequest
 from harmony_portal.models.signing import FormSigner, ScheduledJob, SigningForm
@@ -41,7 +42,10 @@ __all__ = [
     "Organization",
     "OutboxEmail",
     "PQNote",
+    "Passkey",
+    "PasskeyChallenge",
     "PasswordReset",
+    "PortalPolicy",
     "RecoveryCode",
     "RoleRequest",
     "ScheduledJob",

@@ -58,6 +58,10 @@ class User(SQLModel, table=True):
     failure_window_start: datetime | None = None
     locked_until: datetime | None = None
     created_at: datetime = Field(default_factory=utc_now)
+    # When "Add a passkey?" was last offered after a sign-in (asked again 30 days later).
+    passkey_prompted_at: datetime | None = None
+    # The account's WebAuthn user handle (base64url of random bytes, never the id): made with its first passkey.
+    passkey_user_handle: str | None = Field(default=None, max_length=100)
 
 
 class TotpDevice(SQLModel, table=True):
@@ -95,6 +99,8 @@ class UserSession(SQLModel, table=True):
     # (no authenticator yet), good for enrolling one and nothing else, whatever the
     # account does elsewhere later.
     second_factor_at: datetime | None = None
+    # A passkey just confirmed it is the person (a step-up), good for one sensitive change soon after.
+    passkey_step_up_at: datetime | None = None
 
 
 class SessionHandoff(SQLModel, table=True):

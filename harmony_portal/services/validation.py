@@ -108,6 +108,7 @@ MAX_LENGTHS: dict[str, int] = {
     "organization_name": 200,
     "provider_type": 80,
     "device_name": 60,
+    "passkey_name": 60,
     "subject": 200,
     "details": 10000,
     "note": 10000,
@@ -122,7 +123,7 @@ LABELS: dict[str, str] = {
     "challenge_question": "Challenge Question", "challenge_answer": "Challenge Answer",
     "justification": "Justification", "rejection_reason": "Rejection Reason", "removal_reason": "Reason",
     "organization_id": "Organization ID", "organization_name": "Organization name",
-    "provider_type": "Provider type", "device_name": "Device name",
+    "provider_type": "Provider type", "device_name": "Device name", "passkey_name": "Passkey name",
     "subject": "Subject", "details": "Details", "note": "Note", "assigned_resource": "Assigned Resource",
 }
 

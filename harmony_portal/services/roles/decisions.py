@@ -25,6 +25,7 @@ from harmony_portal.services.maintenance import windows as maintenance
 from harmony_portal.services.notifications.email_preferences import ROLE_DECISIONS
 from harmony_portal.services.notifications.notify import tell
 from harmony_portal.services.onboarding import checklist as onboarding
+from harmony_portal.services.passkeys import policy
 from harmony_portal.services.roles.requests import full_name, lookup_org_ids, represented_org_ids, roles_changed
 from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import APPROVED, PENDING, REJECTED
@@ -98,6 +99,7 @@ def _authorized(session: Session, actor: User, ids: list[int], as_help_desk: boo
     ``as_help_desk``: an administrator deciding from an Access Request PQ, for any
     organization (their queue otherwise holds only organizations without an official).
     """
+    policy.check_not_held(session, actor)
     requests = {r.id: r for r in session.exec(select(RoleRequest).where(col(RoleRequest.id).in_(ids)))}
     allowed = set(lookup_org_ids(session, actor) if as_help_desk and actor.is_admin
                   else represented_org_ids(session, actor))

@@ -13,6 +13,7 @@ from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 from harmony_portal.services.notifications.email_preferences import ROLE_DECISIONS
 from harmony_portal.services.notifications.notify import tell
+from harmony_portal.services.passkeys import policy
 from harmony_portal.services.roles.requests import full_name, may_look_up, roles_changed, security_official_ids
 from harmony_portal.vocabulary import ORGANIZATION_ROLES, SECURITY_OFFICIAL
 
@@ -89,6 +90,7 @@ def remove_role(session: Session, actor: User, org_role_id: int, *, reason: str 
     the help desk may."""
     now = now or utc_now()
     validation.check_text({"removal_reason": reason}, {"removal_reason": "reason"})
+    policy.check_not_held(session, actor)
     grant = session.get(OrgRole, org_role_id)
     if grant is None or not may_look_up(session, actor, grant.organization_id):
         raise NotAllowed("You can only remove roles in organizations you represent.")

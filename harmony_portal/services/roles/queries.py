@@ -9,6 +9,7 @@ from harmony_portal.services.clock import format_local
 from harmony_portal.services.csv_export import to_csv
 from harmony_portal.services.errors import NotAllowed
 from harmony_portal.services.onboarding import checklist as onboarding
+from harmony_portal.services.passkeys import policy
 from harmony_portal.services.roles.organizations import organization_choices
 from harmony_portal.services.roles.requests import lookup_org_ids, may_look_up, represented_org_ids
 from harmony_portal.vocabulary import PENDING, REJECTED, SECURITY_OFFICIAL
@@ -57,6 +58,7 @@ def checklist_lines(checklist: onboarding.Checklist) -> str:
 
 def decidable_rows(session: Session, actor: User) -> list[dict]:
     """The actor's Role Requests queue: pending requests they may decide (never their own), oldest first."""
+    policy.check_not_held(session, actor)
     return pending_rows(session, represented_org_ids(session, actor), exclude_user_id=actor.id)
 
 
@@ -71,6 +73,7 @@ def decidable_ids(session: Session, actor: User) -> list[int]:
 
 
 def _check_org(session: Session, actor: User, org_id: str) -> None:
+    policy.check_not_held(session, actor)
     if not may_look_up(session, actor, org_id):
         raise NotAllowed("You can only look up users of organizations you represent.")
 
@@ -120,6 +123,7 @@ def user_roles(session: Session, actor: User, user_id: int) -> tuple[User, list[
     Raises:
         NotAllowed: the user does not exist or is not (or no longer) tied to the actor's organizations.
     """
+    policy.check_not_held(session, actor)
     user = session.get(User, user_id)
     # Administrators see every organization: no list of them all to filter by.
     visible = None if actor.is_admin else set(represented_org_ids(session, actor))

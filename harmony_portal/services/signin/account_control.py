@@ -12,6 +12,7 @@ from harmony_portal.services.errors import Invalid
 from harmony_portal.services.guards import require_admin
 from harmony_portal.services.notifications.email_preferences import SECURITY
 from harmony_portal.services.notifications.notify import tell
+from harmony_portal.services.passkeys.manage import remove_all as remove_all_passkeys
 from harmony_portal.services.signin import enrolment_codes
 from harmony_portal.services.signin.enrolment_codes import IssuedCode
 from harmony_portal.services.signin.sessions import end_other_sessions
@@ -31,7 +32,7 @@ def unlock_account(session: Session, actor: User, user_id: int, *, now: datetime
 
 
 def reset_two_factor(session: Session, actor: User, user_id: int, *, now: datetime | None = None) -> IssuedCode:
-    """Help desk: remove every device and recovery code; the user enrols again at sign-in.
+    """Help desk: remove every device, passkey and recovery code; the user enrols again at sign-in.
 
     Returns the one-time enrolment code (to read out to the user, shown once): after their
     password they must enter it before they can enrol, so a stolen password alone is not enough.
@@ -45,13 +46,14 @@ def reset_two_factor(session: Session, actor: User, user_id: int, *, now: dateti
         session.delete(device)
     for code in session.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
         session.delete(code)
+    passkeys = remove_all_passkeys(session, user, actor, now=now)
     ended = end_other_sessions(session, user.id, now=now)  # whoever holds them must prove it again
     audit.record(session, "account.two_factor_reset", actor_id=actor.id, subject_user_id=user.id, now=now,
-                 sessions_ended=ended)
+                 sessions_ended=ended, passkeys_removed=passkeys)
     tell(session, user, SECURITY, "Your Harmony Portal two-factor devices were reset",
-         email=f"Hello {user.first_name},\n\nThe Harmony Help Desk removed every two-factor device and recovery "
-               f"code of User ID {user.user_id}. When you next sign in, enter the enrolment code the help desk gives "
-               "you, then set up a new device.\n\n"
+         email=f"Hello {user.first_name},\n\nThe Harmony Help Desk removed every two-factor device, passkey and "
+               f"recovery code of User ID {user.user_id}. When you next sign in, enter the enrolment code the help "
+               "desk gives you, then set up a new device.\n\n"
                "If you did not ask for this, call the Harmony Help Desk at once.\n",
          note="The Harmony Help Desk removed your two-factor devices: you set up a new one at your next sign-in.",
          now=now)

@@ -143,7 +143,8 @@ def _clear_failures(session: Session, user: User) -> None:
     session.add(user)
 
 
-def _finish_sign_in(session: Session, user: User, now: datetime, ip: str, method: str) -> None:
+def finish_sign_in(session: Session, user: User, now: datetime, ip: str, method: str) -> None:
+    """The second factor passed (``method`` says which): failures forgotten, the sign-in audited."""
     _clear_failures(session, user)
     audit.record(session, "auth.signed_in", actor_id=user.id, subject_user_id=user.id, ip=ip, now=now,
                  method=method)
@@ -176,7 +177,7 @@ def check_security_code(session: Session, user_id: int, code: str, *, ip: str = 
                 break
             won.last_used_step = step
             session.add(won)
-            _finish_sign_in(session, user, now, ip, "totp")
+            finish_sign_in(session, user, now, ip, "totp")
             return user
     register_failure(session, user, "code", now, ip)
     check_not_locked(user, now)
@@ -203,7 +204,7 @@ def use_recovery_code(session: Session, user_id: int, code: str, *, ip: str = ""
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).one()
     audit.record(session, "auth.recovery_code_used", actor_id=user.id, subject_user_id=user.id, ip=ip,
                  now=now, codes_left=left)
-    _finish_sign_in(session, user, now, ip, "recovery code")
+    finish_sign_in(session, user, now, ip, "recovery code")
     return user
 
 

@@ -43,6 +43,9 @@ RULES: dict[str, Rule] = {
     "reset": Rule(per_ip="5 per hour", per_account="5 per hour"),
     # Refused sign-ups count too (they probe which User IDs exist): room for a few typos.
     "sign_up": Rule(per_ip="10 per hour", per_account=None),
+    # Failed or cancelled passkey ceremonies: not guessed secrets, so they never lock an account
+    # (anyone could lock out a known User ID); counted here instead, and only the failures.
+    "passkey": Rule(per_ip="30 per 5 minutes", per_account="10 per 5 minutes"),
 }
 
 
@@ -79,6 +82,26 @@ def _message(seconds: int) -> str:
     return f"Too many attempts. Try again in {minutes} {unit}."
 
 
+def _keys(kind: str, ip: str, account: str):
+    rule = RULES[kind]
+    for scope, limit, key in (("ip", rule.per_ip, ip), ("account", rule.per_account, account)):
+        if limit and key.strip():
+            yield scope, _item(limit), short_digest(key.strip().lower(), "rate-limit")
+
+
+def refuse_if_spent(session: Session, kind: str, *, ip: str = "", account: str = "",
+                    now: datetime | None = None) -> None:
+    """Raise RateLimited (audited) when ``kind``'s limit is already used up, without counting an attempt:
+    for doors where only failures count (passkeys)."""
+    if not get_settings().harmony_rate_limits:
+        return
+    for scope, item, digest in _keys(kind, ip, account):
+        if not _limiter().test(item, kind, scope, digest):
+            wait = _wait_seconds(item, kind, scope, digest)
+            audit.record(session, "auth.rate_limited", ip=ip, now=now, kind=kind, scope=scope, key=digest)
+            raise RateLimited(_message(wait), wait).keeping_changes()
+
+
 def check(session: Session, kind: str, *, ip: str = "", account: str = "",
           now: datetime | None = None) -> None:
     """Count one attempt of ``kind``; raise RateLimited (audited) when over a limit.
@@ -88,12 +111,7 @@ def check(session: Session, kind: str, *, ip: str = "", account: str = "",
     """
     if not get_settings().harmony_rate_limits:
         return
-    rule = RULES[kind]
-    for scope, limit, key in (("ip", rule.per_ip, ip), ("account", rule.per_account, account)):
-        if not limit or not key.strip():
-            continue
-        item = _item(limit)
-        digest = short_digest(key.strip().lower(), "rate-limit")
+    for scope, item, digest in _keys(kind, ip, account):
         if not _limiter().hit(item, kind, scope, digest):
             wait = _wait_seconds(item, kind, scope, digest)
             audit.record(session, "auth.rate_limited", ip=ip, now=now, kind=kind, scope=scope, key=digest)

@@ -8,11 +8,11 @@ is audited; the refusal keeps those changes (the transaction still commits).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select, update
 
-from harmony_portal.models import TotpDevice, User, utc_now
+from harmony_portal.models import TotpDevice, User, UserSession, utc_now
 from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.security import matching_totp_step, unseal, verify_password
@@ -25,6 +25,19 @@ MISSING = ("To confirm it is you, enter your current password or a security code
            "one of your authenticator devices.")
 WRONG = ("That is not your current password or a valid security code (each code works once). "
          "Try again.")
+
+
+# How long a passkey's step-up stays good for the change it was made for (one change).
+PASSKEY_STEP_UP_LIFETIME = timedelta(minutes=2)
+
+
+def take_passkey_step_up(session: Session, session_id: int | None, now: datetime) -> bool:
+    """Use up this session's fresh passkey step-up (``passkeys.assertion.finish_step_up``), if it has one."""
+    if not session_id:
+        return False
+    return session.exec(update(UserSession).where(
+        UserSession.id == session_id, col(UserSession.passkey_step_up_at).is_not(None),
+        UserSession.passkey_step_up_at > now - PASSKEY_STEP_UP_LIFETIME).values(passkey_step_up_at=None)).rowcount == 1
 
 
 def _looks_like_code(proof: str) -> bool:
@@ -53,7 +66,7 @@ def _consume_code(session: Session, user: User, code: str, now: datetime) -> boo
 
 
 def verify_step_up(session: Session, actor: User, proof: str, *, purpose: str, ip: str = "",
-                   now: datetime | None = None) -> str:
+                   session_id: int | None = None, now: datetime | None = None) -> str:
     """Check the acting user's step-up answer before a sensitive change.
 
     Args:
@@ -62,10 +75,11 @@ def verify_step_up(session: Session, actor: User, proof: str, *, purpose: str, i
         proof: what was typed in "Current Password or Security Code".
         purpose: what is being confirmed, for the audit log (``device_added`` ...).
         ip: the client's address, for the audit log.
+        session_id: the acting session: a passkey it just used for a step-up answers instead (empty ``proof``).
         now: the moment (UTC).
 
     Returns:
-        How the user proved it: ``"password"`` or ``"security code"`` (for the change's audit row).
+        How the user proved it: ``"password"``, ``"security code"`` or ``"passkey"`` (for the change's audit row).
 
     Raises:
         Invalid: on the ``step_up`` field, when missing or wrong (wrong: counted and audited, kept).
@@ -73,6 +87,8 @@ def verify_step_up(session: Session, actor: User, proof: str, *, purpose: str, i
     """
     now = now or utc_now()
     user = _unlocked(session, actor, now)
+    if not proof.strip() and take_passkey_step_up(session, session_id, now):
+        return "passkey"
     if not proof.strip():
         # The page always asks; an event without an answer was sent around it.
         _refuse(session, user, None, purpose, ip, now)
@@ -114,9 +130,10 @@ CODE_WRONG = "That is not a valid security code (each code works once). Try agai
 
 
 def verify_security_code(session: Session, actor: User, code: str, *, purpose: str, ip: str = "",
-                         now: datetime | None = None) -> None:
-    """A fresh second factor (a security code; the password does not count) before an act that must
-    be the person's own, such as a signature. Counted, audited and locked out as ``verify_step_up``.
+                         session_id: int | None = None, now: datetime | None = None) -> None:
+    """A fresh second factor (a security code, or a passkey this session just used; the password does not
+    count) before an act that must be the person's own, such as a signature. Counted, audited and locked out
+    as ``verify_step_up``.
 
     Raises:
         Invalid: on ``security_code``, when missing or wrong (wrong: counted and audited, kept).
@@ -124,6 +141,8 @@ def verify_security_code(session: Session, actor: User, code: str, *, purpose: s
     """
     now = now or utc_now()
     user = _unlocked(session, actor, now)
+    if not code.strip() and take_passkey_step_up(session, session_id, now):
+        return
     if _looks_like_code(code) and _consume_code(session, user, "".join(code.split()), now):
         return
     _refuse(session, user, "code" if code.strip() else None, purpose, ip, now)

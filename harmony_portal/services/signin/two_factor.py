@@ -14,6 +14,7 @@ from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.notifications.email_preferences import SECURITY
 from harmony_portal.services.notifications.notify import tell
+from harmony_portal.services.passkeys.manage import second_factor_count
 from harmony_portal.services.security import (
     current_totp,
     matching_totp_step,
@@ -167,15 +168,16 @@ def rename_device(session: Session, actor: User, device_id: int, name: str, *,
 
 def remove_device(session: Session, actor: User, device_id: int, *, step_up: str = "", ip: str = "",
                   keep_session_id: int | None = None, now: datetime | None = None) -> None:
-    """Remove a device after the step-up; the last confirmed one stays (an account always has a second factor).
+    """Remove a device after the step-up; the last second factor (app or passkey) stays: an account always has one.
 
     Every other session ends: one signed in with the removed device must not outlive it.
     """
     now = now or utc_now()
     device = _own_device(session, actor, device_id)
-    if device.confirmed_at is not None and len(confirmed_devices(session, actor.id)) <= 1:
+    if device.confirmed_at is not None and second_factor_count(session, actor.id) <= 1:
         raise Invalid("devices", "You can't remove your only device. Add another one first.")
-    proved = verify_step_up(session, actor, step_up, purpose="device_removed", ip=ip, now=now)
+    proved = verify_step_up(session, actor, step_up, purpose="device_removed", ip=ip, session_id=keep_session_id,
+                            now=now)
     session.delete(device)
     ended = end_other_sessions(session, actor.id, keep_id=keep_session_id, now=now)
     audit.record(session, "account.device_removed", actor_id=actor.id, subject_user_id=actor.id, ip=ip, now=now,
