@@ -17,6 +17,7 @@ from harmony_portal.pages.help import help_page
 from harmony_portal.pages.help_desk import help_desk_page
 from harmony_portal.pages.home import home_page
 from harmony_portal.pages.login import login_page
+from harmony_portal.pages.passkeys import passkey_offer_page, passkey_required_page
 from harmony_portal.pages.pq_detail import pq_detail_page
 from harmony_portal.pages.pq_list import pq_list_page
 from harmony_portal.pages.pq_new import pq_new_page
@@ -48,12 +49,15 @@ from harmony_portal.state.help_desk import HelpDeskState
 from harmony_portal.state.home import HomeState
 from harmony_portal.state.login import LoginState
 from harmony_portal.state.notifications import NotificationsState
+from harmony_portal.state.passkey_add import PasskeyAddState
+from harmony_portal.state.passkey_step_up import PasskeyStepUpState
 from harmony_portal.state.pq_detail import PQDetailState
 from harmony_portal.state.pq_list import PQListState
 from harmony_portal.state.pq_new import PQNewState
 from harmony_portal.state.pq_onboarding import PQOnboardingState
 from harmony_portal.state.pq_signing import PQSigningState
 from harmony_portal.state.profile import ProfileState
+from harmony_portal.state.profile_passkeys import ProfilePasskeysState
 from harmony_portal.state.role_request import RoleRequestState
 from harmony_portal.state.role_requests import RoleRequestsState
 from harmony_portal.state.shell import ShellState
@@ -65,8 +69,9 @@ from harmony_portal.state.user_roles import UserRolesState
 app = rx.App(stylesheets=["/portal.css"],
              # dialogs.js: Escape closes a dialog, focus returns to its opener and moves to a new page's heading.
              # keep_typing.js: what is typed into a form survives the server going away mid-typing.
+             # passkeys.js: the browser's WebAuthn calls (navigator.credentials) for adding and using passkeys.
              head_components=[rx.el.meta(name="color-scheme", content="light"), rx.script(src="/dialogs.js"),
-                              rx.script(src="/keep_typing.js")],
+                              rx.script(src="/keep_typing.js"), rx.script(src="/passkeys.js")],
              # Our HTTP routes first (the session cookie), then the websocket gate around everything.
              api_transformer=[web.http_routes(), web.guard_event_socket, add_security_headers,
                               honour_forwarded_proto],
@@ -99,7 +104,11 @@ _add(terms_page, routes.TERMS, "Terms & Conditions", protected=False)
 _add(report_of_harm_page, routes.REPORT_OF_HARM, "Report of harm during maintenance", protected=False)
 _add(two_factor_setup_page, routes.TWO_FACTOR_SETUP, "Set up two-factor sign-in", TwoFactorSetupState.load)
 _add(home_page, routes.HOME, "Home", HomeState.load)
-_add(profile_page, routes.PROFILE, "User Profile", ProfileState.load)
+_add(profile_page, routes.PROFILE, "User Profile", ProfileState.load, ProfilePasskeysState.load,
+     PasskeyStepUpState.load, PasskeyAddState.close_dialog)
+_add(passkey_offer_page, routes.PASSKEY_PROMPT, "Add a passkey?", PasskeyAddState.load, PasskeyStepUpState.load)
+_add(passkey_required_page, routes.PASSKEY_REQUIRED, "Add a passkey to continue", PasskeyAddState.load,
+     PasskeyStepUpState.load)
 _add(confirm_email_page, routes.CONFIRM_EMAIL, "Confirm your new email address", EmailConfirmState.load,
      protected=False)
 _add(role_request_page, routes.ROLE_REQUEST, "Request a role", RoleRequestState.load)

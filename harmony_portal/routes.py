@@ -8,6 +8,8 @@ NOTIFICATIONS = "/#notifications"  # Home's Notifications section (the navigatio
 LOGIN = "/login"
 SIGNUP = "/signup"
 TWO_FACTOR_SETUP = "/two-factor/setup"
+PASSKEY_PROMPT = "/passkeys/offer"  # "Add a passkey?" after a sign-in with password and code
+PASSKEY_REQUIRED = "/passkeys/required"  # "Add a passkey to continue": held by the passkey policy
 FORGOT = "/forgot"
 PROFILE = "/profile"
 CONFIRM_EMAIL = "/profile/confirm-email"
@@ -40,7 +42,8 @@ AUDIT_EXPORT = "/admin/audit-log.csv"
 HEALTH = "/health"
 
 PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS, CONFIRM_EMAIL, REPORT_OF_HARM})
-_PAGES = frozenset({HOME, LOGIN, SIGNUP, TWO_FACTOR_SETUP, FORGOT, PROFILE, HELP, TERMS, ROLE_REQUEST,
+_PAGES = frozenset({HOME, LOGIN, SIGNUP, TWO_FACTOR_SETUP, PASSKEY_PROMPT, PASSKEY_REQUIRED, FORGOT, PROFILE, HELP,
+                    TERMS, ROLE_REQUEST,
                     SECURITY_OFFICIAL, USER_LOOKUP, ROLE_REQUESTS, ADMIN, CONFIRM_EMAIL, PQ_LIST, PQ_NEW, HELP_DESK,
                     REPORT_OF_HARM})
 _DYNAMIC_PAGES = (re.compile(r"/security-official/users/[0-9]{1,12}"), re.compile(r"/pq/[0-9]{1,12}"))
@@ -124,3 +127,8 @@ def session_handoff_url(code: str, next_path: str) -> str:
 
 def sign_out_url(reason: str = "signed-out") -> str:
     return SIGN_OUT + "?" + urlencode({"reason": reason})
+
+
+def passkey_prompt_url(next_path: str) -> str:
+    """"Add a passkey?", then on to ``next_path`` (a page of ours) whatever the answer."""
+    return PASSKEY_PROMPT + "?" + urlencode({"next": safe_next(next_path)}, quote_via=quote)

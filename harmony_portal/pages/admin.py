@@ -17,10 +17,28 @@ def _table(label: str, headers: list[str], rows, cells) -> rx.Component:
     return data_table(label, headers, rows, lambda r: [c(r) for c in cells])
 
 
+def _passkey_policy() -> rx.Component:
+    return rx.el.section(
+        rx.el.h2("Sign-in policy"),
+        rx.el.div(
+            rx.el.input(type="checkbox", id="require-passkey", checked=AdminState.require_passkey,
+                        aria_describedby="require-passkey-hint", on_change=AdminState.set_passkey_requirement),
+            rx.el.label("Require a passkey for Security Officials and the help desk", html_for="require-passkey"),
+            class_name="checkbox-field",
+        ),
+        rx.el.p(AdminState.without_passkey.to(str) + " without a passkey", id="require-passkey-hint",
+                class_name="field-hint"),
+        rx.el.p("Those without one are asked to add a passkey at their next sign-in and can do nothing else "
+                "until they have. Turn it on once you have a passkey of your own.", class_name="field-hint"),
+        class_name="card",
+    )
+
+
 def admin_page() -> rx.Component:
     return protected_page(
         rx.el.h1("Administration"),
         messages(AdminState.error, AdminState.message),
+        _passkey_policy(),
         maintenance_section(),
         announcements_section(),
         rx.el.section(

@@ -10,15 +10,41 @@ from harmony_portal.state.login import LoginState
 
 def _password_step() -> rx.Component:
     return rx.el.form(
-        text_field("User ID", "user_id", required=True, autocomplete="username"),
+        # "webauthn": browsers with conditional UI offer passkeys in the User ID's autofill too.
+        text_field("User ID", "user_id", required=True, autocomplete="username webauthn"),
         text_field("Password", "password", type="password", required=True, autocomplete="current-password"),
         checkbox_field(rx.fragment("I agree to the Terms & Conditions"), "agree_terms",
-                       error=LoginState.terms_error),
+                       error=LoginState.terms_error, on_change=LoginState.set_agreed),
         rx.el.p(rx.el.a("Read the Terms & Conditions", href=routes.TERMS)),
         rx.el.div(submit_button("Login"), rx.el.a("Having trouble logging in?", href=routes.FORGOT),
                   class_name="actions"),
+        rx.el.div(
+            rx.el.button("Sign in with a passkey", type="button", class_name="btn",
+                         on_click=LoginState.sign_in_with_passkey),
+            rx.el.span("No User ID or password: for a passkey you set to sign in without a password.",
+                       class_name="field-hint"),
+            class_name="actions",
+        ),
         rx.el.p("Don't have an account? ", rx.el.a("Sign Up", href=routes.SIGNUP)),
         on_submit=LoginState.submit_password,
+    )
+
+
+def _switch(text: str, href: str, event) -> rx.Component:
+    return rx.el.a(text, href=href, on_click=[rx.prevent_default, event])
+
+
+def _passkey_step() -> rx.Component:
+    """After the password, for an account with a passkey: the passkey, or the other ways it has."""
+    return rx.el.div(
+        rx.el.p("Confirm it is you with your passkey: your device asks for its PIN, fingerprint or face."),
+        rx.el.div(
+            rx.el.button("Use a passkey", type="button", class_name="btn btn-primary", auto_focus=True,
+                         on_click=LoginState.use_passkey),
+            rx.cond(LoginState.has_code, _switch("Use a security code", "#code", LoginState.show_code)),
+            _switch("Use a recovery code", "#recovery", LoginState.show_recovery),
+            class_name="actions",
+        ),
     )
 
 
@@ -74,6 +100,7 @@ def login_page() -> rx.Component:
             message(LoginState.error),
             rx.match(
                 LoginState.step,
+                ("passkey", _passkey_step()),
                 ("code", _code_step()),
                 ("recovery", _recovery_step()),
                 ("enrolment", _enrolment_step()),

@@ -6,6 +6,8 @@ from harmony_portal.components import message, password_field, select_field, sub
 from harmony_portal.components.dialog import confirm_form, dialog
 from harmony_portal.layouts import protected_page
 from harmony_portal.pages.email_notifications import email_notifications_section
+from harmony_portal.pages.passkeys import passkey_step_up, passkeys_section
+from harmony_portal.state.passkey_step_up import PasskeyStepUpState
 from harmony_portal.state.profile import ProfileState
 from harmony_portal.vocabulary import CHALLENGE_QUESTIONS
 
@@ -116,7 +118,7 @@ def _device_row(d) -> rx.Component:
                 type="button",
                 class_name="btn",
                 aria_label="Remove " + d["name"].to(str),
-                on_click=ProfileState.ask_remove(d["id"]),
+                on_click=[ProfileState.ask_remove(d["id"]), PasskeyStepUpState.forget],
             ),
             on_submit=ProfileState.rename_device,
             class_name="actions",
@@ -134,9 +136,10 @@ def _remove_dialog() -> rx.Component:
             ProfileState.remove_device,
             "Remove",
             ProfileState.cancel_remove,
-            step_up_field(
-                "To confirm it is you: your password, or the 6-digit code one of your authenticator apps shows now."
-            ),
+            password_field(STEP_UP_LABEL, "step_up", required=~PasskeyStepUpState.confirmed, error=_err("step_up"),
+                           hint="To confirm it is you: your password, or the 6-digit code one of your "
+                                "authenticator apps shows now. Or use a passkey."),
+            passkey_step_up(),
         ),
     )
 
@@ -193,6 +196,7 @@ def profile_page() -> rx.Component:
         rx.el.section(
             rx.el.h2("Two-Factor Devices"),
             _ok("devices"),
+            rx.el.h3("Authenticator apps"),
             rx.el.ul(rx.foreach(ProfileState.devices, _device_row)),
             rx.el.div(
                 rx.el.button(
@@ -201,6 +205,7 @@ def profile_page() -> rx.Component:
                 class_name="actions",
             ),
             _remove_dialog(),
+            passkeys_section(),
             class_name="card",
         ),
         email_notifications_section(),

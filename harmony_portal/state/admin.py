@@ -1,5 +1,5 @@
-"""Administration: organizations; the Maintenance Windows, Announcements, Users, Audit Log and Outbox
-sections have states of their own."""
+"""Administration: organizations and the passkey requirement; the Maintenance Windows, Announcements,
+Users, Audit Log and Outbox sections have states of their own."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ import reflex as rx
 from harmony_portal.db import session_scope
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.guards import require_admin
+from harmony_portal.services.passkeys import policy, requirement
 from harmony_portal.services.roles import organizations
-from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import form_fields
 from harmony_portal.state.feedback import Feedback
 
 
 class AdminState(Feedback, AuthState):
     organizations: list[dict[str, str]] = []
+    require_passkey: bool = False  # of Security Officials and the help desk
+    without_passkey: int = 0  # how many of them have none yet (whom turning it on holds)
     errors: dict[str, str] = {}
     form_key: int = 0
 
@@ -24,6 +28,8 @@ class AdminState(Feedback, AuthState):
             require_admin(session, user)
             self.organizations = [{"id": o.id, "name": o.name, "type": o.provider_type}
                                   for o in organizations.list_organizations(session)]
+            self.require_passkey = policy.current(session).require_passkey_for_grantors
+            self.without_passkey = policy.grantors_without_passkey(session)
 
     @rx.event
     def load(self):
@@ -49,3 +55,11 @@ class AdminState(Feedback, AuthState):
             f"Organization {org_id} added.")
         if not self.errors:
             self.form_key += 1
+
+    @rx.event
+    def set_passkey_requirement(self, on: bool):
+        """The checkbox "Require a passkey for Security Officials and the help desk" (audited)."""
+        ip = self.router.session.client_ip or ""
+        self._act(lambda s, u: requirement.set_requirement(s, u, on is True, ip=ip),
+                  "Security Officials and the help desk must now sign in with a passkey." if on is True
+                  else "A passkey is no longer required of Security Officials and the help desk.")

@@ -13,7 +13,8 @@ from harmony_portal.db import session_scope
 from harmony_portal.server import session_cookie
 from harmony_portal.services.audit import admin_log as audit_log
 from harmony_portal.services.errors import DomainError, Invalid
-from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import form_fields
 from harmony_portal.state.feedback import Feedback
 
 __all__ = ["AdminAuditState"]

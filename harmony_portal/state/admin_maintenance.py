@@ -11,7 +11,8 @@ from harmony_portal.services.errors import Invalid
 from harmony_portal.services.guards import require_admin
 from harmony_portal.services.maintenance import announcements, schedule
 from harmony_portal.services.maintenance import windows as maintenance
-from harmony_portal.state.base import AuthState, form_fields, parse_id
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import form_fields, parse_id
 
 
 def _window_row(w: maintenance.Window) -> dict[str, str]:

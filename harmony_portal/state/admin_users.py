@@ -13,7 +13,8 @@ from harmony_portal.services.accounts import admin_users
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.signin import account_control
 from harmony_portal.services.signin.enrolment_codes import IssuedCode
-from harmony_portal.state.base import AuthState, form_fields, parse_id
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import form_fields, parse_id
 from harmony_portal.state.feedback import Feedback
 
 __all__ = ["AdminUsersState"]

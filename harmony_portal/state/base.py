@@ -8,7 +8,6 @@ help desk, a password change) stops working here at once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import reflex as rx
@@ -25,6 +24,7 @@ from harmony_portal.models import User
 from harmony_portal.server import log_context, session_cookie
 from harmony_portal.services.accounts import identity
 from harmony_portal.services.errors import DomainError, Invalid, NotAllowed
+from harmony_portal.services.passkeys import policy as passkey_policy
 from harmony_portal.services.signin import devices, enrolment_codes
 from harmony_portal.services.signin.sessions import (
     IDLE_WARNING,
@@ -34,65 +34,12 @@ from harmony_portal.services.signin.sessions import (
     why_gone,
 )
 from harmony_portal.settings import get_settings
-
-# A websocket client can send any JSON as an event's arguments: a list where a form dict belongs,
-# null or a float where an id belongs. Handlers pass what they are given through these first.
-_MAX_ID = 2**31 - 1  # the largest id a table holds (PostgreSQL integer); bigger is nobody's
+from harmony_portal.state.event_args import parse_id
 
 
 def resolve_in_event(session: Session, token: str, *, touch: bool = True) -> ActiveSession | None:
     """``resolve_session``, answered from this event's earlier look-up when there was one (``events/reads``)."""
     return event_reads.read(("session", token), resolve_session, session, token, touch=touch)
-
-
-def as_text(value: object) -> str:
-    """``value`` as text; None and False become "" (so a checkbox keeps its truthiness)."""
-    if isinstance(value, str):
-        return value
-    return "" if value is None or value is False else str(value)
-
-
-def form_fields(form: object) -> dict[str, str]:
-    """A submitted form as text fields; anything that is not a dict is an empty form."""
-    if not isinstance(form, dict):
-        return {}
-    return {as_text(key): as_text(value) for key, value in form.items()}
-
-
-def form_values(form: object, names) -> dict[str, str]:
-    """The named fields of a submitted form, each as text ("" when missing): what the form keeps
-    when a save is refused."""
-    fields = form_fields(form)
-    return {name: fields.get(name, "") for name in names}
-
-
-_CLIENT_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
-
-
-def client_key_of(form: object, fallback: str) -> str:
-    """The key the form opened with, as sent back (restored by keep_typing.js after a reconnect), else ``fallback``."""
-    sent = form_fields(form).get("client_key", "")
-    return sent if _CLIENT_KEY.fullmatch(sent) else fallback
-
-
-def parse_id(value: object) -> int | None:
-    """A row id from an event argument ("12" or 12), or None for anything else."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
-        number = int(value)  # isascii: "²".isdigit() is true, but int("²") fails
-    else:
-        return None
-    return number if 0 < number <= _MAX_ID else None
-
-
-def page_number(value: object, page_count: int) -> int:
-    """A page from a pager event: 1..page_count; anything odd (null, "abc", NaN) is the first page."""
-    try:
-        page = int(value)
-    except (TypeError, ValueError, OverflowError):
-        page = 1
-    return max(1, min(page, page_count))
 
 
 @live_queues.counts_pending
@@ -115,30 +62,34 @@ class AuthState(rx.State):
         log_context.bind_user(active.user.id if active else None)  # this event's log lines name the user
         return active
 
-    def _require_session(self, *, enrolling: bool = False) -> ActiveSession:
+    def _require_session(self, *, enrolling: bool = False, adding_passkey: bool = False) -> ActiveSession:
         """The signed-in session, or NotAllowed. Handlers call this before anything else.
 
         A session that has not passed the second factor (opened with the password
         alone, while the account had no authenticator) may only enrol one
         (``enrolling``), and only while the account still has none: a forged event
         can't use it for anything else, and enrolling elsewhere doesn't promote it. After a
-        help-desk reset, only the session the enrolment code opened may enrol.
+        help-desk reset, only the session the enrolment code opened may enrol. Someone the passkey
+        policy holds may only add a passkey (``adding_passkey``).
         """
         with session_scope() as session:  # one transaction per event to learn who is asking
             active = resolve_in_event(session, self._session_token())
             may_enrol = (active is not None and not active.second_factor and enrolling
                          and not devices.has_confirmed_device(session, active.user.id)
                          and enrolment_codes.session_may_enrol(session, active.user.id, active.record.id))
+            held = active is not None and not adding_passkey and passkey_policy.is_held(session, active.user)
         log_context.bind_user(active.user.id if active else None)  # this event's log lines name the user
         if active is None:
             self._clear_identity()
             raise NotAllowed("Your session has ended. Sign in again.")
+        if held:
+            raise NotAllowed(passkey_policy.HELD)
         if active.second_factor or may_enrol:
             return active
         raise NotAllowed("Sign in again with your security code to continue.")
 
-    def _require_user(self, *, enrolling: bool = False) -> User:
-        return self._require_session(enrolling=enrolling).user
+    def _require_user(self, *, enrolling: bool = False, adding_passkey: bool = False) -> User:
+        return self._require_session(enrolling=enrolling, adding_passkey=adding_passkey).user
 
     def _attempt(self, action: Callable[[Session, User], object]) -> DomainError | None:
         """Run ``action(session, user)`` in one transaction for the signed-in user.
@@ -260,6 +211,8 @@ class AuthState(rx.State):
             if not self._current_path().startswith(routes.TWO_FACTOR_SETUP):
                 return rx.redirect(routes.TWO_FACTOR_SETUP)
         self._set_identity(who)
+        if who.passkey_held and not self._current_path().startswith(routes.PASSKEY_REQUIRED):
+            return rx.redirect(routes.PASSKEY_REQUIRED)
         return None
 
     @rx.event

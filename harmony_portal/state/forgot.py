@@ -10,7 +10,8 @@ from harmony_portal.events.off_loop import off_loop
 from harmony_portal.services.accounts import password_reset
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.settings import get_settings
-from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import form_fields
 from harmony_portal.state.feedback import Feedback
 
 

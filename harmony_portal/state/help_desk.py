@@ -13,7 +13,8 @@ from harmony_portal.services.pq import filing as pq
 from harmony_portal.services.pq import help_desk_feeds
 from harmony_portal.services.pq.access import NO_SUCH_PQ, require_help_desk
 from harmony_portal.services.roles.organizations import organization_choices
-from harmony_portal.state.base import AuthState, as_text, parse_id
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import as_text, parse_id
 from harmony_portal.state.feedback import Feedback
 
 __all__ = ["HelpDeskState"]

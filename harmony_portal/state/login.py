@@ -1,7 +1,8 @@
-"""Sign-in: User ID and password, then a security code (or a recovery code)."""
+"""Sign-in: User ID and password, then a passkey or a security code (or a recovery code); or a passkey alone."""
 
 from __future__ import annotations
 
+import json
 import time
 from functools import partial
 
@@ -11,8 +12,10 @@ from harmony_portal import routes
 from harmony_portal.db import session_scope
 from harmony_portal.events.off_loop import off_loop
 from harmony_portal.services.errors import DomainError, Invalid, RateLimited
+from harmony_portal.services.passkeys import assertion, offer, records
 from harmony_portal.services.signin import authentication, devices, enrolment_codes, sessions
-from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import form_fields
 from harmony_portal.state.feedback import Feedback
 
 # The second step must follow the first promptly (wall clock: another worker may handle it).
@@ -26,36 +29,68 @@ REASONS = {
 }
 
 
-def _first_step(user_id: str, password: str, ip: str) -> tuple[int, str, str | None]:
+def _first_step(user_id: str, password: str, ip: str) -> tuple[int, str, bool, str | None]:
     """Check the password (argon2: run off the event loop). Returns the user's id, the next
-    step ("code", or "enrolment" after a help-desk reset) and, for an account with no
-    authenticator yet and no code to enter, the hand-off code of an enrol-only session."""
+    step ("passkey", "code", or "enrolment" after a help-desk reset), whether they have an
+    authenticator app and, for an account with no second factor yet and no code to enter, the
+    hand-off code of an enrol-only session."""
     with session_scope() as session:
         user = authentication.check_password(session, user_id, password, ip=ip)
-        if devices.has_confirmed_device(session, user.id):
-            return user.id, "code", None
+        has_code = devices.has_confirmed_device(session, user.id)
+        if records.has_passkey(session, user.id):
+            return user.id, "passkey", has_code, None
+        if has_code:
+            return user.id, "code", True, None
         if enrolment_codes.required(session, user.id):
-            return user.id, "enrolment", None
-        return user.id, "", sessions.sign_in(session, user, ip=ip, second_factor=False)
+            return user.id, "enrolment", False, None
+        return user.id, "", False, sessions.sign_in(session, user, ip=ip, second_factor=False)
 
 
-def _second_step(check, user_id: int, code: str, ip: str) -> str:
+def _second_step(check, user_id: int, code: str, ip: str, next_url: str) -> tuple[str, str]:
+    """A code's second step: the hand-off code, and where to go ("Add a passkey?" first, when it is offered)."""
     with session_scope() as session:
         user = check(session, user_id, code, ip=ip)
+        if offer.offer_now(session, user):
+            next_url = routes.passkey_prompt_url(next_url)
+        return sessions.sign_in(session, user, ip=ip, second_factor=True), next_url
+
+
+def _passkey_step(challenge_id: int, user_id: int, answer: object, ip: str, next_url: str) -> tuple[str, str]:
+    with session_scope() as session:
+        user = assertion.finish_second_step(session, challenge_id, user_id, answer, ip=ip)
+        return sessions.sign_in(session, user, ip=ip, second_factor=True), next_url
+
+
+def _passwordless_step(challenge_id: int, answer: object, ip: str) -> str:
+    with session_scope() as session:
+        user = assertion.finish_passwordless(session, challenge_id, answer, ip=ip)
         return sessions.sign_in(session, user, ip=ip, second_factor=True)
 
 
-def _enrolment_step(user_id: int, code: str, ip: str) -> str:
+def _begin(begin, *args, ip: str) -> tuple[int, str]:
+    with session_scope() as session:
+        return begin(session, *args, ip=ip)
+
+
+def ask_browser(kind: str, options: str, callback) -> rx.event.EventSpec:
+    """Hand the server's options to the browser's passkey dialog (assets/passkeys.js); ``callback`` gets its answer."""
+    return rx.call_script(f"window.harmonyPasskeys.{kind}({json.dumps(options)})", callback=callback)
+
+
+def _enrolment_step(user_id: int, code: str, ip: str, next_url: str) -> tuple[str, str]:
     """The enrolment code instead of a security code: a hand-off to a session that may enrol."""
     with session_scope() as session:
-        return authentication.redeem_enrolment_code(session, user_id, code, ip=ip)
+        return authentication.redeem_enrolment_code(session, user_id, code, ip=ip), next_url
 
 
 class LoginState(Feedback, AuthState):
-    step: str = "password"  # password | code | recovery | enrolment
+    step: str = "password"  # password | passkey | code | recovery | enrolment
     terms_error: str = ""
+    has_code: bool = False  # the account has an authenticator app (the passkey step offers it too)
+    agreed: bool = False  # the Terms box, as ticked: "Sign in with a passkey" skips the form that sends it
     _pending_user_id: int = 0
     _pending_since: float = 0.0
+    _challenge_id: int = 0  # the passkey ceremony under way (its challenge stays on the server)
 
     def _ip(self) -> str:
         return self.router.session.client_ip or ""
@@ -64,7 +99,8 @@ class LoginState(Feedback, AuthState):
     def load(self):
         self.step = "password"
         self.error = self.terms_error = ""
-        self._pending_user_id = 0
+        self._pending_user_id = self._challenge_id = 0
+        self.agreed = False
         self.message = REASONS.get(self.router.url.query_parameters.get("reason", ""), "")
         active = self._active(touch=False)
         if active is not None and active.second_factor:
@@ -86,7 +122,7 @@ class LoginState(Feedback, AuthState):
             self.terms_error = "You must agree to the Terms & Conditions to log in."
             return None
         try:
-            user_id, next_step, enrol_only = await off_loop(
+            user_id, next_step, self.has_code, enrol_only = await off_loop(
                 _first_step, str(form.get("user_id", "")), str(form.get("password", "")), self._ip())
         except DomainError as exc:
             self.error = str(exc)
@@ -98,10 +134,10 @@ class LoginState(Feedback, AuthState):
         self.step = next_step
         return None
 
-    async def _second_step(self, step, code: str, next_url: str):
-        """Run ``step(user_id, code, ip)`` (off the loop) for the user who passed the password.
+    async def _second_step(self, step, code: object, next_url: str):
+        """Run ``step(user_id, code, ip, next_url)`` (off the loop) for the user who passed the password.
 
-        ``step`` returns a hand-off code; the page then loads ``next_url`` with the new session.
+        ``step`` returns a hand-off code and where to go; the page then loads that with the new session.
         """
         self.error = ""
         if not self._pending_user_id or time.time() - self._pending_since > _PENDING_SECONDS:
@@ -109,7 +145,7 @@ class LoginState(Feedback, AuthState):
             self.error = "Your sign-in took too long. Enter your User ID and Password again."
             return None
         try:
-            handoff = await off_loop(step, self._pending_user_id, code, self._ip())
+            handoff, next_url = await off_loop(step, self._pending_user_id, code, self._ip(), next_url)
         except (Invalid, RateLimited) as exc:  # a wrong code, or too many: try again here
             self.error = str(exc)
             return None
@@ -140,6 +176,58 @@ class LoginState(Feedback, AuthState):
         form = form_fields(form)
         return await self._second_step(_enrolment_step, str(form.get("enrolment_code", "")),
                                        routes.TWO_FACTOR_SETUP)
+
+    @rx.event
+    async def use_passkey(self):
+        """"Use a passkey" after the password: the server's challenge goes to the browser's dialog."""
+        self.error = ""
+        if not self._pending_user_id or time.time() - self._pending_since > _PENDING_SECONDS:
+            return await self._second_step(None, "", "")  # says it took too long
+        try:
+            self._challenge_id, options = await off_loop(_begin, assertion.begin_sign_in, self._pending_user_id,
+                                                          ip=self._ip())
+        except DomainError as exc:
+            self.error = str(exc)
+            return None
+        return ask_browser("get", options, LoginState.finish_passkey)
+
+    @rx.event
+    async def finish_passkey(self, answer: str):
+        challenge_id, self._challenge_id = self._challenge_id, 0
+        return await self._second_step(partial(_passkey_step, challenge_id), answer, self._next())
+
+    @rx.event
+    def set_agreed(self, ticked: bool):
+        self.agreed = ticked is True
+
+    @rx.event
+    async def sign_in_with_passkey(self):
+        """"Sign in with a passkey": no User ID, no password; the passkey says who (if it may sign in alone)."""
+        self.error = self.terms_error = ""
+        if not self.agreed:
+            self.terms_error = "You must agree to the Terms & Conditions to log in."
+            return None
+        try:
+            self._challenge_id, options = await off_loop(_begin, assertion.begin_passwordless, ip=self._ip())
+        except DomainError as exc:
+            self.error = str(exc)
+            return None
+        return ask_browser("get", options, LoginState.finish_passwordless)
+
+    @rx.event
+    async def finish_passwordless(self, answer: str):
+        challenge_id, self._challenge_id = self._challenge_id, 0
+        try:
+            handoff = await off_loop(_passwordless_step, challenge_id, answer, self._ip())
+        except DomainError as exc:
+            self.error = str(exc)
+            return None
+        return self._load_page(routes.session_handoff_url(handoff, self._next()))
+
+    @rx.event
+    def show_passkey(self):
+        self.error = ""
+        self.step = "passkey"
 
     @rx.event
     def show_recovery(self):

@@ -24,7 +24,8 @@ from harmony_portal.db import session_scope
 from harmony_portal.events import reads as event_reads
 from harmony_portal.events.off_loop import off_loop
 from harmony_portal.services.notifications import in_app as notifications
-from harmony_portal.state.base import AuthState, as_text
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import as_text
 
 _LOADERS: dict[str, tuple[EventHandler, ...]] = {}
 

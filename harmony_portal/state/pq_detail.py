@@ -18,7 +18,8 @@ from harmony_portal.services.pq import attachments as pq_attachments
 from harmony_portal.services.pq import filing as pq
 from harmony_portal.services.pq.access import is_help_desk
 from harmony_portal.services.pq.file_store import MAX_BYTES, AttachmentWriter, StoredFile, remove_stored
-from harmony_portal.state.base import AuthState, client_key_of, form_fields, form_values, parse_id
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import client_key_of, form_fields, form_values, parse_id
 from harmony_portal.state.feedback import Feedback
 
 __all__ = ["PQDetailState"]

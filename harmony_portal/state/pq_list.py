@@ -8,7 +8,8 @@ from harmony_portal.db import session_scope
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError
 from harmony_portal.services.pq import queries as pq_queries
-from harmony_portal.state.base import AuthState, form_fields, page_number
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import form_fields, page_number
 from harmony_portal.state.feedback import Feedback
 
 __all__ = ["PQListState"]

@@ -14,7 +14,8 @@ from harmony_portal.services.errors import DomainError
 from harmony_portal.services.pq import drafts
 from harmony_portal.services.pq import filing as pq
 from harmony_portal.services.pq.access import is_help_desk, provider_choices
-from harmony_portal.state.base import AuthState, client_key_of, form_fields, form_values
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import client_key_of, form_fields, form_values
 from harmony_portal.state.feedback import Feedback
 
 __all__ = ["PQNewState"]

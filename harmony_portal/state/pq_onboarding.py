@@ -15,7 +15,7 @@ from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.onboarding import checklist as onboarding
 from harmony_portal.services.onboarding import staff_access
-from harmony_portal.state.base import as_text, form_fields, parse_id
+from harmony_portal.state.event_args import as_text, form_fields, parse_id
 from harmony_portal.state.pq_detail import PQDetailState
 
 __all__ = ["PQOnboardingState"]

@@ -16,7 +16,7 @@ from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.pq.access_form_pdf import ACKNOWLEDGEMENTS
 from harmony_portal.services.signin.step_up import CODE_FIELD
 from harmony_portal.services.signing import endings, flow
-from harmony_portal.state.base import as_text, form_fields, parse_id
+from harmony_portal.state.event_args import as_text, form_fields, parse_id
 from harmony_portal.state.pq_detail import PQDetailState
 
 __all__ = ["ACK_FIELDS", "PQSigningState"]

@@ -13,8 +13,10 @@ from harmony_portal.services.accounts import email_change, identity
 from harmony_portal.services.accounts import profile as accounts
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.notifications import email_preferences
+from harmony_portal.services.passkeys import manage as passkey_manage
 from harmony_portal.services.signin import sessions, two_factor
-from harmony_portal.state.base import AuthState, form_fields, parse_id
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import form_fields, parse_id
 
 _PROFILE_FIELDS = {f.name for f in fields(accounts.ProfileForm)}
 
@@ -37,6 +39,7 @@ class ProfileState(AuthState):
     profile: dict[str, str] = {}
     challenge_question: str = ""
     devices: list[dict[str, str]] = []
+    factor_count: int = 0  # authenticator apps and passkeys: the last one is never removed
     pending_email: str = ""
     email_choices: dict[str, bool] = {}  # category -> gets its emails (services/email_preferences)
     email_form_key: int = 0  # bumps when the saved choices replace what the checkboxes show
@@ -54,6 +57,7 @@ class ProfileState(AuthState):
             self.profile = asdict(accounts.ProfileForm.of(fresh))
             self.challenge_question = fresh.challenge_question
             self.devices = [{"id": str(d.id), "name": d.name} for d in two_factor.list_devices(session, fresh)]
+            self.factor_count = passkey_manage.second_factor_count(session, fresh.id)
             self.pending_email = email_change.pending_email(session, fresh.id)
             self.email_choices = email_preferences.choices_of(session, fresh.id)
         self.email_form_key += 1
@@ -169,7 +173,7 @@ class ProfileState(AuthState):
         if str(device_id) not in names:
             self.messages = {"devices": "Unknown device."}
             return
-        if len(self.devices) <= 1:
+        if self.factor_count <= 1:
             # No point asking for a password first; the service refuses this too.
             self.messages = {"devices": "You can't remove your only device. Add another one first."}
             return

@@ -12,7 +12,8 @@ from harmony_portal.events.off_loop import threaded
 from harmony_portal.services.errors import DomainError
 from harmony_portal.services.roles import requests as roles
 from harmony_portal.services.roles.organizations import organization_choices
-from harmony_portal.state.base import AuthState, client_key_of, form_fields, parse_id
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import client_key_of, form_fields, parse_id
 from harmony_portal.state.feedback import Feedback
 
 __all__ = ["RoleRequestState"]

@@ -10,7 +10,8 @@ from harmony_portal.live.queues import link_feed
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.roles import decisions
 from harmony_portal.services.roles import queries as role_queries
-from harmony_portal.state.base import AuthState, form_fields, parse_id
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import form_fields, parse_id
 from harmony_portal.state.feedback import Feedback
 
 __all__ = ["RoleRequestsState"]

@@ -15,7 +15,8 @@ from harmony_portal.models import utc_now
 from harmony_portal.services.errors import DomainError, NotAllowed
 from harmony_portal.services.maintenance import announcements
 from harmony_portal.services.signin.sessions import resolve_session
-from harmony_portal.state.base import AuthState, parse_id, resolve_in_event
+from harmony_portal.state.base import AuthState, resolve_in_event
+from harmony_portal.state.event_args import parse_id
 
 
 def is_chrome(user_agent: str) -> bool:

@@ -12,7 +12,8 @@ from harmony_portal.events.off_loop import off_loop
 from harmony_portal.services.accounts.signup import SignUpForm, sign_up
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.signin.sessions import sign_in
-from harmony_portal.state.base import AuthState, form_fields
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import form_fields
 from harmony_portal.state.feedback import Feedback
 
 _FORM_FIELDS = {f.name for f in fields(SignUpForm)}

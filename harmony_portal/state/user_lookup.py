@@ -8,7 +8,8 @@ from harmony_portal.db import session_scope
 from harmony_portal.events.off_loop import threaded
 from harmony_portal.services.errors import DomainError
 from harmony_portal.services.roles import queries as role_queries
-from harmony_portal.state.base import AuthState, as_text, form_fields, page_number
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import as_text, form_fields, page_number
 from harmony_portal.state.feedback import Feedback
 
 __all__ = ["UserLookupState"]

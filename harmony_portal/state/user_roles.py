@@ -8,7 +8,8 @@ from harmony_portal.db import session_scope
 from harmony_portal.services.errors import DomainError
 from harmony_portal.services.roles import grants
 from harmony_portal.services.roles import queries as role_queries
-from harmony_portal.state.base import AuthState, form_fields, parse_id
+from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import form_fields, parse_id
 from harmony_portal.state.feedback import Feedback
 
 __all__ = ["UserRolesState"]

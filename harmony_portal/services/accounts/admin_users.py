@@ -49,6 +49,11 @@ SECURITY_EVENTS = {
     "account.reset_requested": "Password reset requested",
     "account.reset_completed": "Password reset",
     "account.step_up_refused": "Confirmation refused",
+    "account.passkey_added": "Passkey added",
+    "account.passkey_removed": "Passkey removed",
+    "account.passkey_changed": "Passkey changed",
+    "auth.passkey_used": "Used a passkey",
+    "auth.passkey_failed": "Passkey not accepted",
 }
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from harmony_portal.models import OrgRole, User
+from harmony_portal.services.passkeys import policy
 from harmony_portal.services.roles import requests as roles
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
 
@@ -19,15 +20,18 @@ class Identity:
     is_admin: bool
     is_security_official: bool
     pending_count: int  # requests waiting for this user to decide (the navigation badge)
+    passkey_held: bool = False  # the policy requires a passkey of them and they have none: they may only add one
 
 
 def describe(session: Session, user: User) -> Identity:
     """Name, roles and waiting-request count of ``user`` (replaces the queries in AuthState._set_identity)."""
     is_official = session.exec(select(OrgRole.id).where(
         OrgRole.user_id == user.id, OrgRole.role == SECURITY_OFFICIAL).limit(1)).first() is not None
-    waiting = roles.pending_count(session, user) if is_official or user.is_admin else 0
+    grantor = is_official or user.is_admin
+    held = grantor and policy.is_held(session, user)
+    waiting = roles.pending_count(session, user) if grantor and not held else 0
     return Identity(display_name=roles.full_name(user), is_admin=user.is_admin,
-                    is_security_official=is_official, pending_count=waiting)
+                    is_security_official=is_official, pending_count=waiting, passkey_held=held)
 
 
 def current(session: Session, user: User) -> User | None:
