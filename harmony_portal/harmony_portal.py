@@ -50,7 +50,6 @@ from harmony_portal.state.home import HomeState
 from harmony_portal.state.login import LoginState
 from harmony_portal.state.notifications import NotificationsState
 from harmony_portal.state.passkey_add import PasskeyAddState
-from harmony_portal.state.passkey_step_up import PasskeyStepUpState
 from harmony_portal.state.pq_detail import PQDetailState
 from harmony_portal.state.pq_list import PQListState
 from harmony_portal.state.pq_new import PQNewState
@@ -105,10 +104,9 @@ _add(report_of_harm_page, routes.REPORT_OF_HARM, "Report of harm during maintena
 _add(two_factor_setup_page, routes.TWO_FACTOR_SETUP, "Set up two-factor sign-in", TwoFactorSetupState.load)
 _add(home_page, routes.HOME, "Home", HomeState.load)
 _add(profile_page, routes.PROFILE, "User Profile", ProfileState.load, ProfilePasskeysState.load,
-     PasskeyStepUpState.load, PasskeyAddState.close_dialog)
-_add(passkey_offer_page, routes.PASSKEY_PROMPT, "Add a passkey?", PasskeyAddState.load, PasskeyStepUpState.load)
-_add(passkey_required_page, routes.PASSKEY_REQUIRED, "Add a passkey to continue", PasskeyAddState.load,
-     PasskeyStepUpState.load)
+     PasskeyAddState.close_dialog)
+_add(passkey_offer_page, routes.PASSKEY_PROMPT, "Add a passkey?", PasskeyAddState.load)
+_add(passkey_required_page, routes.PASSKEY_REQUIRED, "Add a passkey to continue", PasskeyAddState.load)
 _add(confirm_email_page, routes.CONFIRM_EMAIL, "Confirm your new email address", EmailConfirmState.load,
      protected=False)
 _add(role_request_page, routes.ROLE_REQUEST, "Request a role", RoleRequestState.load)

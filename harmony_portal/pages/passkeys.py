@@ -7,6 +7,7 @@ from harmony_portal.components import message, messages, password_field, submit_
 from harmony_portal.components.dialog import confirm_form, dialog, dismiss_button
 from harmony_portal.layouts import protected_page
 from harmony_portal.services.signin.step_up import LABEL as STEP_UP_LABEL
+from harmony_portal.state.base import AuthState
 from harmony_portal.state.passkey_add import PasskeyAddState
 from harmony_portal.state.passkey_step_up import PasskeyStepUpState
 from harmony_portal.state.profile_passkeys import ProfilePasskeysState
@@ -16,7 +17,7 @@ STEP_UP_HINT = "To confirm it is you: your password, or the 6-digit code one of 
 
 def passkey_step_up() -> rx.Component:
     """"Use a passkey" instead of typing the step-up (for someone with a passkey)."""
-    return rx.cond(PasskeyStepUpState.has_passkey, rx.el.div(
+    return rx.cond(AuthState.has_passkey, rx.el.div(
         rx.el.div(rx.el.button("Use a passkey", type="button", class_name="btn", on_click=PasskeyStepUpState.start),
                   class_name="actions"),
         message(PasskeyStepUpState.step_up_error),

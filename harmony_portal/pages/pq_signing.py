@@ -11,7 +11,9 @@ from harmony_portal import routes
 from harmony_portal.components.dialog import confirm_form, dialog, dismiss_button
 from harmony_portal.components.forms import checkbox_field, submit_button, text_field
 from harmony_portal.components.links import file_link
+from harmony_portal.pages.passkeys import passkey_step_up
 from harmony_portal.services.pq.access_form_pdf import ACKNOWLEDGEMENTS
+from harmony_portal.state.passkey_step_up import PasskeyStepUpState
 from harmony_portal.state.pq_signing import ACK_FIELDS, PQSigningState
 
 __all__ = ["signing_section"]
@@ -93,9 +95,11 @@ def _manage() -> rx.Component:
 def _dialogs() -> rx.Component:
     return rx.fragment(
         dialog(S.sign_open, "Confirm it is you", "sign-dialog", rx.el.form(
-            rx.el.p("Enter a security code from your authenticator app to sign."),
-            text_field("Security code", "security_code", required=True, autocomplete="one-time-code",
-                       error=S.sign_errors.get("security_code", ""), input_mode="numeric"),
+            rx.el.p("Enter a security code from your authenticator app to sign, or use a passkey."),
+            text_field("Security code", "security_code", required=~PasskeyStepUpState.confirmed,
+                       autocomplete="one-time-code", error=S.sign_errors.get("security_code", ""),
+                       input_mode="numeric"),
+            passkey_step_up(),
             rx.el.div(submit_button("Verify"), dismiss_button("Cancel", S.close_sign), class_name="actions"),
             on_submit=S.verify)),
         dialog(S.decline_open, "Decline to sign", "decline-dialog", confirm_form(

@@ -52,6 +52,7 @@ class AuthState(rx.State):
     is_security_official: bool = False
     idle_warning: bool = False
     pending_count: int = 0  # requests waiting for this Security Official (navigation badge)
+    has_passkey: bool = False  # step-up dialogs offer "Use a passkey"
 
     def _session_token(self) -> str:
         return session_cookie.session_token_from(self.router.headers.cookie)
@@ -77,7 +78,9 @@ class AuthState(rx.State):
             may_enrol = (active is not None and not active.second_factor and enrolling
                          and not devices.has_confirmed_device(session, active.user.id)
                          and enrolment_codes.session_may_enrol(session, active.user.id, active.record.id))
-            held = active is not None and not adding_passkey and passkey_policy.is_held(session, active.user)
+            held = (active is not None and not adding_passkey
+                    and event_reads.read(("passkey_held", active.user.id), passkey_policy.is_held, session,
+                                         active.user))
         log_context.bind_user(active.user.id if active else None)  # this event's log lines name the user
         if active is None:
             self._clear_identity()
@@ -132,6 +135,7 @@ class AuthState(rx.State):
         self.is_admin = who.is_admin
         self.is_security_official = who.is_security_official
         self.pending_count = who.pending_count
+        self.has_passkey = who.has_passkey
         self.idle_warning = False
 
     def _clear_identity(self) -> None:
@@ -140,6 +144,7 @@ class AuthState(rx.State):
         self.is_admin = False
         self.is_security_official = False
         self.pending_count = 0
+        self.has_passkey = False
         self.idle_warning = False
 
     async def _forget_tab(self) -> None:
@@ -195,7 +200,9 @@ class AuthState(rx.State):
         active = resolve_in_event(session, token)
         if active is None:
             return None, False, None
-        return active, devices.has_confirmed_device(session, active.user.id), identity.describe(session, active.user)
+        who = identity.describe(session, active.user)
+        event_reads.read(("passkey_held", active.user.id), lambda: who.passkey_held)  # the page's handlers ask again
+        return active, devices.has_confirmed_device(session, active.user.id), who
 
     @rx.event
     async def require_login(self):

@@ -12,7 +12,7 @@ import reflex as rx
 from harmony_portal.db import session_scope
 from harmony_portal.events.off_loop import off_loop
 from harmony_portal.services.errors import DomainError
-from harmony_portal.services.passkeys import assertion, records
+from harmony_portal.services.passkeys import assertion
 from harmony_portal.services.signin.sessions import ActiveSession
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.login import ask_browser
@@ -29,22 +29,10 @@ def _finish(active: ActiveSession, challenge_id: int, answer: object, ip: str) -
 
 
 class PasskeyStepUpState(AuthState):
-    has_passkey: bool = False
     confirmed: bool = False
     step_up_message: str = ""
     step_up_error: str = ""
     _challenge_id: int = 0
-
-    @rx.event
-    def load(self):
-        """on_load of pages with step-up dialogs: whether to offer the passkey."""
-        self.confirmed, self.step_up_message, self.step_up_error = False, "", ""
-        try:
-            user = self._require_user(adding_passkey=True)
-        except DomainError:
-            return
-        with session_scope() as session:
-            self.has_passkey = records.has_passkey(session, user.id)
 
     @rx.event
     def forget(self):

@@ -73,14 +73,16 @@ class PQSigningState(PQDetailState):
         typed, ip = dict(self.sign_values), self._ip()
         form_id = parse_id(self.signing.get("form", "")) if self.signing.get("status") == "signing" else None
         acknowledged = typed.get("acknowledged") == "yes"
+        active = self._active(touch=False)  # a passkey this session just used answers instead of the code
+        session_id = active.record.id if active else None
 
         def act(session, user, pq_id):
             if form_id is None:
                 flow.start(session, user, pq_id, access_for=typed.get("access_for", ""),
                            supervisor=typed.get("supervisor", ""), agency_signer=typed.get("agency_signer", ""),
-                           code=code, acknowledged=acknowledged, ip=ip)
+                           code=code, acknowledged=acknowledged, ip=ip, session_id=session_id)
             else:
-                flow.sign(session, user, form_id, code, acknowledged=acknowledged, ip=ip)
+                flow.sign(session, user, form_id, code, acknowledged=acknowledged, ip=ip, session_id=session_id)
 
         try:
             user, page = self._change_pq(act)

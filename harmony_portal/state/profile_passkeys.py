@@ -55,9 +55,9 @@ class ProfilePasskeysState(AuthState):
         ip = self.router.session.client_ip or ""
         if refused := self._attempt(lambda s, u: manage.set_passwordless(s, u, target, on is True, ip=ip)):
             self.error = str(refused)
-        else:
-            self.message = ("This passkey can now sign you in without a password." if on is True
-                            else "This passkey no longer signs you in without a password.")
+            return
+        self.message = ("This passkey can now sign you in without a password." if on is True
+                        else "This passkey no longer signs you in without a password.")
         self._reload()
 
     @rx.event

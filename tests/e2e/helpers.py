@@ -37,14 +37,20 @@ def unique_id(prefix: str) -> str:
 
 
 def make_account(portal, prefix: str = "user", *, first: str = "Test", last: str | None = None,
-                 roles: tuple[tuple[str, str], ...] = (), is_admin: bool = False) -> tuple[User, str]:
-    """A confirmed account with an authenticator; returns (user, base32 secret)."""
+                 roles: tuple[tuple[str, str], ...] = (), is_admin: bool = False,
+                 offered_passkey: bool = True) -> tuple[User, str]:
+    """A confirmed account with an authenticator; returns (user, base32 secret).
+
+    ``offered_passkey``: "Add a passkey?" was already offered (so sign-in goes straight on; the offer has
+    tests of its own in test_passkeys.py).
+    """
     user_id = unique_id(prefix)
     with portal.session() as s:
         user = User(user_id=user_id, user_id_key=user_id.lower(), email=f"{user_id}@example.org",
                     email_key=f"{user_id}@example.org", first_name=first, last_name=last or user_id.capitalize(),
                     password_hash=_PASSWORD_HASH, is_admin=is_admin, challenge_question="What city were you born in?",
-                    challenge_answer_hash=_ANSWER_HASH)
+                    challenge_answer_hash=_ANSWER_HASH,
+                    passkey_prompted_at=datetime.now(UTC) if offered_passkey else None)
         s.add(user)
         s.flush()
         secret = two_factor.enrol_trusted_device(s, user, "Phone", reason="browser test")

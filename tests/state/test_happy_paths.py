@@ -192,7 +192,7 @@ def test_sign_in_goes_from_password_to_code_to_a_handoff(official):
     assert first is None and step == "code" and error == ""
     assert error_after_code == ""
     code, next_page = handoff_of(second)
-    assert next_page == routes.HOME
+    assert next_page == routes.passkey_prompt_url(routes.HOME)  # no passkey yet: offered one first, once
     record = handoff_session(code)
     assert record.user_id == so.id and record.second_factor_at is not None
 

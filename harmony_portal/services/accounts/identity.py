@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from harmony_portal.models import OrgRole, User
-from harmony_portal.services.passkeys import policy
+from harmony_portal.services.passkeys import policy, records
 from harmony_portal.services.roles import requests as roles
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
 
@@ -21,6 +21,7 @@ class Identity:
     is_security_official: bool
     pending_count: int  # requests waiting for this user to decide (the navigation badge)
     passkey_held: bool = False  # the policy requires a passkey of them and they have none: they may only add one
+    has_passkey: bool = False  # step-up dialogs offer "Use a passkey"
 
 
 def describe(session: Session, user: User) -> Identity:
@@ -31,7 +32,8 @@ def describe(session: Session, user: User) -> Identity:
     held = grantor and policy.is_held(session, user)
     waiting = roles.pending_count(session, user) if grantor and not held else 0
     return Identity(display_name=roles.full_name(user), is_admin=user.is_admin,
-                    is_security_official=is_official, pending_count=waiting, passkey_held=held)
+                    is_security_official=is_official, pending_count=waiting, passkey_held=held,
+                    has_passkey=records.has_passkey(session, user.id))
 
 
 def current(session: Session, user: User) -> User | None:

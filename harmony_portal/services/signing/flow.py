@@ -60,7 +60,8 @@ def open_form(session: Session, pq_id: int) -> SigningForm | None:
 
 
 def start(session: Session, actor: User, pq_id: int, *, access_for: str, supervisor: str, agency_signer: str,
-          code: str, acknowledged: bool = False, ip: str = "", now: datetime | None = None) -> SigningForm:
+          code: str, acknowledged: bool = False, ip: str = "", session_id: int | None = None,
+          now: datetime | None = None) -> SigningForm:
     """The filer of an Access Request PQ names who signs, and signs first when the access is for them.
 
     Raises:
@@ -82,7 +83,8 @@ def start(session: Session, actor: User, pq_id: int, *, access_for: str, supervi
     named = name_people(session, actor, pq, access_for, supervisor, agency_signer)
     if named.access_for.id == actor.id and not acknowledged:
         raise Invalid("acknowledgements", UNACKNOWLEDGED)
-    step_up.verify_security_code(session, actor, code, purpose="access_form_started", ip=ip, now=now)
+    step_up.verify_security_code(session, actor, code, purpose="access_form_started", ip=ip, session_id=session_id,
+                                 now=now)
     values = form_values(pq, named.access_for, named.supervisor, named.agency_signer)
     pdf = document.with_signature_fields(render(values))
     form = SigningForm(pq_id=pq.id, access_for_id=named.access_for.id, started_by_id=actor.id, status=SIGNING,
@@ -124,7 +126,7 @@ def _ask(session: Session, form: SigningForm, signer: FormSigner, pq: PQ, now: d
 
 
 def sign(session: Session, actor: User, form_id: int, code: str, *, acknowledged: bool = False, ip: str = "",
-         now: datetime | None = None) -> SigningForm:
+         session_id: int | None = None, now: datetime | None = None) -> SigningForm:
     """The signer whose turn it is signs, after a fresh security code.
 
     Raises:
@@ -137,7 +139,8 @@ def sign(session: Session, actor: User, form_id: int, code: str, *, acknowledged
     maintenance.refuse_while_down(session, actor, now)
     if telling.turn_of(signers).role == "requester" and not acknowledged:
         raise Invalid("acknowledgements", UNACKNOWLEDGED)
-    step_up.verify_security_code(session, actor, code, purpose="access_form_signed", ip=ip, now=now)
+    step_up.verify_security_code(session, actor, code, purpose="access_form_signed", ip=ip, session_id=session_id,
+                                 now=now)
     if why := void_if_changed(session, form, pq, now):
         raise Conflict(why).keeping_changes()
     pdf = stored_pdf(session, form)
