@@ -26,9 +26,9 @@ def passkey_step_up() -> rx.Component:
 
 
 def step_up_field(error: rx.Var) -> rx.Component:
-    """The step-up question; not required once a passkey confirmed it is them."""
+    """The step-up question; left empty once a passkey confirmed it is them (the server knows)."""
     return rx.fragment(
-        password_field(STEP_UP_LABEL, "step_up", required=~PasskeyStepUpState.confirmed, error=error,
+        password_field(STEP_UP_LABEL, "step_up", required=True, error=error,
                        hint=STEP_UP_HINT + " Or use a passkey."),
         passkey_step_up(),
     )
@@ -64,7 +64,7 @@ def _passkey_row(p) -> rx.Component:
                 rx.el.label("Sign in without a password", html_for=checkbox_id),
                 class_name="checkbox-field",
             ),
-            rx.el.button("Remove", type="button", class_name="btn", aria_label="Remove " + p["name"].to(str),
+            rx.el.button("Remove", type="button", class_name="btn", aria_label="Remove passkey " + p["name"].to(str),
                          on_click=[ProfilePasskeysState.ask_remove(p["id"]), PasskeyStepUpState.forget]),
             class_name="actions",
         ),

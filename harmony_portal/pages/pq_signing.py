@@ -13,7 +13,6 @@ from harmony_portal.components.forms import checkbox_field, submit_button, text_
 from harmony_portal.components.links import file_link
 from harmony_portal.pages.passkeys import passkey_step_up
 from harmony_portal.services.pq.access_form_pdf import ACKNOWLEDGEMENTS
-from harmony_portal.state.passkey_step_up import PasskeyStepUpState
 from harmony_portal.state.pq_signing import ACK_FIELDS, PQSigningState
 
 __all__ = ["signing_section"]
@@ -96,7 +95,7 @@ def _dialogs() -> rx.Component:
     return rx.fragment(
         dialog(S.sign_open, "Confirm it is you", "sign-dialog", rx.el.form(
             rx.el.p("Enter a security code from your authenticator app to sign, or use a passkey."),
-            text_field("Security code", "security_code", required=~PasskeyStepUpState.confirmed,
+            text_field("Security code", "security_code", required=True,
                        autocomplete="one-time-code", error=S.sign_errors.get("security_code", ""),
                        input_mode="numeric"),
             passkey_step_up(),

@@ -136,7 +136,7 @@ def _remove_dialog() -> rx.Component:
             ProfileState.remove_device,
             "Remove",
             ProfileState.cancel_remove,
-            password_field(STEP_UP_LABEL, "step_up", required=~PasskeyStepUpState.confirmed, error=_err("step_up"),
+            password_field(STEP_UP_LABEL, "step_up", required=True, error=_err("step_up"),
                            hint="To confirm it is you: your password, or the 6-digit code one of your "
                                 "authenticator apps shows now. Or use a passkey."),
             passkey_step_up(),

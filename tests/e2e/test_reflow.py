@@ -9,7 +9,8 @@ from tests.e2e.helpers import assert_accessible, make_account, sign_in
 
 PUBLIC = ["/login", "/signup", "/forgot", "/help", "/terms"]
 SIGNED_IN = ["/", "/profile", "/roles/request", "/security-official", "/security-official/users",
-             "/security-official/requests", "/admin", "/two-factor/setup", "/pq", "/pq/new", "/help-desk"]
+             "/security-official/requests", "/admin", "/two-factor/setup", "/pq", "/pq/new", "/help-desk",
+             "/passkeys/offer", "/passkeys/required"]
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
