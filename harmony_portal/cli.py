@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -21,6 +21,7 @@ from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import DomainError, Invalid
 from harmony_portal.services.maintenance import schedule
 from harmony_portal.services.maintenance import windows as maintenance
+from harmony_portal.services.roles import terms
 from harmony_portal.services.roles.organizations import add_organization
 from harmony_portal.services.security import provisioning_uri
 from harmony_portal.services.signin import two_factor
@@ -148,6 +149,34 @@ def _cmd_maintenance_cancel(args) -> int:
     return 0
 
 
+def _cmd_roles_end_due(args) -> int:
+    """End every role whose last day has passed, at once (the job runner does this every minute)."""
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            return _fail(f"--now {args.now!r} is not an ISO date and time (e.g. 2027-01-01T09:00-09:00)")
+        now = now if now.tzinfo else now.replace(tzinfo=get_settings().timezone)
+    else:
+        now = utc_now()
+    ended = 0
+    while True:  # one transaction per batch: a long run holds no lock for long
+        with session_scope() as session:
+            batch = terms.end_due(session, now=now)
+        ended += batch
+        if batch < terms.BATCH:
+            break
+    print(f"ended {ended} role{'' if ended == 1 else 's'} due by {now.isoformat()}")
+    return 0
+
+
+def _add_roles_commands(sub) -> None:
+    group = sub.add_parser("roles", help="time-limited roles").add_subparsers(dest="roles_command", required=True)
+    p = group.add_parser("end-due", help="end the roles whose last day has passed, now")
+    p.add_argument("--now", default="", help="act as if it were this moment (ISO; Alaska time when no offset)")
+    p.set_defaults(func=_cmd_roles_end_due)
+
+
 def _add_maintenance_commands(sub) -> None:
     group = sub.add_parser("maintenance", help="one-off maintenance windows").add_subparsers(
         dest="maintenance_command", required=True)
@@ -210,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "rewrite stored files and secrets under the new key; resumable"
                    ).set_defaults(func=_cmd_rotate_key)
     _add_maintenance_commands(sub)
+    _add_roles_commands(sub)
     sub.add_parser("prune-audit", help="delete audit rows older than HARMONY_AUDIT_RETENTION_DAYS "
                                        "(the chain stays verifiable)").set_defaults(func=_cmd_prune_audit)
     p = sub.add_parser("serve", help="migrate, seed, build the frontend if it changed, and serve")

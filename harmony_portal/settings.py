@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     harmony_pdf_font: Path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf")
     # How often each server process looks for scheduled jobs (signing reminders, expiries).
     harmony_job_poll_seconds: float = Field(default=30, gt=0)
+    # A role request nobody decides expires after this many days (its requester is told).
+    harmony_request_expiry_days: int = Field(default=30, gt=0)
 
     _base_url_unset: bool = PrivateAttr(default=False)
     _generated_key: str = PrivateAttr(default="")

@@ -23,7 +23,8 @@ PENDING = "pending"
 APPROVED = "approved"
 REJECTED = "rejected"
 CANCELLED = "cancelled"
-REQUEST_STATUSES = (PENDING, APPROVED, REJECTED, CANCELLED)
+REQUEST_EXPIRED = "expired"  # nobody decided it in time (HARMONY_REQUEST_EXPIRY_DAYS)
+REQUEST_STATUSES = (PENDING, APPROVED, REJECTED, CANCELLED, REQUEST_EXPIRED)
 
 HELP_DESK = "Harmony Help Desk"
 ACCESS_REQUEST = "Access Request"  # the inquiry type that goes to the help desk by itself

@@ -4,13 +4,18 @@ import os
 import subprocess
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 
+from harmony_portal.db import make_engine
+from harmony_portal.models import AuditEvent, OrgRole
 from harmony_portal.server import launcher, migrations
 from harmony_portal.services import demo
 from harmony_portal.services.errors import NotAllowed
+from harmony_portal.services.roles import terms
 from harmony_portal.services.signing import certificates
 from harmony_portal.settings import PROJECT_ROOT, ConfigurationError, Settings, get_settings, production_problems
 from tests.state.conftest import run_async
@@ -388,3 +393,24 @@ def test_in_production_a_command_on_an_older_schema_says_what_to_run(cli, tmp_pa
     assert cli("verify-audit", env=production).returncode == 0
     again = cli("migrate", env=production)
     assert again.returncode == 0 and "already" not in again.stderr and "is at the newest schema" in again.stdout
+
+
+def test_roles_end_due_ends_the_roles_due_by_the_moment_given(cli, tmp_path):
+    assert cli("seed-demo").returncode == 0
+    engine = make_engine(f"sqlite:///{tmp_path}/cli.db")
+    with Session(engine) as s:
+        grants = s.exec(select(OrgRole).order_by(OrgRole.id)).all()[:2]
+        for grant, last_day in zip(grants, (date(2031, 1, 10), date(2031, 1, 20)), strict=True):
+            grant.ends_on, grant.ends_at = last_day, terms.ends_at_for(last_day)
+            s.add(grant)
+        ids = [g.id for g in grants]
+        s.commit()
+    # Jan 11 00:30 in Alaska: the first role's last day is over, the second's is not.
+    ran = cli("roles", "end-due", "--now", "2031-01-11T00:30")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("ended 1 role due by 2031-01-11T00:30:00-09:00")
+    with Session(engine) as s:
+        assert s.get(OrgRole, ids[0]) is None and s.get(OrgRole, ids[1]) is not None
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "role.expired")).one()
+    assert cli("roles", "end-due", "--now", "whenever").returncode == 2
+    engine.dispose()

@@ -1,6 +1,6 @@
 """Roles people hold at organizations, and their requests for them."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -27,6 +27,20 @@ class OrgRole(SQLModel, table=True):
     role: str = Field(max_length=40)
     granted_by_id: int | None = Field(default=None, foreign_key="user.id")
     granted_at: datetime = Field(default_factory=utc_now)
+    # A time-limited role: the last day of access (Alaska), and the moment it ends (the first minute after
+    # that day in Alaska, in UTC): the ending job finds due roles by it. None: until removed.
+    ends_on: date | None = None
+    ends_at: datetime | None = Field(default=None, index=True)
+    notified_days: int = 0  # the last warning sent before the end (14, then 3); 0: none yet
+
+
+class RoleTerm(SQLModel, table=True):
+    """How long a role lasts when its approval names no end date (an administrator's setting)."""
+
+    role: str = Field(primary_key=True, max_length=40)
+    days: int
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utc_now)
 
 
 class RoleRequest(SQLModel, table=True):

@@ -32,8 +32,9 @@ def home_page() -> rx.Component:
         rx.cond(HomeState.forms_to_sign.length() > 0, _forms_to_sign()),
         rx.el.section(
             rx.el.h2("My roles"),
-            data_table("My roles", ["Organization", "Role", "Granted"], HomeState.my_roles,
-                       lambda r: [r["organization_name"], r["role"], r["granted"]], empty="You have no roles yet."),
+            data_table("My roles", ["Organization", "Role", "Granted", "Access ends on"], HomeState.my_roles,
+                       lambda r: [r["organization_name"], r["role"], r["granted"], r["ends_on"]],
+                       empty="You have no roles yet."),
             rx.el.p(rx.el.a("Request a role", href=routes.ROLE_REQUEST)),
             class_name="card",
         ),

@@ -67,12 +67,18 @@ def role_requests_page() -> rx.Component:
                    QueueFeed.rows, cells=None, row=_request_row),
         rx.cond(QueueFeed.rows.length() == 0, rx.el.p("There are no pending requests.")),
         # Hidden while the dialog is open, so "Reject" names one button at a time.
-        rx.cond(~RoleRequestsState.reject_open, rx.el.div(
-            rx.el.button("Approve", type="button", class_name="btn btn-primary",
-                         on_click=RoleRequestsState.approve),
-            rx.el.button("Reject", type="button", class_name="btn btn-danger",
-                         on_click=RoleRequestsState.open_reject),
-            class_name="actions",
+        rx.cond(~RoleRequestsState.reject_open, rx.el.form(
+            text_field("Access ends on", "ends_on", type="date", default_value=RoleRequestsState.ends_on,
+                       error=RoleRequestsState.ends_on_error,
+                       hint="Optional: the last day of access for the approved roles. Left empty, a role lasts as "
+                            "long as an administrator set for it, or until removed."),
+            rx.el.div(
+                rx.el.button("Approve", type="submit", class_name="btn btn-primary"),
+                rx.el.button("Reject", type="button", class_name="btn btn-danger",
+                             on_click=RoleRequestsState.open_reject),
+                class_name="actions",
+            ),
+            on_submit=RoleRequestsState.approve,
         )),
         _reject_dialog(),
     )

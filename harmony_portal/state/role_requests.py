@@ -21,6 +21,8 @@ class RoleRequestsState(Feedback, AuthState):
     """The queue itself lives in QueueFeed; this keeps one page's selection and dialog."""
 
     selected: list[str] = []
+    ends_on: str = ""  # "Access ends on" as typed: kept when refused
+    ends_on_error: str = ""
     all_selected: bool = False
     selection_epoch: int = 0  # bumps when the server replaces the selection as a whole
     sole_official_of: list[str] = []
@@ -89,30 +91,36 @@ class RoleRequestsState(Feedback, AuthState):
         self.reject_open = False
 
     @rx.event
-    async def approve(self):
+    async def approve(self, form: dict):
+        """Approve the selected requests, each until "Access ends on" (optional: the role's default term)."""
+        self.ends_on = form_fields(form).get("ends_on", "")[:20]
         await self._decide(approve=True, reason="")
 
     @rx.event
     async def reject(self, form: dict):
         await self._decide(approve=False, reason=form_fields(form).get("rejection_reason", ""))
 
-    def _decide_in_database(self, selected: list[int], approve: bool, reason: str) -> decisions.DecisionResult:
+    def _decide_in_database(self, selected: list[int], approve: bool, reason: str,
+                            ends_on: str = "") -> decisions.DecisionResult:
         user = self._require_user()
         with session_scope() as session:
             # Rows decided elsewhere meanwhile drop out; if none is left, the service says who decided them.
             present = set(role_queries.decidable_ids(session, user))
             ids = [i for i in selected if i in present] or selected
             if approve:
-                return decisions.approve_requests(session, user, ids)
+                return decisions.approve_requests(session, user, ids, ends_on=ends_on)
             return decisions.reject_requests(session, user, ids, reason)
 
     async def _decide(self, *, approve: bool, reason: str) -> None:
-        self.message = self.error = self.reject_error = ""
+        self.message = self.error = self.reject_error = self.ends_on_error = ""
         try:
-            result = await off_loop(self._decide_in_database, [int(i) for i in self.selected], approve, reason)
+            result = await off_loop(self._decide_in_database, [int(i) for i in self.selected], approve, reason,
+                                    self.ends_on if approve else "")
         except Invalid as exc:
             if "rejection_reason" in exc.errors:
                 self.reject_error = exc.errors["rejection_reason"]
+            elif "ends_on" in exc.errors:
+                self.ends_on_error = exc.errors["ends_on"]
             else:
                 self.error = str(exc)
             return
@@ -124,6 +132,7 @@ class RoleRequestsState(Feedback, AuthState):
         self.selected = []
         self.all_selected = False
         self.selection_epoch += 1
+        self.ends_on = ""
         verb = "approved" if approve else "rejected"
         count = len(result.decided)
         parts = [f"{count} request{'' if count == 1 else 's'} {verb}."] if count else []

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from harmony_portal.db import session_scope
-from harmony_portal.services.errors import DomainError
-from harmony_portal.services.roles import grants
+from harmony_portal.services.errors import DomainError, Invalid
+from harmony_portal.services.roles import grants, terms
 from harmony_portal.services.roles import queries as role_queries
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.event_args import form_fields, parse_id
@@ -19,6 +19,8 @@ class UserRolesState(Feedback, AuthState):
     profile: dict[str, str] = {}
     grants: list[dict[str, str]] = []
     confirm_id: str = ""
+    extending_id: str = ""  # the role whose "Access ends on" the dialog changes
+    ends_on_error: str = ""
 
     def _target_id(self) -> int:
         target = parse_id(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
@@ -72,3 +74,31 @@ class UserRolesState(Feedback, AuthState):
             self._reload()
         except (DomainError, ValueError):  # no tie left (or no user in the address): nothing more to show
             self.grants, self.profile = [], {}
+
+    @rx.event
+    def ask_extend(self, grant_id: str):
+        parsed = parse_id(grant_id)
+        self.extending_id, self.ends_on_error = ("" if parsed is None else str(parsed)), ""
+
+    @rx.event
+    def cancel_extend(self):
+        self.extending_id = self.ends_on_error = ""
+
+    @rx.event
+    def extend(self, form: dict):
+        """Change a role's "Access ends on" (empty: until removed); the holder is told."""
+        self.message = self.error = self.ends_on_error = ""
+        target, typed = parse_id(self.extending_id), form_fields(form).get("ends_on", "")
+        if target is None:
+            self.error, self.extending_id = "Unknown role.", ""
+            return
+        refused = self._attempt(lambda session, user: terms.extend(session, user, target, typed))
+        if isinstance(refused, Invalid) and "ends_on" in refused.errors:
+            self.ends_on_error = refused.errors["ends_on"]
+            return
+        self.extending_id = ""
+        if refused is not None:
+            self.error = str(refused)
+            return
+        self.message = f"Access ends on {typed}." if typed else "The role now lasts until removed."
+        self._reload()

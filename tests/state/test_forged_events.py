@@ -47,7 +47,7 @@ def test_official_of_b_cannot_approve_or_reject_a_by_forged_ids(world, signed_in
     async def scenario():
         state = await state_of(RoleRequestsState)
         state.selected = [str(ids["req_a"])]
-        await RoleRequestsState.approve.fn(state)
+        await RoleRequestsState.approve.fn(state, {})
         approve_error = state.error
         state.selected = [str(ids["req_a"])]
         await RoleRequestsState.reject.fn(state, {"rejection_reason": "forged"})
@@ -125,7 +125,7 @@ def test_events_without_a_session_do_nothing(world):
     async def scenario():
         state = await State().get_state(RoleRequestsState)
         state.selected = [str(ids["req_a"])]
-        await RoleRequestsState.approve.fn(state)
+        await RoleRequestsState.approve.fn(state, {})
         return state.error
 
     assert "session has ended" in run_async(scenario())
@@ -146,7 +146,7 @@ def test_a_password_only_session_can_do_nothing_but_enrol(app_db, make, signed_i
     async def scenario():
         state = await state_of(RoleRequestsState)
         state.selected = [str(req_id)]
-        await RoleRequestsState.approve.fn(state)
+        await RoleRequestsState.approve.fn(state, {})
         return state.error
 
     assert "security code" in run_async(scenario())
@@ -171,7 +171,7 @@ def test_enrolling_elsewhere_does_not_promote_a_password_only_session(app_db, ma
         await RoleRequestsState.load.fn(state)
         feed = await state.get_state(QueueFeed)
         state.selected = [str(req_id)]
-        await RoleRequestsState.approve.fn(state)
+        await RoleRequestsState.approve.fn(state, {})
         setup = await attacker(TwoFactorSetupState)
         TwoFactorSetupState.load.fn(setup)  # a second device for the attacker: refused too
         return state.error, list(feed.rows), setup.setup_key

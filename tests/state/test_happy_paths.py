@@ -427,7 +427,7 @@ def test_the_queue_loads_and_approving_grants_the_role(official, signed_in):
 
     async def scenario():
         page, queued = await _queue_page(state_of, request_id)
-        await RoleRequestsState.approve.fn(page)
+        await RoleRequestsState.approve.fn(page, {})
         return queued, page.message, page.error, list(page.selected), list(page.sole_official_of)
 
     queued, message, error, selected, sole = run_async(scenario())

@@ -86,7 +86,7 @@ def test_a_held_officials_forged_decision_is_refused(app_db, make, signed_in):
     async def scenario():
         state = await state_of(RoleRequestsState)
         state.selected = [str(request.id)]
-        await RoleRequestsState.approve.fn(state)
+        await RoleRequestsState.approve.fn(state, {})
         return state.error
 
     assert "requires a passkey" in run_async(scenario())

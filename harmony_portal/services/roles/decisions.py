@@ -26,6 +26,7 @@ from harmony_portal.services.notifications.email_preferences import ROLE_DECISIO
 from harmony_portal.services.notifications.notify import tell
 from harmony_portal.services.onboarding import checklist as onboarding
 from harmony_portal.services.passkeys import policy
+from harmony_portal.services.roles import terms
 from harmony_portal.services.roles.requests import full_name, lookup_org_ids, represented_org_ids, roles_changed
 from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import APPROVED, PENDING, REJECTED
@@ -44,21 +45,25 @@ class DecisionResult:
         return {r.organization_id for r in self.decided}
 
 
-def approve_requests(session: Session, actor: User, request_ids: Iterable[int], *,
+def approve_requests(session: Session, actor: User, request_ids: Iterable[int], *, ends_on: object = "",
                      now: datetime | None = None, as_help_desk: bool = False) -> DecisionResult:
     """Approve pending requests: each requester gets the role and an email.
 
+    ``ends_on``: "Access ends on" as typed (the last day of access; empty: the role's default term, if
+    an administrator set one, else until removed).
+
     Raises:
-        Invalid: nothing selected.
+        Invalid: nothing selected, or "Access ends on" is not a date from today to 5 years on.
         NotAllowed: an id outside the organizations the actor represents, or the actor's own request.
     """
     now = now or utc_now()
     ids = _selection(request_ids)
+    last_day = terms.parse_ends_on(ends_on, now)
     requests = _authorized(session, actor, ids, as_help_desk)
     maintenance.refuse_while_down(session, actor, now)
     onboarding.require_satisfied(session, {r.user_id for r in requests.values()})
     result = _claim(session, actor, requests, APPROVED, "", now)
-    _grant(session, actor, result.decided, now)
+    _grant(session, actor, result.decided, last_day, now)
     _audit_and_tell(session, actor, result.decided, APPROVED, "", now)
     changes.requests_changed(session, result.org_ids)
     return result
@@ -144,8 +149,9 @@ def _users(session: Session, ids: set[int]) -> dict[int, User]:
     return {u.id: u for u in users_by_ids(session, ids)}
 
 
-def _grant(session: Session, actor: User, approved: list[RoleRequest], now: datetime) -> None:
-    """Add the roles approved requests ask for (one query for those already held)."""
+def _grant(session: Session, actor: User, approved: list[RoleRequest], last_day, now: datetime) -> None:
+    """Add the roles approved requests ask for (one query for those already held), each until ``last_day`` or
+    its role's default term."""
     if not approved:
         return
     held = set(session.exec(select(OrgRole.user_id, OrgRole.organization_id, OrgRole.role).where(
@@ -156,6 +162,7 @@ def _grant(session: Session, actor: User, approved: list[RoleRequest], now: date
             held.add(key)
             grant = OrgRole(user_id=request.user_id, organization_id=request.organization_id, role=request.role,
                             granted_by_id=actor.id, granted_at=now)
+            terms.set_term(grant, last_day or terms.default_last_day(session, request.role, now))
             session.add(grant)
             roles_changed(session, [grant])
 

@@ -134,8 +134,13 @@ def user_roles(session: Session, actor: User, user_id: int) -> tuple[User, list[
         grants = grants.where(col(OrgRole.organization_id).in_(visible))
     grants = session.exec(grants.order_by(OrgRole.organization_id, OrgRole.role))
     rows = [{"id": str(g.id), "organization": o.id, "organization_name": o.name, "role": g.role,
-             "granted": format_local(g.granted_at)} for g, o in grants]
+             "granted": format_local(g.granted_at), "ends_on": _last_day(g)} for g, o in grants]
     return user, rows
+
+
+def _last_day(grant: OrgRole) -> str:
+    """"Access ends on" as shown: the last day of access, or "Until removed"."""
+    return f"{grant.ends_on:%b %d, %Y}".replace(" 0", " ") if grant.ends_on else "Until removed"
 
 
 def export_csv(session: Session, actor: User, org_id: str) -> str:
@@ -152,7 +157,7 @@ def my_roles(session: Session, user: User) -> list[dict]:
     rows = session.exec(select(OrgRole, Organization).join(Organization).where(OrgRole.user_id == user.id)
                         .order_by(Organization.name, OrgRole.role))
     return [{"id": str(g.id), "organization": o.id, "organization_name": o.name, "role": g.role,
-             "granted": format_local(g.granted_at)} for g, o in rows]
+             "granted": format_local(g.granted_at), "ends_on": _last_day(g)} for g, o in rows]
 
 
 def my_requests(session: Session, user: User, limit: int = 50) -> list[dict]:
