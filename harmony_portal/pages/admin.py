@@ -10,7 +10,7 @@ from harmony_portal.pages.admin_maintenance import announcements_section, mainte
 from harmony_portal.pages.admin_outbox import outbox_section
 from harmony_portal.pages.admin_users import users_section
 from harmony_portal.state.admin import AdminState
-from harmony_portal.vocabulary import PROVIDER_TYPES
+from harmony_portal.vocabulary import ORGANIZATION_ROLES, PROVIDER_TYPES
 
 
 def _table(label: str, headers: list[str], rows, cells) -> rx.Component:
@@ -34,11 +34,32 @@ def _passkey_policy() -> rx.Component:
     )
 
 
+def _role_terms() -> rx.Component:
+    return rx.el.section(
+        rx.el.h2("Role terms"),
+        rx.el.p("How long a role lasts when the approval names no \"Access ends on\" date.", class_name="field-hint"),
+        rx.el.ul(rx.foreach(AdminState.role_terms, lambda line: rx.el.li(line))),
+        rx.el.form(
+            rx.el.div(
+                select_field("Role", "role", list(ORGANIZATION_ROLES), required=True,
+                             error=AdminState.errors.get("role", "")),
+                text_field("Days", "days", input_mode="numeric", error=AdminState.errors.get("days", ""),
+                           hint="For example 365. Empty: the role lasts until removed."),
+                class_name="grid-2",
+            ),
+            rx.el.div(submit_button("Save term"), class_name="actions"),
+            on_submit=AdminState.set_role_term,
+        ),
+        class_name="card",
+    )
+
+
 def admin_page() -> rx.Component:
     return protected_page(
         rx.el.h1("Administration"),
         messages(AdminState.error, AdminState.message),
         _passkey_policy(),
+        _role_terms(),
         maintenance_section(),
         announcements_section(),
         rx.el.section(

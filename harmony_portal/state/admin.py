@@ -9,7 +9,7 @@ from harmony_portal.db import session_scope
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.guards import require_admin
 from harmony_portal.services.passkeys import policy, requirement
-from harmony_portal.services.roles import organizations
+from harmony_portal.services.roles import organizations, terms
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.event_args import form_fields
 from harmony_portal.state.feedback import Feedback
@@ -19,6 +19,7 @@ class AdminState(Feedback, AuthState):
     organizations: list[dict[str, str]] = []
     require_passkey: bool = False  # of Security Officials and the help desk
     without_passkey: int = 0  # how many of them have none yet (whom turning it on holds)
+    role_terms: list[str] = []  # "Staff: 365 days", the default term of each role that has one
     errors: dict[str, str] = {}
     form_key: int = 0
 
@@ -30,6 +31,7 @@ class AdminState(Feedback, AuthState):
                                   for o in organizations.list_organizations(session)]
             self.require_passkey = policy.current(session).require_passkey_for_grantors
             self.without_passkey = policy.grantors_without_passkey(session)
+            self.role_terms = [f"{role}: {days} days" for role, days in sorted(terms.default_terms(session).items())]
 
     @rx.event
     def load(self):
@@ -63,3 +65,12 @@ class AdminState(Feedback, AuthState):
         self._act(lambda s, u: requirement.set_requirement(s, u, on is True, ip=ip),
                   "Security Officials and the help desk must now sign in with a passkey." if on is True
                   else "A passkey is no longer required of Security Officials and the help desk.")
+
+    @rx.event
+    def set_role_term(self, form: dict):
+        """How long a role lasts when its approval names no end date (empty: until removed)."""
+        form = form_fields(form)
+        role, days = form.get("role", ""), form.get("days", "")
+        self._act(lambda s, u: terms.set_default_term(s, u, role, days),
+                  f"{role} now lasts {days.strip()} days when approved." if days.strip()
+                  else f"{role} now lasts until removed when approved.")

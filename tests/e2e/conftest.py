@@ -70,7 +70,9 @@ def portal():
     extra = {"REDIS_URL": redis, "GRANIAN_WORKERS": "2"} if redis else {}
     # One address signs in dozens of times a minute here: the limits themselves are tested in
     # tests/services/signin/test_rate_limits.py.
-    server = devserver.start(PREFERRED_PORT, HARMONY_IDLE_CHECK_SECONDS="2", HARMONY_RATE_LIMITS="0", **extra)
+    # Jobs every second: a role past its end date ends while a test watches its holder's page.
+    server = devserver.start(PREFERRED_PORT, HARMONY_IDLE_CHECK_SECONDS="2", HARMONY_RATE_LIMITS="0",
+                             HARMONY_JOB_POLL_SECONDS="1", **extra)
     try:
         engine = make_engine(server.database_url)
         with Session(engine) as session:

@@ -1,7 +1,8 @@
 """The sweeps behind time-limited roles, on the scheduled-jobs mechanism (``services/jobs.py``): ending roles
 whose time is up, the 14- and 3-day warnings, and expiring role requests nobody decided.
 
-Each is one recurring job row (subject "all") that runs every minute; the rows it works on are locked
+Each is one recurring job row (subject "all") that runs as often as the job runner looks for work
+(HARMONY_JOB_POLL_SECONDS), and at least every minute; the rows it works on are locked
 and skipped by other workers, so running it on every worker of every node ends each role once. While
 the portal is down for maintenance no job runs; what fell due then runs when the window ends.
 """
@@ -22,21 +23,25 @@ from harmony_portal.services.roles import terms
 from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import PENDING, REQUEST_EXPIRED
 
-EVERY = timedelta(minutes=1)
 SWEEP = "all"
 
 
+def _next_run(now: datetime) -> datetime:
+    """As often as the runner polls, at least every minute ("Access ends on" is kept to the minute)."""
+    return now + timedelta(seconds=min(60.0, get_settings().harmony_job_poll_seconds))
+
+
 def end_roles(session: Session, _subject: str, now: datetime) -> datetime:
-    """Every role due now ends (batch after batch); runs again in a minute."""
+    """Every role due now ends (batch after batch); runs again at the next poll."""
     while terms.end_due(session, now=now) == terms.BATCH:
         pass
-    return now + EVERY
+    return _next_run(now)
 
 
 def warn_roles(session: Session, _subject: str, now: datetime) -> datetime:
     while terms.send_warnings(session, now=now) >= terms.BATCH:
         pass
-    return now + EVERY
+    return _next_run(now)
 
 
 def expire_requests(session: Session, _subject: str, now: datetime) -> datetime:
@@ -60,7 +65,7 @@ def expire_requests(session: Session, _subject: str, now: datetime) -> datetime:
              link=routes.resubmit_url(request.id), now=now)
     if stale:
         changes.requests_changed(session, {r.organization_id for r in stale})
-    return now + EVERY
+    return _next_run(now)
 
 
 HANDLERS = {"roles.end_due": end_roles, "roles.warn": warn_roles, "requests.expire": expire_requests}
