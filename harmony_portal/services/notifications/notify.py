@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert
@@ -102,3 +103,30 @@ def tell_each(session: Session, users: Iterable[User], category: str, title: str
     notifications.add_each(session, [u.id for u in users], category, title, note, link, now=now)
     queue_emails(session, [to or u.email for u in users if u.id in wanting], title, email, category=category,
                  sealed=sealed)
+
+
+@dataclass(frozen=True)
+class News:
+    """One person's own news, for ``tell_many``."""
+
+    user: User
+    title: str
+    note: str
+    email: str
+    link: str = ""
+
+
+def tell_many(session: Session, news: list[News], category: str, *, now: datetime | None = None) -> None:
+    """``tell`` each person their own news, with one look at everyone's email choices, one insert of the
+    notifications and one of the emails (a sweep ending thousands of roles)."""
+    if not news:
+        return
+    now = now or utc_now()
+    wanting = recipients_wanting(session, {n.user.id for n in news}, category)
+    notifications.add_many(session, [(n.user.id, n.title, n.note, n.link) for n in news], category, now=now)
+    emails = [{"to_address": n.user.email, "subject": header_safe_subject(n.title), "body": n.email,
+               "category": category, "created_at": now, "sealed": "", "attempts": 0, "last_error": "",
+               "claimed_by": ""} for n in news if n.user.id in wanting]
+    if emails:
+        session.execute(insert(OutboxEmail), emails)
+        changes.mail_queued(session)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from harmony_portal import routes
 from harmony_portal.models import Organization, OrgRole, RoleTerm, User, utc_now
@@ -21,11 +21,11 @@ from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.guards import require_admin
 from harmony_portal.services.notifications.email_preferences import ROLE_DECISIONS
-from harmony_portal.services.notifications.notify import tell, tell_each
+from harmony_portal.services.notifications.notify import News, tell, tell_each, tell_many
 from harmony_portal.services.passkeys import policy
-from harmony_portal.services.roles.requests import may_look_up, roles_changed, security_official_ids
+from harmony_portal.services.roles.requests import may_look_up, roles_changed
 from harmony_portal.settings import get_settings
-from harmony_portal.vocabulary import ORGANIZATION_ROLES
+from harmony_portal.vocabulary import ORGANIZATION_ROLES, SECURITY_OFFICIAL
 
 FIELD = "ends_on"
 LONGEST = timedelta(days=5 * 366)
@@ -141,7 +141,10 @@ def _people(session: Session, grants: list[OrgRole]) -> tuple[dict[int, User], d
     """Holders, organizations and each organization's Security Officials, for the messages (few queries)."""
     org_ids = {g.organization_id for g in grants}
     orgs = {o.id: o for o in session.exec(select(Organization).where(col(Organization.id).in_(org_ids)))}
-    officials = {org_id: security_official_ids(session, org_id) for org_id in org_ids}
+    officials: dict[str, list[int]] = {org_id: [] for org_id in org_ids}
+    for org_id, user_id in session.exec(select(OrgRole.organization_id, OrgRole.user_id).where(
+            col(OrgRole.organization_id).in_(org_ids), OrgRole.role == SECURITY_OFFICIAL)):
+        officials[org_id].append(user_id)
     people = {u.id: u for u in users_by_ids(session, {g.user_id for g in grants}
                                             | {i for ids in officials.values() for i in ids})}
     return people, orgs, {org_id: [people[i] for i in ids] for org_id, ids in officials.items()}
@@ -150,35 +153,36 @@ def _people(session: Session, grants: list[OrgRole]) -> tuple[dict[int, User], d
 def end_due(session: Session, *, now: datetime | None = None) -> int:
     """End every role whose time is up (one batch of at most BATCH; call again while it returns BATCH).
 
-    Each ends once: the row is locked, deleted and audited as ``role.expired`` ("ended (expired)", not
-    removed by anyone); its holder and the organization's officials are told; a Security Official's ending
-    re-routes the organization's requests live.
+    Each ends once: the rows are locked, deleted and audited as ``role.expired`` ("ended (expired)", not
+    removed by anyone); each holder and the organization's officials are told (a few statements for the
+    whole batch); a Security Official's ending re-routes the organization's requests live.
     """
     now = now or utc_now()
     grants = _locked_batch(session, *_due(now))
     if not grants:
         return 0
     people, orgs, officials = _people(session, grants)
-    by_official: dict[int, list[str]] = defaultdict(list)
+    session.exec(delete(OrgRole).where(col(OrgRole.id).in_([g.id for g in grants])))
+    news, by_official = [], defaultdict(list)
     for grant in grants:
         holder, org = people[grant.user_id], orgs[grant.organization_id]
-        session.delete(grant)
         audit.record(session, "role.expired", subject_user_id=holder.id, organization_id=org.id,
                      target=f"role:{grant.id}", now=now, role=grant.role, ends_on=grant.ends_on.isoformat())
         what = f"Your {grant.role} role at {org.name} ended: its last day was {grant.ends_on:%b %d, %Y}."
-        tell(session, holder, ROLE_DECISIONS, f"Your {grant.role} role at {org.name} ended",
-             email=f"Hello {holder.first_name},\n\n{what}\n\nIf you still need it, request it again.\n",
-             note=what, link=routes.ROLE_REQUEST, now=now)
+        news.append(News(holder, f"Your {grant.role} role at {org.name} ended", what, link=routes.ROLE_REQUEST,
+                         email=f"Hello {holder.first_name},\n\n{what}\n\nIf you still need it, request it again.\n"))
         for official in officials[grant.organization_id]:
             if official.id != holder.id:
                 by_official[official.id].append(f"{holder.first_name} {holder.last_name}: {grant.role} at {org.name}")
     for official_id, lines in by_official.items():
         official = people[official_id]
-        tell(session, official, ROLE_DECISIONS, f"{len(lines)} role(s) at your organization ended",
-             email=f"Hello {official.first_name},\n\nThese roles reached their end date and ended:\n\n"
-                   + "\n".join(lines) + "\n", note=f"{len(lines)} role(s) ended by date.",
-             link=routes.USER_LOOKUP, now=now)
-    session.flush()
+        news.append(News(official, f"{len(lines)} role(s) at your organization ended",
+                         f"{len(lines)} role(s) ended by date.", link=routes.USER_LOOKUP,
+                         email=f"Hello {official.first_name},\n\nThese roles reached their end date and ended:\n\n"
+                               + "\n".join(lines) + "\n"))
+    tell_many(session, news, ROLE_DECISIONS, now=now)
+    for grant in grants:
+        session.expunge(grant)  # deleted by the statement above: the session must not flush it
     roles_changed(session, grants)
     return len(grants)
 
