@@ -1,4 +1,5 @@
-"""Time-limited roles: a role's last day and the moment it ends, the warnings sent, default terms per role
+"""Time-limited roles: a role's last day and the moment it ends, the warnings sent, default terms per role,
+and requests for more time
 
 Revision ID: 0022
 Revises: 0021
@@ -20,6 +21,7 @@ def upgrade() -> None:
     op.add_column('orgrole', sa.Column('ends_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     op.add_column('orgrole', sa.Column('notified_days', sa.Integer(), nullable=False, server_default='0'))
     op.create_index('ix_orgrole_ends_at', 'orgrole', ['ends_at'])
+    op.add_column('rolerequest', sa.Column('more_time_until', sa.Date(), nullable=True))
     op.create_table(
         'roleterm',
         sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -33,6 +35,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('roleterm')
+    with op.batch_alter_table('rolerequest') as batch:
+        batch.drop_column('more_time_until')
     op.drop_index('ix_orgrole_ends_at', table_name='orgrole')
     with op.batch_alter_table('orgrole') as batch:
         batch.drop_column('notified_days')

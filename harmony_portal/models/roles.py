@@ -76,3 +76,5 @@ class RoleRequest(SQLModel, table=True):
     requested_by_id: int | None = Field(default=None, foreign_key="user.id")
     pq_id: int | None = Field(default=None, foreign_key="pq.id", index=True)
     client_key: str | None = Field(default=None, max_length=64)  # made when the request form opened
+    # "Ask for more time": the holder of this role asks to keep it until this last day (None: a new role).
+    more_time_until: date | None = None

@@ -3,7 +3,8 @@
 import reflex as rx
 
 from harmony_portal import routes
-from harmony_portal.components import messages
+from harmony_portal.components import message, messages, submit_button, text_field
+from harmony_portal.components.dialog import dialog, dismiss_button
 from harmony_portal.components.table import data_table
 from harmony_portal.layouts import protected_page
 from harmony_portal.pages.notifications import notifications_section
@@ -24,6 +25,34 @@ def _request_row(r) -> rx.Component:
     )
 
 
+def _ends_on(r) -> rx.Component:
+    """The last day, and "Ask for more time" in the role's last 14 days."""
+    return rx.fragment(
+        r["ends_on"],
+        rx.cond(r["more_time"] != "", rx.el.div(rx.el.button(
+            "Ask for more time", type="button", class_name="btn",
+            aria_label="Ask for more time: " + r["role"].to(str) + " at " + r["organization_name"].to(str),
+            on_click=HomeState.open_more_time(r["id"])))),
+    )
+
+
+def _more_time_dialog() -> rx.Component:
+    errors = HomeState.more_time_errors
+    return dialog(HomeState.more_time_id != "", "Ask for more time", "more-time",
+                  rx.el.p("Your organization's Security Officials decide it, as a role request."),
+                  message(errors.get("more_time", "")),
+                  rx.el.form(
+                      text_field("Access ends on", "ends_on", type="date", required=True,
+                                 default_value=HomeState.more_time_values.get("ends_on", ""),
+                                 error=errors.get("ends_on", ""), hint="The last day you need the role."),
+                      text_field("Justification", "justification", required=True, multiline=True,
+                                 default_value=HomeState.more_time_values.get("justification", ""),
+                                 error=errors.get("justification", "")),
+                      rx.el.div(submit_button("Ask"), dismiss_button("Cancel", HomeState.close_more_time),
+                                class_name="actions"),
+                      on_submit=HomeState.ask_more_time))
+
+
 def home_page() -> rx.Component:
     return protected_page(
         rx.el.h1("Welcome, ", HomeState.display_name),
@@ -33,8 +62,9 @@ def home_page() -> rx.Component:
         rx.el.section(
             rx.el.h2("My roles"),
             data_table("My roles", ["Organization", "Role", "Granted", "Access ends on"], HomeState.my_roles,
-                       lambda r: [r["organization_name"], r["role"], r["granted"], r["ends_on"]],
+                       lambda r: [r["organization_name"], r["role"], r["granted"], _ends_on(r)],
                        empty="You have no roles yet."),
+            _more_time_dialog(),
             rx.el.p(rx.el.a("Request a role", href=routes.ROLE_REQUEST)),
             class_name="card",
         ),

@@ -8,12 +8,15 @@ import reflex as rx
 from harmony_portal.db import session_scope
 from harmony_portal.events.off_loop import threaded
 from harmony_portal.services.clock import format_local
+from harmony_portal.services.errors import Invalid
 from harmony_portal.services.onboarding import checklist as onboarding
 from harmony_portal.services.pq import queries as pq_queries
+from harmony_portal.services.roles import more_time
 from harmony_portal.services.roles import queries as role_queries
 from harmony_portal.services.roles import requests as roles
 from harmony_portal.services.signing import queries as signing_queries
 from harmony_portal.state.base import AuthState
+from harmony_portal.state.event_args import form_values
 from harmony_portal.state.feedback import Feedback
 
 __all__ = ["HomeState"]
@@ -28,6 +31,9 @@ class HomeState(Feedback, AuthState):
     checklist: list[dict[str, str]] = []
     checklist_summary: str = ""
     checklist_override: str = ""
+    more_time_id: str = ""  # the role the "Ask for more time" dialog is about
+    more_time_values: dict[str, str] = {}  # as typed: kept when refused
+    more_time_errors: dict[str, str] = {}
 
     def _reload(self) -> None:
         user = self._require_user()
@@ -56,4 +62,32 @@ class HomeState(Feedback, AuthState):
             self.error = str(refused)
             return
         self.message = "Your request was cancelled."
+        self._reload()
+
+    @rx.event
+    def open_more_time(self, role_id: str):
+        roles_here = {r["id"] for r in self.my_roles if r.get("more_time")}
+        self.more_time_id = str(role_id) if str(role_id) in roles_here else ""
+        self.more_time_values, self.more_time_errors, self.message, self.error = {}, {}, "", ""
+
+    @rx.event
+    def close_more_time(self):
+        self.more_time_id, self.more_time_errors = "", {}
+
+    @rx.event
+    @threaded
+    def ask_more_time(self, form: dict):
+        """The holder asks to keep a role longer; the officials decide it like a role request."""
+        self.more_time_values = form_values(form, ("ends_on", "justification"))
+        typed, self.more_time_errors = self.more_time_values, {}
+        refused = self._attempt_on(self.more_time_id, "Unknown role.", lambda session, user, role_id: (
+            more_time.ask_more_time(session, user, role_id, typed["ends_on"], typed["justification"])))
+        if isinstance(refused, Invalid):
+            self.more_time_errors = refused.errors
+            return
+        self.more_time_id = ""
+        if refused is not None:
+            self.error = str(refused)
+            return
+        self.message = "You asked for more time. Your organization's Security Officials decide it."
         self._reload()

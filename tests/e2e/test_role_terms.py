@@ -1,6 +1,7 @@
 """Time-limited roles in Chromium: "Access ends on" when approving, the holder's Home showing it, an official
 changing it, and a role past its last day ending by itself while its holder's page is open."""
 
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -87,3 +88,43 @@ def test_a_role_past_its_last_day_ends_while_its_holder_watches(page, portal):
                                                AuditEvent.subject_user_id == holder.id)).one()
     page.reload()
     expect(page.get_by_text("You have no roles yet.")).to_be_visible()
+
+
+def test_the_holder_asks_for_more_time_and_an_official_approves_it(browser, portal):
+    org = _org(portal)
+    official, official_secret = make_account(portal, "otis", first="Otis", roles=((org, SECURITY_OFFICIAL),))
+    holder, holder_secret = make_account(portal, "mora", first="Mora", last="Time", roles=((org, STAFF),))
+    soon = _alaska_today() + timedelta(days=5)
+    with portal.session() as s:
+        grant = s.exec(select(OrgRole).where(OrgRole.user_id == holder.id)).one()
+        terms.set_term(grant, soon)
+        s.add(grant)
+        s.commit()
+    official_page = browser.new_context().new_page()
+    sign_in(official_page, portal, official, official_secret)
+    official_page.goto(portal.url + "/security-official/requests")
+    expect(official_page.get_by_text("There are no pending requests.")).to_be_visible()
+
+    page = browser.new_context().new_page()
+    sign_in(page, portal, holder, holder_secret)
+    page.get_by_role("button", name=f"Ask for more time: {STAFF} at Tern Home {org}").click()
+    dialog = page.get_by_role("dialog", name="Ask for more time")
+    later = soon + timedelta(days=90)
+    dialog.get_by_label("Access ends on").fill(later.isoformat())
+    dialog.get_by_role("button", name="Ask").click()
+    expect(dialog.get_by_label("Justification")).to_have_accessible_description(re.compile("required|Say why"))
+    expect(dialog.get_by_label("Access ends on")).to_have_value(later.isoformat())  # kept when refused
+    assert_accessible(page)
+    dialog.get_by_label("Justification").fill("The survey visit moved to March.")
+    dialog.get_by_role("button", name="Ask").click()
+    expect(page.get_by_text("You asked for more time.")).to_be_visible()
+
+    label = f"{STAFF}: more time, until {later:%b %d, %Y}".replace(" 0", " ")
+    expect(official_page.get_by_role("cell", name=label)).to_be_visible()  # live, no reload
+    official_page.get_by_role("checkbox", name="Select Mora Time").check()
+    official_page.get_by_role("button", name="Approve").click()
+    expect(official_page.get_by_role("status").filter(has_text="1 request approved.")).to_be_visible()
+    with portal.session() as s:
+        assert s.exec(select(OrgRole).where(OrgRole.user_id == holder.id)).one().ends_on == later
+    for p in (page, official_page):
+        p.context.close()

@@ -151,18 +151,23 @@ def _users(session: Session, ids: set[int]) -> dict[int, User]:
 
 def _grant(session: Session, actor: User, approved: list[RoleRequest], last_day, now: datetime) -> None:
     """Add the roles approved requests ask for (one query for those already held), each until ``last_day`` or
-    its role's default term."""
+    its role's default term. A request for more time moves the held role's last day instead (to ``last_day``,
+    else the day asked for)."""
     if not approved:
         return
-    held = set(session.exec(select(OrgRole.user_id, OrgRole.organization_id, OrgRole.role).where(
-        col(OrgRole.user_id).in_({r.user_id for r in approved}))).all())
+    held = {(g.user_id, g.organization_id, g.role): g for g in session.exec(select(OrgRole).where(
+        col(OrgRole.user_id).in_({r.user_id for r in approved})))}
     for request in approved:
         key = (request.user_id, request.organization_id, request.role)
-        if key not in held:
-            held.add(key)
+        if request.more_time_until and key in held:
+            terms.set_term(held[key], last_day or request.more_time_until)
+            session.add(held[key])
+        elif key not in held:
             grant = OrgRole(user_id=request.user_id, organization_id=request.organization_id, role=request.role,
                             granted_by_id=actor.id, granted_at=now)
-            terms.set_term(grant, last_day or terms.default_last_day(session, request.role, now))
+            held[key] = grant
+            terms.set_term(grant, last_day or request.more_time_until
+                           or terms.default_last_day(session, request.role, now))
             session.add(grant)
             roles_changed(session, [grant])
 

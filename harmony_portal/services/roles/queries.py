@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, func, or_, select
 
-from harmony_portal.models import Organization, OrgRole, RoleRequest, User
+from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.csv_export import to_csv
 from harmony_portal.services.errors import NotAllowed
 from harmony_portal.services.onboarding import checklist as onboarding
 from harmony_portal.services.passkeys import policy
+from harmony_portal.services.roles import more_time
 from harmony_portal.services.roles.organizations import organization_choices
 from harmony_portal.services.roles.requests import lookup_org_ids, may_look_up, represented_org_ids
 from harmony_portal.vocabulary import PENDING, REJECTED, SECURITY_OFFICIAL
 
 PAGE_SIZE = 25
+
+
+def request_label(role: str, more_time_until) -> str:
+    """A request's role as lists show it; a request for more time says until when."""
+    return f"{role}: more time, until {more_time_until:%b %d, %Y}" if more_time_until else role
 
 
 def pending_rows(session: Session, org_ids: list[str], *, exclude_user_id: int | None = None) -> list[dict]:
@@ -24,7 +30,8 @@ def pending_rows(session: Session, org_ids: list[str], *, exclude_user_id: int |
     # The shown columns only: the help desk's queue holds hundreds of rows, and whole users,
     # requests and organizations cost more to build than to read (benchmarks/scale_pages.py).
     query = (select(RoleRequest.id, RoleRequest.user_id, RoleRequest.role, RoleRequest.created_at,
-                    RoleRequest.justification, User.first_name, User.last_name, Organization.id.label("org_id"),
+                    RoleRequest.justification, RoleRequest.more_time_until, User.first_name, User.last_name,
+                    Organization.id.label("org_id"),
                     Organization.name.label("org_name"))
              .join(User, User.id == RoleRequest.user_id)
              .join(Organization, Organization.id == RoleRequest.organization_id)
@@ -37,7 +44,8 @@ def pending_rows(session: Session, org_ids: list[str], *, exclude_user_id: int |
         checklist = checklists[request.user_id]
         rows.append({
             "id": str(request.id), "first_name": request.first_name, "last_name": request.last_name,
-            "organization": request.org_id, "organization_name": request.org_name, "role": request.role,
+            "organization": request.org_id, "organization_name": request.org_name,
+            "role": request_label(request.role, request.more_time_until),
             "requested": format_local(request.created_at), "justification": request.justification,
             "user_id": str(request.user_id), "created": request.created_at.isoformat(),
             # Shown only once started (an Access Coordinator's request, or a step marked).
@@ -156,15 +164,18 @@ def export_csv(session: Session, actor: User, org_id: str) -> str:
 def my_roles(session: Session, user: User) -> list[dict]:
     rows = session.exec(select(OrgRole, Organization).join(Organization).where(OrgRole.user_id == user.id)
                         .order_by(Organization.name, OrgRole.role))
+    now = utc_now()
     return [{"id": str(g.id), "organization": o.id, "organization_name": o.name, "role": g.role,
-             "granted": format_local(g.granted_at), "ends_on": _last_day(g)} for g, o in rows]
+             "granted": format_local(g.granted_at), "ends_on": _last_day(g),
+             "more_time": "yes" if more_time.may_ask(g, now) else ""} for g, o in rows]
 
 
 def my_requests(session: Session, user: User, limit: int = 50) -> list[dict]:
     rows = session.exec(select(RoleRequest, Organization).join(Organization).where(
         RoleRequest.user_id == user.id).order_by(col(RoleRequest.created_at).desc()).limit(limit))
-    return [{"id": str(r.id), "organization": o.id, "organization_name": o.name, "role": r.role,
-             "status": r.status.capitalize(), "reason": r.reason, "requested": format_local(r.created_at),
+    return [{"id": str(r.id), "organization": o.id, "organization_name": o.name,
+             "role": request_label(r.role, r.more_time_until), "status": r.status.capitalize(), "reason": r.reason,
+             "requested": format_local(r.created_at),
              "pending": r.status == PENDING, "rejected": r.status == REJECTED} for r, o in rows]
 
 
