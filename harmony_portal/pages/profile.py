@@ -96,6 +96,7 @@ def _profile_form() -> rx.Component:
             "authenticator app shows now. The new address must then be confirmed from its inbox.",
             required=False,
         ),
+        passkey_step_up(),
         rx.el.div(
             submit_button("Save"),
             rx.el.button("Cancel", type="button", class_name="btn", on_click=ProfileState.cancel_edit),

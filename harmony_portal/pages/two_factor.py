@@ -4,6 +4,7 @@ import reflex as rx
 
 from harmony_portal.components import message, submit_button, text_field
 from harmony_portal.layouts import protected_page
+from harmony_portal.pages.passkeys import passkey_step_up
 from harmony_portal.state.two_factor import TwoFactorSetupState
 
 
@@ -44,15 +45,18 @@ def _scan() -> rx.Component:
             # Only when adding a further device (absent from the DOM otherwise).
             rx.cond(
                 TwoFactorSetupState.needs_step_up,
-                text_field(
-                    "Current Password or Security Code",
-                    "step_up",
-                    type="password",
-                    required=True,
-                    error=TwoFactorSetupState.step_up_error,
-                    autocomplete="current-password",
-                    hint="To confirm it is you: your password, or the 6-digit code a device you already have "
-                    "shows now (not the new one).",
+                rx.fragment(
+                    text_field(
+                        "Current Password or Security Code",
+                        "step_up",
+                        type="password",
+                        required=True,
+                        error=TwoFactorSetupState.step_up_error,
+                        autocomplete="current-password",
+                        hint="To confirm it is you: your password, or the 6-digit code a device you already have "
+                        "shows now (not the new one). Or use a passkey.",
+                    ),
+                    passkey_step_up(),
                 ),
             ),
             message(TwoFactorSetupState.error),

@@ -121,9 +121,12 @@ class ProfileState(AuthState):
         form = form_fields(form)
         data = accounts.ProfileForm(**{k: str(v) for k, v in form.items() if k in _PROFILE_FIELDS})
         proof, ip = str(form.get("step_up", "")), self._ip()
+        active = self._active(touch=False)  # a passkey this session just used answers the step-up
+        session_id = active.record.id if active else None
         # Keep what was typed if it is refused.
         self.profile = asdict(data)
-        if await self._run_verifying("profile", lambda s, u: accounts.update_profile(s, u, data, step_up=proof, ip=ip),
+        if await self._run_verifying("profile", lambda s, u: accounts.update_profile(s, u, data, step_up=proof, ip=ip,
+                                                                                  session_id=session_id),
                                      "Profile saved."):
             self.editing = False
             if self.pending_email and self.pending_email.lower() == data.email.strip().lower():

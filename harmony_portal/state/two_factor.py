@@ -55,7 +55,7 @@ class TwoFactorSetupState(Feedback, AuthState):
         def confirm_in_transaction(active):
             with session_scope() as session:
                 codes = two_factor.confirm_device(session, active.user, device_id, code, step_up=proof, name=name,
-                                                  ip=ip)
+                                                  ip=ip, session_id=active.record.id)
                 # A valid code from the new device: this browser has now passed the second factor.
                 sessions.record_second_factor(session, active.record)
                 return codes

@@ -90,7 +90,7 @@ def apply_profile(user: User, form: ProfileForm) -> None:
 
 
 def update_profile(session: Session, actor: User, form: ProfileForm, *, step_up: str = "", ip: str = "",
-                   now: datetime | None = None) -> User:
+                   session_id: int | None = None, now: datetime | None = None) -> User:
     """Save Profile Information for the acting user (nobody edits someone else's).
 
     Every field but the email address is saved at once. A new email address needs
@@ -109,7 +109,8 @@ def update_profile(session: Session, actor: User, form: ProfileForm, *, step_up:
     changing_email = new_email.lower() != user.email_key
     proved = None
     if changing_email:
-        proved = verify_step_up(session, user, step_up, purpose="email_change", ip=ip, now=now)
+        proved = verify_step_up(session, user, step_up, purpose="email_change", ip=ip, session_id=session_id,
+                                now=now)
     apply_profile(user, replace(form, email=user.email if changing_email else new_email))
     session.add(user)
     audit.record(session, "account.profile_updated", actor_id=user.id, subject_user_id=user.id, ip=ip, now=now,

@@ -47,7 +47,8 @@ auth.enrolment_code_failed pq.staff_access_requested two_factor.enrolment_code_i
 pq.signing_started pq.form_signed pq.form_fully_signed pq.signing_declined pq.signing_withdrawn pq.signing_expired
 pq.signing_void pq.signing_record_downloaded pq.form_opened
 account.passkey_added account.passkey_removed account.passkey_changed auth.passkey_used auth.passkey_failed
-policy.passkey_requirement_changed role.expired role.term_changed role.default_term_changed role.request_expired role.more_time_requested
+policy.passkey_requirement_changed role.expired role.term_changed role.default_term_changed role.request_expired
+role.more_time_requested
 """.split()))
 EXPORT_HEADER = ("id", "at_utc", "action", "actor_id", "actor", "subject_user_id", "subject", "organization_id",
                  "target", "ip", "detail", "prev_hash", "hash")

@@ -103,7 +103,8 @@ def enrol_trusted_device(session: Session, owner: User, name: str = "Authenticat
 
 
 def confirm_device(session: Session, actor: User, device_id: int, code: str, *, step_up: str = "",
-                   name: str | None = None, ip: str = "", now: datetime | None = None) -> list[str]:
+                   name: str | None = None, ip: str = "", session_id: int | None = None,
+                   now: datetime | None = None) -> list[str]:
     """Confirm a device with a code from it.
 
     A user who already has a confirmed device must also pass the step-up
@@ -118,7 +119,8 @@ def confirm_device(session: Session, actor: User, device_id: int, code: str, *, 
     if device.confirmed_at is not None:
         raise Invalid("security_code", "This device is already set up.")
     first = not has_confirmed_device(session, actor.id)
-    proved = None if first else verify_step_up(session, actor, step_up, purpose="device_added", ip=ip, now=now)
+    proved = None if first else verify_step_up(session, actor, step_up, purpose="device_added", ip=ip,
+                                               session_id=session_id, now=now)
     step = matching_totp_step(unseal(device.secret), code, now, 0)
     if step is None:
         raise Invalid("security_code", "That security code is not correct. Check the time on your phone "

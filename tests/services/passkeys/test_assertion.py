@@ -6,10 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from harmony_portal.models import AuditEvent, Passkey, User, UserSession
+from harmony_portal.models import AuditEvent, EmailChange, Passkey, User, UserSession
+from harmony_portal.services.accounts import profile as accounts
 from harmony_portal.services.errors import Invalid, Locked
 from harmony_portal.services.passkeys import assertion, manage
-from harmony_portal.services.signin import step_up
+from harmony_portal.services.security import current_totp
+from harmony_portal.services.signin import step_up, two_factor
 from tests.passkey_device import SoftPasskey
 
 
@@ -170,3 +172,28 @@ def test_failed_uses_never_lock_the_account(session, clock, make, passkeys):
     fresh = session.get(User, user.id)
     assert fresh.locked_until is None and fresh.failed_code_count == 0
     assert len(session.exec(select(Passkey)).all()) == 1
+
+
+def test_a_passkey_step_up_confirms_a_new_email_address_and_a_new_authenticator(session, clock, make, passkeys):
+    user = make.user(session)
+    make.enrol(session, user, now=clock.now())
+    device, _ = passkeys.add(user)
+    active = passkeys.signed_in(user)
+
+    def step_up_with_passkey():
+        challenge_id, options = assertion.begin_step_up(session, active, now=clock.now())
+        assertion.finish_step_up(session, active, challenge_id, device.sign_in(options), now=clock.now())
+
+    form = accounts.ProfileForm.of(session.get(User, user.id))
+    form.date_of_birth, form.state, form.country, form.email = "1980-05-05", "AK", "USA", "new@example.net"
+    with pytest.raises(Invalid):  # no passkey step-up yet, and no password typed
+        accounts.update_profile(session, user, form, session_id=active.record.id, now=clock.now())
+    step_up_with_passkey()
+    accounts.update_profile(session, user, form, session_id=active.record.id, now=clock.now())
+    assert session.exec(select(EmailChange).where(EmailChange.user_id == user.id)).one().new_email == \
+        "new@example.net"
+    new_device, secret = two_factor.begin_device(session, user, "Tablet")
+    step_up_with_passkey()
+    two_factor.confirm_device(session, user, new_device.id, current_totp(secret, clock.now()),
+                              session_id=active.record.id, now=clock.now())
+    assert len(two_factor.list_devices(session, user)) == 2
