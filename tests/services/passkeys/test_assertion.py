@@ -161,6 +161,11 @@ def test_a_passkey_step_up_serves_one_change_in_its_own_session_within_two_minut
     with pytest.raises(Invalid):  # stale after two minutes
         step_up.verify_security_code(session, user, "", purpose="test", session_id=active.record.id,
                                      now=clock.advance(minutes=2, seconds=1))
+    challenge_id, options = assertion.begin_step_up(session, active, now=clock.now())
+    assertion.finish_step_up(session, active, challenge_id, device.sign_in(options), now=clock.now())
+    # What a signature of the Access Request asks for: a code, or this session's fresh passkey.
+    step_up.verify_security_code(session, user, "", purpose="access_form_signed", session_id=active.record.id,
+                                 now=clock.now())
 
 
 def test_failed_uses_never_lock_the_account(session, clock, make, passkeys):
