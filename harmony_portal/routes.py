@@ -19,6 +19,7 @@ ROLE_REQUEST = "/roles/request"
 SECURITY_OFFICIAL = "/security-official"
 USER_LOOKUP = "/security-official/users"
 ROLE_REQUESTS = "/security-official/requests"
+ACCESS_REVIEWS = "/security-official/reviews"
 USER_ROLES = "/security-official/users/[user_id]"
 ADMIN = "/admin"
 PQ_LIST = "/pq"
@@ -43,9 +44,8 @@ HEALTH = "/health"
 
 PUBLIC_ROUTES = frozenset({LOGIN, SIGNUP, FORGOT, HELP, TERMS, CONFIRM_EMAIL, REPORT_OF_HARM})
 _PAGES = frozenset({HOME, LOGIN, SIGNUP, TWO_FACTOR_SETUP, PASSKEY_PROMPT, PASSKEY_REQUIRED, FORGOT, PROFILE, HELP,
-                    TERMS, ROLE_REQUEST,
-                    SECURITY_OFFICIAL, USER_LOOKUP, ROLE_REQUESTS, ADMIN, CONFIRM_EMAIL, PQ_LIST, PQ_NEW, HELP_DESK,
-                    REPORT_OF_HARM})
+                    TERMS, ROLE_REQUEST, SECURITY_OFFICIAL, USER_LOOKUP, ROLE_REQUESTS, ACCESS_REVIEWS, ADMIN,
+                    CONFIRM_EMAIL, PQ_LIST, PQ_NEW, HELP_DESK, REPORT_OF_HARM})
 _DYNAMIC_PAGES = (re.compile(r"/security-official/users/[0-9]{1,12}"), re.compile(r"/pq/[0-9]{1,12}"))
 _NOT_AFTER_SIGN_IN = frozenset({LOGIN, SIGNUP, FORGOT})
 

@@ -19,11 +19,13 @@ from harmony_portal.models.organizations import Organization
 from harmony_portal.models.outbox import OutboxEmail
 from harmony_portal.models.passkeys import Passkey, PasskeyChallenge, PortalPolicy
 from harmony_portal.models.pq import PQ, Attachment, Draft, InquiryRoute, PQNote
+from harmony_portal.models.reviews import AccessReview, ReviewItem, ReviewOpened
 from harmony_portal.models.roles import OrgRole, RoleRequest, RoleTerm
 from harmony_portal.models.signing import FormSigner, ScheduledJob, SigningForm
 
 __all__ = [
     "PQ",
+    "AccessReview",
     "Announcement",
     "AnnouncementDismissal",
     "Attachment",
@@ -47,6 +49,8 @@ __all__ = [
     "PasswordReset",
     "PortalPolicy",
     "RecoveryCode",
+    "ReviewItem",
+    "ReviewOpened",
     "RoleRequest",
     "RoleTerm",
     "ScheduledJob",

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from harmony_portal import db
 from harmony_portal.models import utc_now
 from harmony_portal.services import jobs
+from harmony_portal.services.reviews.sweeps import HANDLERS as REVIEW_JOBS
 from harmony_portal.services.roles.term_jobs import HANDLERS as ROLE_JOBS
 from harmony_portal.services.roles.term_jobs import ensure_scheduled
 from harmony_portal.services.signing.endings import HANDLERS as SIGNING_JOBS
@@ -22,14 +23,14 @@ from harmony_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-HANDLERS = {**SIGNING_JOBS, **ROLE_JOBS}
+HANDLERS = {**SIGNING_JOBS, **ROLE_JOBS, **REVIEW_JOBS}
 
 
 def _ensure_sweeps() -> None:
     """The recurring sweeps' rows exist (one look; another worker may have added them at the same moment)."""
     try:
         with db.session_scope() as session:
-            ensure_scheduled(session, utc_now())
+            ensure_scheduled(session, utc_now(), kinds=[*ROLE_JOBS, *REVIEW_JOBS])
     except IntegrityError:
         pass
 

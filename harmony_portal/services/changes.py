@@ -36,6 +36,7 @@ class Changes:
     pqs_changed: set[int] = field(default_factory=set)  # PQs added, changed or noted (the help-desk queue)
     maintenance: bool = False  # the maintenance schedule or the announcements changed (every page's banner)
     notified_users: set[int] = field(default_factory=set)  # users whose in-app notifications changed
+    review_orgs: set[str] = field(default_factory=set)  # organizations whose access-review rows changed
 
 
 def subscribe(subscriber: Callable[[Changes], None]) -> None:
@@ -83,3 +84,7 @@ def maintenance_changed(session: Session) -> None:
     _pending(session).maintenance = True
 def notifications_changed(session: Session, user_ids: Iterable[int]) -> None:
     _pending(session).notified_users.update(user_ids)
+
+
+def reviews_changed(session: Session, org_ids: Iterable[str]) -> None:
+    _pending(session).review_orgs.update(org_ids)

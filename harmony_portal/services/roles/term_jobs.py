@@ -26,7 +26,7 @@ from harmony_portal.vocabulary import PENDING, REQUEST_EXPIRED
 SWEEP = "all"
 
 
-def _next_run(now: datetime) -> datetime:
+def next_run(now: datetime) -> datetime:
     """As often as the runner polls, at least every minute ("Access ends on" is kept to the minute)."""
     return now + timedelta(seconds=min(60.0, get_settings().harmony_job_poll_seconds))
 
@@ -35,13 +35,13 @@ def end_roles(session: Session, _subject: str, now: datetime) -> datetime:
     """Every role due now ends (batch after batch); runs again at the next poll."""
     while terms.end_due(session, now=now) == terms.BATCH:
         pass
-    return _next_run(now)
+    return next_run(now)
 
 
 def warn_roles(session: Session, _subject: str, now: datetime) -> datetime:
     while terms.send_warnings(session, now=now) >= terms.BATCH:
         pass
-    return _next_run(now)
+    return next_run(now)
 
 
 def expire_requests(session: Session, _subject: str, now: datetime) -> datetime:
@@ -65,16 +65,16 @@ def expire_requests(session: Session, _subject: str, now: datetime) -> datetime:
              link=routes.resubmit_url(request.id), now=now)
     if stale:
         changes.requests_changed(session, {r.organization_id for r in stale})
-    return _next_run(now)
+    return next_run(now)
 
 
 HANDLERS = {"roles.end_due": end_roles, "roles.warn": warn_roles, "requests.expire": expire_requests}
 
 
-def ensure_scheduled(session: Session, now: datetime) -> None:
+def ensure_scheduled(session: Session, now: datetime, kinds=HANDLERS) -> None:
     """Each sweep has its (one) recurring job row; a row already there keeps its time."""
-    have = set(session.exec(select(ScheduledJob.kind).where(col(ScheduledJob.kind).in_(HANDLERS),
+    have = set(session.exec(select(ScheduledJob.kind).where(col(ScheduledJob.kind).in_(kinds),
                                                             ScheduledJob.subject == SWEEP)))
-    for kind in HANDLERS:
+    for kind in kinds:
         if kind not in have:
             jobs.schedule(session, kind, SWEEP, now)

@@ -1,0 +1,56 @@
+"""Access reviews: every role held at an organization is kept or removed by its officials by a due date."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from harmony_portal.models._base import utc_now
+
+
+class AccessReview(SQLModel, table=True):
+    """One review, of one organization or of all (``organization_id`` None), started by an administrator."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: str | None = Field(default=None, foreign_key="organization.id", max_length=32)
+    due_on: date  # the last day to decide (Alaska); undecided rows follow ``if_not_reviewed`` after it
+    due_at: datetime = Field(index=True)
+    if_not_reviewed: str = Field(max_length=8)  # keep | end
+    repeat_days: int | None = None  # started again this many days after the due date
+    reminded_days: int = 0  # the last reminder sent (7, then 1); 0: none yet
+    started_by_id: int | None = Field(default=None, foreign_key="user.id")
+    started_at: datetime = Field(default_factory=utc_now)
+    finished_at: datetime | None = None
+
+
+class ReviewItem(SQLModel, table=True):
+    """One role in a review, as it was when the review started (the last sign-in too: a snapshot)."""
+
+    __table_args__ = (
+        # An official's page: the undecided rows of their organizations in the open reviews.
+        Index("ix_reviewitem_org_decision", "organization_id", "decision", "review_id"),
+        Index("ix_reviewitem_review_decision", "review_id", "decision"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="accessreview.id")
+    org_role_id: int  # no foreign key: the role may end or be removed while the review runs
+    user_id: int = Field(foreign_key="user.id")
+    organization_id: str = Field(foreign_key="organization.id", max_length=32)
+    role: str = Field(max_length=40)
+    granted_at: datetime
+    last_sign_in_at: datetime | None = None
+    recommended: bool = False  # "Not signed in for 90 days": the recommendation is to remove
+    decision: str = Field(default="", max_length=24)  # "" | keep | remove | kept (not reviewed) | ended (...)
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+    reason: str = Field(default="", max_length=1000)
+
+
+class ReviewOpened(SQLModel, table=True):
+    """When an organization's officials first opened a review (never: the administrator is shown so)."""
+
+    review_id: int = Field(foreign_key="accessreview.id", primary_key=True)
+    organization_id: str = Field(foreign_key="organization.id", primary_key=True, max_length=32)
+    opened_at: datetime = Field(default_factory=utc_now)
+    opened_by_id: int | None = Field(default=None, foreign_key="user.id")

@@ -1,0 +1,126 @@
+"""What the review pages read: an official's rows (their organizations', never their own), the help desk's
+(organizations with no official but the holder), the administrator's progress, and the finished review as CSV."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, or_
+from sqlmodel import Session, col, select
+
+from harmony_portal.models import AccessReview, Organization, OrgRole, ReviewItem, ReviewOpened, User, utc_now
+from harmony_portal.services.clock import format_local
+from harmony_portal.services.csv_export import to_csv
+from harmony_portal.services.errors import NotAllowed
+from harmony_portal.services.guards import require_admin
+from harmony_portal.services.passkeys import policy
+from harmony_portal.services.reviews.decide import official_org_ids
+from harmony_portal.vocabulary import SECURITY_OFFICIAL
+
+RECOMMENDATION = "Not signed in for 90 days"
+SHOWN = 500  # rows on one page; the page says when there are more
+
+
+def _open_rows(org_filter):
+    """Undecided rows of open reviews, with the holder's and the organization's names."""
+    return (select(ReviewItem.id, ReviewItem.user_id, ReviewItem.organization_id, ReviewItem.role,
+                   ReviewItem.granted_at, ReviewItem.last_sign_in_at, ReviewItem.recommended, AccessReview.due_on,
+                   User.first_name, User.last_name, Organization.name.label("org_name"))
+            .join(AccessReview, AccessReview.id == ReviewItem.review_id)
+            .join(User, User.id == ReviewItem.user_id)
+            .join(Organization, Organization.id == ReviewItem.organization_id)
+            .where(ReviewItem.decision == "", col(AccessReview.finished_at).is_(None), org_filter))
+
+
+def rows_for(session: Session, actor: User) -> list[dict[str, str]]:
+    """The rows ``actor`` decides: their organizations' (never their own roles); for the help desk, also those of
+    organizations where no official but the holder could decide."""
+    policy.check_not_held(session, actor)
+    mine = official_org_ids(session, actor)
+    other_official = exists().where(OrgRole.organization_id == ReviewItem.organization_id,
+                                    OrgRole.role == SECURITY_OFFICIAL, OrgRole.user_id != ReviewItem.user_id)
+    scope = col(ReviewItem.organization_id).in_(mine) if mine else None
+    if actor.is_admin:
+        fallback = ~other_official
+        scope = or_(scope, fallback) if scope is not None else fallback
+    if scope is None:
+        return []
+    query = _open_rows(and_(scope, ReviewItem.user_id != actor.id))
+    found = session.exec(query.order_by(ReviewItem.organization_id, User.last_name, ReviewItem.id).limit(SHOWN))
+    return [{"id": str(r.id), "name": f"{r.first_name} {r.last_name}", "organization": r.organization_id,
+             "organization_name": r.org_name, "role": r.role, "granted": format_local(r.granted_at),
+             "last_sign_in": format_local(r.last_sign_in_at) if r.last_sign_in_at else "Never",
+             "recommendation": RECOMMENDATION if r.recommended else "", "due": f"{r.due_on:%b %d, %Y}"}
+            for r in found]
+
+
+def mark_opened(session: Session, actor: User, *, now: datetime | None = None) -> None:
+    """The actor's organizations have now opened their open reviews (the administrator sees who never did)."""
+    mine = official_org_ids(session, actor)
+    if not mine:
+        return
+    pairs = set(session.exec(select(ReviewItem.review_id, ReviewItem.organization_id)
+                             .join(AccessReview, AccessReview.id == ReviewItem.review_id)
+                             .where(col(ReviewItem.organization_id).in_(mine), col(AccessReview.finished_at).is_(None))
+                             .distinct()))
+    seen = set(session.exec(select(ReviewOpened.review_id, ReviewOpened.organization_id).where(
+        col(ReviewOpened.organization_id).in_(mine))))
+    for review_id, org_id in sorted(pairs - seen):
+        session.add(ReviewOpened(review_id=review_id, organization_id=org_id, opened_at=now or utc_now(),
+                                 opened_by_id=actor.id))
+
+
+def progress(session: Session, actor: User) -> list[dict[str, str]]:
+    """Each review, newest first: "N of M reviewed" (every role in it, the officials' own included), its
+    setting, and the organizations whose officials never opened it."""
+    require_admin(session, actor)
+    reviews = list(session.exec(select(AccessReview).order_by(col(AccessReview.id).desc()).limit(20)))
+    if not reviews:
+        return []
+    ids = [r.id for r in reviews]
+    counts = {review_id: (total, decided) for review_id, total, decided in session.exec(
+        select(ReviewItem.review_id, func.count(), func.count().filter(ReviewItem.decision != ""))
+        .where(col(ReviewItem.review_id).in_(ids)).group_by(ReviewItem.review_id))}
+    orgs = {review_id: n for review_id, n in session.exec(
+        select(ReviewItem.review_id, func.count(func.distinct(ReviewItem.organization_id)))
+        .where(col(ReviewItem.review_id).in_(ids)).group_by(ReviewItem.review_id))}
+    opened = {review_id: n for review_id, n in session.exec(
+        select(ReviewOpened.review_id, func.count()).where(col(ReviewOpened.review_id).in_(ids))
+        .group_by(ReviewOpened.review_id))}
+    rows = []
+    for review in reviews:
+        total, decided = counts.get(review.id, (0, 0))
+        rows.append({"id": str(review.id), "scope": review.organization_id or "All organizations",
+                     "due": f"{review.due_on:%b %d, %Y}", "progress": f"{decided} of {total} reviewed",
+                     "setting": "Keep access" if review.if_not_reviewed == "keep" else "End access",
+                     "status": f"Finished {format_local(review.finished_at)}" if review.finished_at else "Open",
+                     "never_opened": str(max(0, orgs.get(review.id, 0) - opened.get(review.id, 0)))})
+    return rows
+
+
+def never_opened(session: Session, actor: User, review_id: int) -> list[str]:
+    """The organizations of a review whose officials have not opened it."""
+    require_admin(session, actor)
+    opened = select(ReviewOpened.organization_id).where(ReviewOpened.review_id == review_id)
+    return list(session.exec(select(ReviewItem.organization_id).where(
+        ReviewItem.review_id == review_id, col(ReviewItem.organization_id).not_in(opened))
+        .distinct().order_by(ReviewItem.organization_id)))
+
+
+def export_csv(session: Session, actor: User, review_id: int) -> str:
+    """The review as CSV (formula-safe): every row, its decision (kept, removed, or what the due date did)."""
+    require_admin(session, actor)
+    if session.get(AccessReview, review_id) is None:
+        raise NotAllowed("No such review.")
+    decider = User.__table__.alias("decider")
+    rows = session.exec(select(ReviewItem, User.user_id, User.first_name, User.last_name, decider.c.user_id)
+                        .join(User, User.id == ReviewItem.user_id)
+                        .outerjoin(decider, decider.c.id == ReviewItem.decided_by_id)
+                        .where(ReviewItem.review_id == review_id)
+                        .order_by(ReviewItem.organization_id, User.last_name, ReviewItem.id))
+    return to_csv(["Organization", "User ID", "First Name", "Last Name", "Role", "Granted (UTC)",
+                   "Last sign-in (UTC)", "Recommendation", "Decision", "Decided by", "Decided (UTC)", "Reason"],
+                  ([i.organization_id, uid, first, last, i.role, i.granted_at.isoformat(),
+                    i.last_sign_in_at.isoformat() if i.last_sign_in_at else "", RECOMMENDATION if i.recommended
+                    else "", i.decision or "undecided", by or "", i.decided_at.isoformat() if i.decided_at else "",
+                    i.reason] for i, uid, first, last, by in rows))
