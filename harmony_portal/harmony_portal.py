@@ -10,6 +10,7 @@ from harmony_portal.live import (
     scheduler,
     tabs,
 )
+from harmony_portal.pages.access_reviews import access_reviews_page
 from harmony_portal.pages.admin import admin_page
 from harmony_portal.pages.confirm_email import confirm_email_page
 from harmony_portal.pages.forgot import forgot_page
@@ -36,10 +37,12 @@ from harmony_portal.server.event_log import EventLogContext
 from harmony_portal.server.proxy import honour_forwarded_proto
 from harmony_portal.server.security_headers import add_security_headers
 from harmony_portal.state import page_open
+from harmony_portal.state.access_reviews import AccessReviewsState
 from harmony_portal.state.admin import AdminState
 from harmony_portal.state.admin_audit import AdminAuditState
 from harmony_portal.state.admin_maintenance import AdminMaintenanceState
 from harmony_portal.state.admin_outbox import AdminOutboxState
+from harmony_portal.state.admin_reviews import AdminReviewsState
 from harmony_portal.state.admin_users import AdminUsersState
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.email_confirm import EmailConfirmState
@@ -112,10 +115,11 @@ _add(confirm_email_page, routes.CONFIRM_EMAIL, "Confirm your new email address",
 _add(role_request_page, routes.ROLE_REQUEST, "Request a role", RoleRequestState.load)
 _add(security_official_page, routes.SECURITY_OFFICIAL, "Security Official")
 _add(role_requests_page, routes.ROLE_REQUESTS, "Role Requests", RoleRequestsState.load)
+_add(access_reviews_page, routes.ACCESS_REVIEWS, "Access Reviews", AccessReviewsState.load)
 _add(user_lookup_page, routes.USER_LOOKUP, "User Lookup", UserLookupState.load)
 _add(user_roles_page, routes.USER_ROLES, "User Roles", UserRolesState.load)
 _add(admin_page, routes.ADMIN, "Administration", AdminState.load, AdminMaintenanceState.load,
-     AdminUsersState.load, AdminAuditState.load, AdminOutboxState.load)
+     AdminUsersState.load, AdminAuditState.load, AdminOutboxState.load, AdminReviewsState.load)
 _add(pq_list_page, routes.PQ_LIST, "PQ chapter", PQListState.load)
 _add(pq_new_page, routes.PQ_NEW, "Add PQ", PQNewState.load)
 _add(pq_detail_page, routes.PQ_DETAIL, "PQ", PQDetailState.load, PQOnboardingState.load_onboarding,

@@ -39,6 +39,8 @@ BLANK_ACCESS_FORM = "/forms/harmony-access-request.pdf"
 SIGNING_RECORD = "/pq/signing-record/{form_id:int}"
 # HTTP route (not a page): the Audit Log as CSV, streamed, for administrators.
 AUDIT_EXPORT = "/admin/audit-log.csv"
+# HTTP route (not a page): an access review as CSV, for administrators.
+REVIEW_EXPORT = "/admin/reviews/{review_id:int}.csv"
 # HTTP route (not a page): database and Redis reachable? For load balancers; public, says nothing sensitive.
 HEALTH = "/health"
 
@@ -132,3 +134,8 @@ def sign_out_url(reason: str = "signed-out") -> str:
 def passkey_prompt_url(next_path: str) -> str:
     """"Add a passkey?", then on to ``next_path`` (a page of ours) whatever the answer."""
     return PASSKEY_PROMPT + "?" + urlencode({"next": safe_next(next_path)}, quote_via=quote)
+
+
+def review_export_url(review_id) -> str:
+    """Where a review's CSV downloads from; ``review_id`` may be a Reflex Var."""
+    return f"/admin/reviews/{review_id}.csv"

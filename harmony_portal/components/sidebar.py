@@ -12,6 +12,7 @@ def security_official_layout(*children: rx.Component) -> rx.Component:
             rx.el.ul(
                 rx.el.li(rx.el.a("User Lookup", href=routes.USER_LOOKUP)),
                 rx.el.li(rx.el.a("Role Requests", href=routes.ROLE_REQUESTS)),
+                rx.el.li(rx.el.a("Access Reviews", href=routes.ACCESS_REVIEWS)),
             ),
             rx.el.h2("Need Help?"),
             rx.el.p("Contact the Harmony Help Desk: ", rx.el.a(HELP_DESK_EMAIL, href=f"mailto:{HELP_DESK_EMAIL}")),

@@ -13,7 +13,7 @@ import functools
 import logging
 
 from harmony_portal.db import session_scope
-from harmony_portal.live import help_desk, notifications, queues, scheduler, session_end, tabs
+from harmony_portal.live import help_desk, notifications, queues, reviews, scheduler, session_end, tabs
 from harmony_portal.services import changes
 from harmony_portal.services.signin import sessions
 
@@ -27,6 +27,8 @@ def _on_commit(committed: changes.Changes) -> None:
     if committed.request_orgs or committed.deciders:
         pushes.append(functools.partial(queues.push_queue_changed, committed.request_orgs,
                                         also_user_ids=committed.deciders))
+    if committed.review_orgs:
+        pushes.append(functools.partial(reviews.push_reviews_changed, committed.review_orgs))
     if committed.notified_users:
         pushes.append(functools.partial(notifications.push_notifications, committed.notified_users))
     if pushes:

@@ -8,6 +8,7 @@ from harmony_portal.layouts import protected_page
 from harmony_portal.pages.admin_audit import audit_section
 from harmony_portal.pages.admin_maintenance import announcements_section, maintenance_section
 from harmony_portal.pages.admin_outbox import outbox_section
+from harmony_portal.pages.admin_reviews import reviews_section
 from harmony_portal.pages.admin_users import users_section
 from harmony_portal.state.admin import AdminState
 from harmony_portal.vocabulary import ORGANIZATION_ROLES, PROVIDER_TYPES
@@ -60,6 +61,7 @@ def admin_page() -> rx.Component:
         messages(AdminState.error, AdminState.message),
         _passkey_policy(),
         _role_terms(),
+        reviews_section(),
         maintenance_section(),
         announcements_section(),
         rx.el.section(

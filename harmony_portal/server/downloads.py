@@ -29,6 +29,7 @@ from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.pq import file_store as attachments
 from harmony_portal.services.pq.access import visible_attachment
 from harmony_portal.services.pq.access_form import BLANK_FILENAME, access_request_pdf, blank_access_request_pdf
+from harmony_portal.services.reviews import queries as review_queries
 from harmony_portal.services.signin.sessions import resolve_session
 from harmony_portal.services.signing.record import signing_record
 from harmony_portal.settings import get_settings
@@ -186,3 +187,20 @@ def export_audit_log(request: Request):
                                        media_type="text/csv; charset=utf-8", headers={
                                            "Content-Disposition": _content_disposition(filename),
                                            "X-Content-Type-Options": "nosniff"}))
+
+
+def export_review(request: Request):
+    """An access review as CSV (formula-safe), for an administrator; the export is audited."""
+    with session_scope() as session:
+        user = _signed_in(session, request)
+        if user is None:
+            return no_store(RedirectResponse(frontend_url(routes.login_url(routes.ADMIN)), status_code=303))
+        review_id = request.path_params["review_id"]
+        try:
+            text = review_queries.export_csv(session, user, review_id)
+        except NotAllowed:
+            return no_store(PlainTextResponse("Forbidden", status_code=403))
+        audit.record(session, "review.exported", actor_id=user.id, target=f"review:{review_id}",
+                     ip=_client_ip(request))
+    return no_store(Response(text, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": _content_disposition(f"access-review-{review_id}.csv"), **_FILE_HEADERS}))

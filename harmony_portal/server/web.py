@@ -31,6 +31,7 @@ from harmony_portal.server.downloads import (
     download_attachment,
     download_signing_record,
     export_audit_log,
+    export_review,
 )
 from harmony_portal.server.session_cookie import no_store, sign_out, take_session
 from harmony_portal.settings import get_settings
@@ -62,6 +63,7 @@ def http_routes() -> Starlette:
         Route(routes.BLANK_ACCESS_FORM, blank_access_form, methods=["GET"]),
         Route(routes.SIGNING_RECORD, download_signing_record, methods=["GET"]),
         Route(routes.AUDIT_EXPORT, export_audit_log, methods=["GET"]),
+        Route(routes.REVIEW_EXPORT, export_review, methods=["GET"]),
         Route(routes.HEALTH, health_check, methods=["GET"]),
     ], middleware=[Middleware(log_context.RequestContextMiddleware)])
 

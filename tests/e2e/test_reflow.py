@@ -10,7 +10,7 @@ from tests.e2e.helpers import assert_accessible, make_account, sign_in
 PUBLIC = ["/login", "/signup", "/forgot", "/help", "/terms"]
 SIGNED_IN = ["/", "/profile", "/roles/request", "/security-official", "/security-official/users",
              "/security-official/requests", "/admin", "/two-factor/setup", "/pq", "/pq/new", "/help-desk",
-             "/passkeys/offer", "/passkeys/required"]
+             "/passkeys/offer", "/passkeys/required", "/security-official/reviews"]
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 

@@ -48,7 +48,7 @@ pq.signing_started pq.form_signed pq.form_fully_signed pq.signing_declined pq.si
 pq.signing_void pq.signing_record_downloaded pq.form_opened
 account.passkey_added account.passkey_removed account.passkey_changed auth.passkey_used auth.passkey_failed
 policy.passkey_requirement_changed role.expired role.term_changed role.default_term_changed role.request_expired
-role.more_time_requested
+role.more_time_requested review.started review.decided review.finished review.exported
 """.split()))
 EXPORT_HEADER = ("id", "at_utc", "action", "actor_id", "actor", "subject_user_id", "subject", "organization_id",
                  "target", "ip", "detail", "prev_hash", "hash")
