@@ -11,6 +11,7 @@ from benchmarks import (
     load,
     pq_queries,
     queries,
+    reviews,
     role_terms,
     scale_data,
     signin,
@@ -22,7 +23,7 @@ from benchmarks.common import write_results
 SUITES = {"signin": signin, "stall": stall, "decisions": decisions, "queries": queries, "pq": pq_queries,
           "attachments": attachments, "audit": audit_log, "live": live, "banner": banner,
           "scale": scale_data, "load": load, "signing": signing,
-          "role-terms": role_terms}
+          "role-terms": role_terms, "reviews": reviews}
 
 if __name__ == "__main__":
     chosen = sys.argv[1:] or list(SUITES)

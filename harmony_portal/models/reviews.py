@@ -18,6 +18,10 @@ class AccessReview(SQLModel, table=True):
     if_not_reviewed: str = Field(max_length=8)  # keep | end
     repeat_days: int | None = None  # started again this many days after the due date
     reminded_days: int = 0  # the last reminder sent (7, then 1); 0: none yet
+    # Kept as rows are decided (one atomic UPDATE each time): the progress view reads no rows.
+    row_count: int = 0
+    decided_count: int = 0
+    organization_count: int = 0
     started_by_id: int | None = Field(default=None, foreign_key="user.id")
     started_at: datetime = Field(default_factory=utc_now)
     finished_at: datetime | None = None

@@ -91,6 +91,7 @@ def decide(session: Session, actor: User, item_ids: Iterable[int], decision: str
         holder = people[item.user_id]
         result.already.append((f"{holder.first_name} {holder.last_name}",
                                f"{by.first_name} {by.last_name}" if by else "the review's due date"))
+    count_decided(session, result.decided)
     for item in result.decided:
         audit.record(session, "review.decided", actor_id=actor.id, subject_user_id=item.user_id,
                      organization_id=item.organization_id, target=f"review:{item.review_id}", now=now,
@@ -125,3 +126,13 @@ def end_roles(session: Session, items: list[ReviewItem], people: dict[int, User]
     roles_changed(session, grants)
     tell_many(session, news, ROLE_DECISIONS, now=now)
     return len(grants)
+
+
+def count_decided(session: Session, decided: list[ReviewItem]) -> None:
+    """Move each review's decided count on (atomically: officials decide side by side)."""
+    per_review: dict[int, int] = {}
+    for item in decided:
+        per_review[item.review_id] = per_review.get(item.review_id, 0) + 1
+    for review_id, n in per_review.items():
+        session.exec(update(AccessReview).where(AccessReview.id == review_id)
+                     .values(decided_count=AccessReview.decided_count + n))

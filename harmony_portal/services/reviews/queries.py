@@ -78,23 +78,17 @@ def progress(session: Session, actor: User) -> list[dict[str, str]]:
     if not reviews:
         return []
     ids = [r.id for r in reviews]
-    counts = {review_id: (total, decided) for review_id, total, decided in session.exec(
-        select(ReviewItem.review_id, func.count(), func.count().filter(ReviewItem.decision != ""))
-        .where(col(ReviewItem.review_id).in_(ids)).group_by(ReviewItem.review_id))}
-    orgs = {review_id: n for review_id, n in session.exec(
-        select(ReviewItem.review_id, func.count(func.distinct(ReviewItem.organization_id)))
-        .where(col(ReviewItem.review_id).in_(ids)).group_by(ReviewItem.review_id))}
     opened = {review_id: n for review_id, n in session.exec(
         select(ReviewOpened.review_id, func.count()).where(col(ReviewOpened.review_id).in_(ids))
         .group_by(ReviewOpened.review_id))}
     rows = []
     for review in reviews:
-        total, decided = counts.get(review.id, (0, 0))
         rows.append({"id": str(review.id), "scope": review.organization_id or "All organizations",
-                     "due": f"{review.due_on:%b %d, %Y}", "progress": f"{decided} of {total} reviewed",
+                     "due": f"{review.due_on:%b %d, %Y}",
+                     "progress": f"{review.decided_count} of {review.row_count} reviewed",
                      "setting": "Keep access" if review.if_not_reviewed == "keep" else "End access",
                      "status": f"Finished {format_local(review.finished_at)}" if review.finished_at else "Open",
-                     "never_opened": str(max(0, orgs.get(review.id, 0) - opened.get(review.id, 0)))})
+                     "never_opened": str(max(0, review.organization_count - opened.get(review.id, 0)))})
     return rows
 
 

@@ -83,9 +83,13 @@ def open_review(session: Session, org_id: str | None, last_day, setting: str, re
              .select_from(OrgRole).outerjoin(last_sign_in, last_sign_in.c.user_id == OrgRole.user_id))
     if org_id:
         roles = roles.where(OrgRole.organization_id == org_id)
-    rows = session.execute(insert(ReviewItem).from_select(
+    session.execute(insert(ReviewItem).from_select(
         ["review_id", "org_role_id", "user_id", "organization_id", "role", "granted_at", "last_sign_in_at",
-         "recommended", "decision", "reason"], roles)).rowcount
+         "recommended", "decision", "reason"], roles))
+    rows = session.exec(select(func.count()).select_from(ReviewItem).where(ReviewItem.review_id == review.id)).one()
+    review.row_count = rows
+    review.organization_count = len(_orgs_of(session, review))
+    session.add(review)
     audit.record(session, "review.started", actor_id=actor_id, organization_id=org_id, target=f"review:{review.id}",
                  now=now, due_on=last_day.isoformat(), if_not_reviewed=setting, repeat_days=repeat, rows=rows)
     _tell_officials(session, review, now)

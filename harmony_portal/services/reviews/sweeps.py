@@ -61,6 +61,7 @@ def close_due(session: Session, _subject: str, now: datetime) -> datetime:
             ended = decide.end_roles(session, undecided, {}, actor=None, now=now,
                                      reason="Access review: not reviewed by the due date.")
         review.finished_at = now
+        review.decided_count = review.row_count  # every row has its outcome now
         session.add(review)
         audit.record(session, "review.finished", organization_id=review.organization_id,
                      target=f"review:{review.id}", now=now, undecided=len(undecided), outcome=outcome, ended=ended)
