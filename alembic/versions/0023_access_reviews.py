@@ -1,4 +1,5 @@
-"""Access reviews: a review of one organization or all, each role in it (a snapshot), and who opened it
+"""Access reviews: a review of one organization or all, each role in it (a snapshot), each organization's
+progress and when its officials opened it
 
 Revision ID: 0023
 Revises: 0022
@@ -60,10 +61,12 @@ def upgrade() -> None:
     op.create_index('ix_reviewitem_org_decision', 'reviewitem', ['organization_id', 'decision', 'review_id'])
     op.create_index('ix_reviewitem_review_decision', 'reviewitem', ['review_id', 'decision'])
     op.create_table(
-        'reviewopened',
+        'revieworganization',
         sa.Column('review_id', sa.Integer(), nullable=False),
         sa.Column('organization_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column('opened_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column('row_count', sa.Integer(), nullable=False),
+        sa.Column('decided_count', sa.Integer(), nullable=False),
+        sa.Column('opened_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column('opened_by_id', sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(['review_id'], ['accessreview.id']),
         sa.ForeignKeyConstraint(['organization_id'], ['organization.id']),
@@ -73,7 +76,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table('reviewopened')
+    op.drop_table('revieworganization')
     op.drop_index('ix_reviewitem_review_decision', table_name='reviewitem')
     op.drop_index('ix_reviewitem_org_decision', table_name='reviewitem')
     op.drop_table('reviewitem')

@@ -19,7 +19,7 @@ from harmony_portal.models.organizations import Organization
 from harmony_portal.models.outbox import OutboxEmail
 from harmony_portal.models.passkeys import Passkey, PasskeyChallenge, PortalPolicy
 from harmony_portal.models.pq import PQ, Attachment, Draft, InquiryRoute, PQNote
-from harmony_portal.models.reviews import AccessReview, ReviewItem, ReviewOpened
+from harmony_portal.models.reviews import AccessReview, ReviewItem, ReviewOrganization
 from harmony_portal.models.roles import OrgRole, RoleRequest, RoleTerm
 from harmony_portal.models.signing import FormSigner, ScheduledJob, SigningForm
 
@@ -50,7 +50,7 @@ __all__ = [
     "PortalPolicy",
     "RecoveryCode",
     "ReviewItem",
-    "ReviewOpened",
+    "ReviewOrganization",
     "RoleRequest",
     "RoleTerm",
     "ScheduledJob",

@@ -51,10 +51,13 @@ class ReviewItem(SQLModel, table=True):
     reason: str = Field(default="", max_length=1000)
 
 
-class ReviewOpened(SQLModel, table=True):
-    """When an organization's officials first opened a review (never: the administrator is shown so)."""
+class ReviewOrganization(SQLModel, table=True):
+    """One organization in a review: its "N of M reviewed" (counts kept as rows are decided) and when its
+    officials first opened the review (None: never, which the administrator is shown)."""
 
     review_id: int = Field(foreign_key="accessreview.id", primary_key=True)
     organization_id: str = Field(foreign_key="organization.id", primary_key=True, max_length=32)
-    opened_at: datetime = Field(default_factory=utc_now)
+    row_count: int = 0
+    decided_count: int = 0
+    opened_at: datetime | None = None
     opened_by_id: int | None = Field(default=None, foreign_key="user.id")

@@ -30,6 +30,14 @@ def _start_form() -> rx.Component:
     )
 
 
+def _progress(r) -> rx.Component:
+    """"N of M reviewed", opening to each organization with rows left."""
+    return rx.cond(r["organizations"] != "", rx.el.details(
+        rx.el.summary(r["progress"]),
+        rx.el.ul(rx.foreach(r["organizations"].to(str).split("\n"), lambda line: rx.el.li(line))),
+    ), rx.el.span(r["progress"]))
+
+
 def reviews_section() -> rx.Component:
     return rx.el.section(
         rx.el.h2("Access reviews"),
@@ -37,7 +45,7 @@ def reviews_section() -> rx.Component:
         _start_form(),
         data_table("Access reviews", ["Reviewing", "Due", "Progress", "If not reviewed", "Status",
                                       "Organizations that never opened it", "Export"], S.reviews,
-                   lambda r: [r["scope"], r["due"], r["progress"], r["setting"], r["status"], r["never_opened"],
+                   lambda r: [r["scope"], r["due"], _progress(r), r["setting"], r["status"], r["never_opened"],
                               file_link(rx.el.span("CSV"), rx.el.span(" of review " + r["id"].to(str),
                                                                       class_name="visually-hidden"),
                                         href=routes.review_export_url(r["id"]))],

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from harmony_portal import routes
-from harmony_portal.models import AccessReview, Organization, OrgRole, ReviewItem, User, utc_now
+from harmony_portal.models import AccessReview, Organization, OrgRole, ReviewItem, ReviewOrganization, User, utc_now
 from harmony_portal.services import changes, validation
 from harmony_portal.services.accounts.identity import users_by_ids
 from harmony_portal.services.audit import trail as audit
@@ -129,10 +129,17 @@ def end_roles(session: Session, items: list[ReviewItem], people: dict[int, User]
 
 
 def count_decided(session: Session, decided: list[ReviewItem]) -> None:
-    """Move each review's decided count on (atomically: officials decide side by side)."""
-    per_review: dict[int, int] = {}
+    """Move the decided counts of each review and organization on (atomically: officials decide side by side)."""
+    per_org: dict[tuple[int, str], int] = {}
     for item in decided:
-        per_review[item.review_id] = per_review.get(item.review_id, 0) + 1
+        key = (item.review_id, item.organization_id)
+        per_org[key] = per_org.get(key, 0) + 1
+    per_review: dict[int, int] = {}
+    for (review_id, org_id), n in per_org.items():
+        per_review[review_id] = per_review.get(review_id, 0) + n
+        session.exec(update(ReviewOrganization).where(ReviewOrganization.review_id == review_id,
+                                                      ReviewOrganization.organization_id == org_id)
+                     .values(decided_count=ReviewOrganization.decided_count + n))
     for review_id, n in per_review.items():
         session.exec(update(AccessReview).where(AccessReview.id == review_id)
                      .values(decided_count=AccessReview.decided_count + n))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_
+from sqlalchemy import and_, exists, func, or_, update
 from sqlmodel import Session, col, select
 
-from harmony_portal.models import AccessReview, Organization, OrgRole, ReviewItem, ReviewOpened, User, utc_now
+from harmony_portal.models import AccessReview, Organization, OrgRole, ReviewItem, ReviewOrganization, User, utc_now
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.csv_export import to_csv
 from harmony_portal.services.errors import NotAllowed
@@ -59,46 +59,46 @@ def mark_opened(session: Session, actor: User, *, now: datetime | None = None) -
     mine = official_org_ids(session, actor)
     if not mine:
         return
-    pairs = set(session.exec(select(ReviewItem.review_id, ReviewItem.organization_id)
-                             .join(AccessReview, AccessReview.id == ReviewItem.review_id)
-                             .where(col(ReviewItem.organization_id).in_(mine), col(AccessReview.finished_at).is_(None))
-                             .distinct()))
-    seen = set(session.exec(select(ReviewOpened.review_id, ReviewOpened.organization_id).where(
-        col(ReviewOpened.organization_id).in_(mine))))
-    for review_id, org_id in sorted(pairs - seen):
-        session.add(ReviewOpened(review_id=review_id, organization_id=org_id, opened_at=now or utc_now(),
-                                 opened_by_id=actor.id))
+    open_reviews = select(AccessReview.id).where(col(AccessReview.finished_at).is_(None))
+    session.exec(update(ReviewOrganization).where(
+        col(ReviewOrganization.organization_id).in_(mine), col(ReviewOrganization.review_id).in_(open_reviews),
+        col(ReviewOrganization.opened_at).is_(None)).values(opened_at=now or utc_now(), opened_by_id=actor.id))
+
+
+ORGANIZATIONS_SHOWN = 50
 
 
 def progress(session: Session, actor: User) -> list[dict[str, str]]:
     """Each review, newest first: "N of M reviewed" (every role in it, the officials' own included), its
-    setting, and the organizations whose officials never opened it."""
+    setting, how many organizations never opened it, and the organizations with rows left (first 50)."""
     require_admin(session, actor)
     reviews = list(session.exec(select(AccessReview).order_by(col(AccessReview.id).desc()).limit(20)))
-    if not reviews:
-        return []
-    ids = [r.id for r in reviews]
-    opened = {review_id: n for review_id, n in session.exec(
-        select(ReviewOpened.review_id, func.count()).where(col(ReviewOpened.review_id).in_(ids))
-        .group_by(ReviewOpened.review_id))}
     rows = []
     for review in reviews:
+        unopened = session.exec(select(func.count()).select_from(ReviewOrganization).where(
+            ReviewOrganization.review_id == review.id, col(ReviewOrganization.opened_at).is_(None))).one()
+        left = session.exec(select(ReviewOrganization).where(
+            ReviewOrganization.review_id == review.id,
+            ReviewOrganization.decided_count < ReviewOrganization.row_count)
+            .order_by(ReviewOrganization.organization_id).limit(ORGANIZATIONS_SHOWN)) if not review.finished_at else []
         rows.append({"id": str(review.id), "scope": review.organization_id or "All organizations",
                      "due": f"{review.due_on:%b %d, %Y}",
                      "progress": f"{review.decided_count} of {review.row_count} reviewed",
                      "setting": "Keep access" if review.if_not_reviewed == "keep" else "End access",
                      "status": f"Finished {format_local(review.finished_at)}" if review.finished_at else "Open",
-                     "never_opened": str(max(0, review.organization_count - opened.get(review.id, 0)))})
+                     "never_opened": str(unopened),
+                     "organizations": "\n".join(
+                         f"{o.organization_id}: {o.decided_count} of {o.row_count} reviewed"
+                         + ("" if o.opened_at else " (never opened)") for o in left)})
     return rows
 
 
 def never_opened(session: Session, actor: User, review_id: int) -> list[str]:
     """The organizations of a review whose officials have not opened it."""
     require_admin(session, actor)
-    opened = select(ReviewOpened.organization_id).where(ReviewOpened.review_id == review_id)
-    return list(session.exec(select(ReviewItem.organization_id).where(
-        ReviewItem.review_id == review_id, col(ReviewItem.organization_id).not_in(opened))
-        .distinct().order_by(ReviewItem.organization_id)))
+    return list(session.exec(select(ReviewOrganization.organization_id).where(
+        ReviewOrganization.review_id == review_id, col(ReviewOrganization.opened_at).is_(None))
+        .order_by(ReviewOrganization.organization_id)))
 
 
 def export_csv(session: Session, actor: User, review_id: int) -> str:

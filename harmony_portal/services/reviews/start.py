@@ -9,7 +9,16 @@ from sqlalchemy import func, insert, literal
 from sqlmodel import Session, col, select
 
 from harmony_portal import routes
-from harmony_portal.models import AccessReview, Organization, OrgRole, ReviewItem, User, UserSession, utc_now
+from harmony_portal.models import (
+    AccessReview,
+    Organization,
+    OrgRole,
+    ReviewItem,
+    ReviewOrganization,
+    User,
+    UserSession,
+    utc_now,
+)
 from harmony_portal.services import changes
 from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.errors import Invalid
@@ -86,9 +95,13 @@ def open_review(session: Session, org_id: str | None, last_day, setting: str, re
     session.execute(insert(ReviewItem).from_select(
         ["review_id", "org_role_id", "user_id", "organization_id", "role", "granted_at", "last_sign_in_at",
          "recommended", "decision", "reason"], roles))
-    rows = session.exec(select(func.count()).select_from(ReviewItem).where(ReviewItem.review_id == review.id)).one()
-    review.row_count = rows
-    review.organization_count = len(_orgs_of(session, review))
+    per_org = (select(literal(review.id), ReviewItem.organization_id, func.count(), literal(0))
+               .where(ReviewItem.review_id == review.id).group_by(ReviewItem.organization_id))
+    session.execute(insert(ReviewOrganization).from_select(
+        ["review_id", "organization_id", "row_count", "decided_count"], per_org))
+    rows, orgs = session.exec(select(func.coalesce(func.sum(ReviewOrganization.row_count), 0), func.count())
+                              .where(ReviewOrganization.review_id == review.id)).one()
+    review.row_count, review.organization_count = rows, orgs
     session.add(review)
     audit.record(session, "review.started", actor_id=actor_id, organization_id=org_id, target=f"review:{review.id}",
                  now=now, due_on=last_day.isoformat(), if_not_reviewed=setting, repeat_days=repeat, rows=rows)
@@ -98,7 +111,8 @@ def open_review(session: Session, org_id: str | None, last_day, setting: str, re
 
 
 def _orgs_of(session: Session, review: AccessReview) -> set[str]:
-    return set(session.exec(select(ReviewItem.organization_id).where(ReviewItem.review_id == review.id).distinct()))
+    return set(session.exec(select(ReviewOrganization.organization_id).where(
+        ReviewOrganization.review_id == review.id)))
 
 
 def _tell_officials(session: Session, review: AccessReview, now: datetime) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from harmony_portal import routes
-from harmony_portal.models import AccessReview, OrgRole, ReviewItem, User
+from harmony_portal.models import AccessReview, OrgRole, ReviewItem, ReviewOrganization, User
 from harmony_portal.services import changes
 from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.notifications.email_preferences import ROLE_REQUESTS
@@ -63,6 +63,8 @@ def close_due(session: Session, _subject: str, now: datetime) -> datetime:
         review.finished_at = now
         review.decided_count = review.row_count  # every row has its outcome now
         session.add(review)
+        session.exec(update(ReviewOrganization).where(ReviewOrganization.review_id == review.id)
+                     .values(decided_count=ReviewOrganization.row_count))
         audit.record(session, "review.finished", organization_id=review.organization_id,
                      target=f"review:{review.id}", now=now, undecided=len(undecided), outcome=outcome, ended=ended)
         changes.reviews_changed(session, {i.organization_id for i in undecided})

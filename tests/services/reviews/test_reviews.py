@@ -76,7 +76,12 @@ def test_officials_decide_their_organizations_rows_never_their_own(session, cloc
     assert session.exec(select(OrgRole).where(OrgRole.user_id == world["di"].id)).all() == []  # at once
     removed = json.loads(session.exec(select(AuditEvent).where(AuditEvent.action == "role.removed")).one().detail)
     assert removed["via"] == "access review" and "Left in October." in removed["reason"]
-    assert queries.progress(session, world["admin"])[0]["progress"] == "2 of 5 reviewed"
+    shown = queries.progress(session, world["admin"])[0]
+    assert shown["progress"] == "2 of 5 reviewed"
+    assert shown["organizations"].split("\n") == ["R1: 2 of 4 reviewed (never opened)",
+                                                   "R2: 0 of 1 reviewed (never opened)"]
+    queries.mark_opened(session, world["bob"], now=clock.now())
+    assert queries.progress(session, world["admin"])[0]["organizations"].startswith("R1: 2 of 4 reviewed\n")
 
 
 def test_two_officials_deciding_one_row_one_wins_and_the_other_is_told(session, clock, world):
