@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from harmony_portal.models import Organization, OrgRole
+from harmony_portal.services.reviews import start
 from harmony_portal.services.roles import terms
 from harmony_portal.vocabulary import SECURITY_OFFICIAL, STAFF
 from tests.e2e.helpers import assert_accessible, make_account, sign_in
@@ -87,3 +88,27 @@ def test_start_a_review_and_two_officials_decide_it_live(browser, portal):
     expect(desk.get_by_text(f"{org}: 2 of 3 reviewed", exact=True)).to_be_visible()
     for page in (desk, olga_page, otto_page):
         page.context.close()
+
+
+def test_an_official_reviews_with_the_keyboard_only(page, portal):
+    org = _org(portal)
+    admin, _ = make_account(portal, "revkeys", is_admin=True)
+    official, secret = make_account(portal, "keyso", first="Kay", last="Keys", roles=((org, SECURITY_OFFICIAL),))
+    make_account(portal, "keystaff", first="Kit", last="Staff", roles=((org, STAFF),))
+    sign_in(page, portal, official, secret)
+    with portal.session() as s:
+        start.start_review(s, admin, org, (terms.today(datetime.now(UTC)) + timedelta(days=7)).isoformat(),
+                           "Keep access")
+        s.commit()
+    page.goto(portal.url + "/security-official/reviews")
+    box = page.get_by_role("checkbox", name=f"Select Kit Staff, {STAFF} at {org}")
+    box.focus()
+    page.keyboard.press("Space")
+    expect(box).to_be_checked()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Select recommended")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Keep")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("1 row kept.")).to_be_visible()
+    expect(page.get_by_text("0 rows to review")).to_be_visible()
