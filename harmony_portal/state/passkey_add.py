@@ -14,6 +14,7 @@ from harmony_portal.services.signin.sessions import ActiveSession
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.event_args import form_fields
 from harmony_portal.state.login import ask_browser
+from harmony_portal.state.passkey_ceremony import PasskeyCeremony
 
 PROFILE_ADDED = routes.PROFILE + "?changed=passkey"
 
@@ -29,13 +30,12 @@ def _finish(active: ActiveSession, challenge_id: int, answer: object, ip: str) -
         return registration.finish(session, active, challenge_id, answer, ip=ip).name
 
 
-class PasskeyAddState(AuthState):
+class PasskeyAddState(PasskeyCeremony, AuthState):
     adding: bool = False  # User Profile's "Add passkey" dialog is open
     needs_step_up: bool = False  # the sign-in was not just now: password, code or passkey first
     name: str = ""  # as typed: kept when refused
     error: str = ""
     errors: dict[str, str] = {}
-    _challenge_id: int = 0
     _then: str = PROFILE_ADDED  # where a new passkey leads
 
     def _reset_form(self, then: str) -> None:
@@ -87,12 +87,8 @@ class PasskeyAddState(AuthState):
 
     @rx.event
     async def finish(self, answer: str):
-        challenge_id, self._challenge_id = self._challenge_id, 0
-        try:
-            active = self._require_session(adding_passkey=True)
-            await off_loop(_finish, active, challenge_id, answer, self.router.session.client_ip or "")
-        except DomainError as exc:
-            self.error = str(exc)
+        if refused := await self._answer(_finish, answer):
+            self.error = refused
             return None
         self.adding = False
         return rx.redirect(self._then)

@@ -16,6 +16,7 @@ from harmony_portal.services.passkeys import assertion
 from harmony_portal.services.signin.sessions import ActiveSession
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.login import ask_browser
+from harmony_portal.state.passkey_ceremony import PasskeyCeremony
 
 
 def _begin(active: ActiveSession, ip: str) -> tuple[int, str]:
@@ -28,11 +29,10 @@ def _finish(active: ActiveSession, challenge_id: int, answer: object, ip: str) -
         assertion.finish_step_up(session, active, challenge_id, answer, ip=ip)
 
 
-class PasskeyStepUpState(AuthState):
+class PasskeyStepUpState(PasskeyCeremony, AuthState):
     confirmed: bool = False
     step_up_message: str = ""
     step_up_error: str = ""
-    _challenge_id: int = 0
 
     @rx.event
     def forget(self):
@@ -52,12 +52,8 @@ class PasskeyStepUpState(AuthState):
 
     @rx.event
     async def finish(self, answer: str):
-        challenge_id, self._challenge_id = self._challenge_id, 0
-        try:
-            active = self._require_session(adding_passkey=True)
-            await off_loop(_finish, active, challenge_id, answer, self.router.session.client_ip or "")
-        except DomainError as exc:
-            self.step_up_error = str(exc)
+        if refused := await self._answer(_finish, answer):
+            self.step_up_error = refused
             return
         self.confirmed = True
         self.step_up_message = "Confirmed with your passkey. Now finish the change (within 2 minutes)."

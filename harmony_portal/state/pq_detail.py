@@ -139,8 +139,7 @@ class PQDetailState(Feedback, AuthState):
 
     @rx.event
     def close_note(self):
-        """Closing keeps the draft and the uploaded files for when the dialog opens again."""
-        self.note_open = False
+        self.note_open = False  # the draft and the uploaded files stay for when the dialog opens again
 
     @rx.event
     def keep_note_draft(self, form: dict):

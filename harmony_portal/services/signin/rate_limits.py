@@ -89,17 +89,22 @@ def _keys(kind: str, ip: str, account: str):
             yield scope, _item(limit), short_digest(key.strip().lower(), "rate-limit")
 
 
+def _enforce(session: Session, kind: str, ip: str, account: str, now: datetime | None, *, counting: bool) -> None:
+    if not get_settings().harmony_rate_limits:
+        return
+    for scope, item, digest in _keys(kind, ip, account):
+        allowed = _limiter().hit(item, kind, scope, digest) if counting else _limiter().test(item, kind, scope, digest)
+        if not allowed:
+            wait = _wait_seconds(item, kind, scope, digest)
+            audit.record(session, "auth.rate_limited", ip=ip, now=now, kind=kind, scope=scope, key=digest)
+            raise RateLimited(_message(wait), wait).keeping_changes()
+
+
 def refuse_if_spent(session: Session, kind: str, *, ip: str = "", account: str = "",
                     now: datetime | None = None) -> None:
     """Raise RateLimited (audited) when ``kind``'s limit is already used up, without counting an attempt:
     for doors where only failures count (passkeys)."""
-    if not get_settings().harmony_rate_limits:
-        return
-    for scope, item, digest in _keys(kind, ip, account):
-        if not _limiter().test(item, kind, scope, digest):
-            wait = _wait_seconds(item, kind, scope, digest)
-            audit.record(session, "auth.rate_limited", ip=ip, now=now, kind=kind, scope=scope, key=digest)
-            raise RateLimited(_message(wait), wait).keeping_changes()
+    _enforce(session, kind, ip, account, now, counting=False)
 
 
 def check(session: Session, kind: str, *, ip: str = "", account: str = "",
@@ -109,10 +114,4 @@ def check(session: Session, kind: str, *, ip: str = "", account: str = "",
     An empty ``ip`` or ``account`` is not counted: a shared empty key would let one
     client lock everyone else out.
     """
-    if not get_settings().harmony_rate_limits:
-        return
-    for scope, item, digest in _keys(kind, ip, account):
-        if not _limiter().hit(item, kind, scope, digest):
-            wait = _wait_seconds(item, kind, scope, digest)
-            audit.record(session, "auth.rate_limited", ip=ip, now=now, kind=kind, scope=scope, key=digest)
-            raise RateLimited(_message(wait), wait).keeping_changes()
+    _enforce(session, kind, ip, account, now, counting=True)

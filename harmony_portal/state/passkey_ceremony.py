@@ -1,0 +1,27 @@
+"""What the passkey states share: the ceremony under way, and handing the browser's answer to the server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from harmony_portal.events.off_loop import off_loop
+from harmony_portal.services.errors import DomainError
+
+
+class PasskeyCeremony(rx.State, mixin=True):
+    """Mixed into a signed-in state (an AuthState) that adds a passkey or steps up with one."""
+
+    _challenge_id: int = 0  # the ceremony under way (its challenge stays on the server)
+
+    async def _answer(self, finish: Callable, answer: object) -> str | None:
+        """``finish(active, challenge_id, answer, ip)`` off the event loop, for this tab's ceremony (used up
+        whatever happens); returns the refusal to show, or None."""
+        challenge_id, self._challenge_id = self._challenge_id, 0
+        try:
+            active = self._require_session(adding_passkey=True)
+            await off_loop(finish, active, challenge_id, answer, self.router.session.client_ip or "")
+        except DomainError as exc:
+            return str(exc)
+        return None
