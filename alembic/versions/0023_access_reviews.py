@@ -60,6 +60,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_reviewitem_org_decision', 'reviewitem', ['organization_id', 'decision', 'review_id'])
     op.create_index('ix_reviewitem_review_decision', 'reviewitem', ['review_id', 'decision'])
+    op.create_index('ix_reviewitem_decision_role', 'reviewitem', ['decision', 'role'])
     op.create_table(
         'revieworganization',
         sa.Column('review_id', sa.Integer(), nullable=False),
@@ -77,6 +78,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('revieworganization')
+    op.drop_index('ix_reviewitem_decision_role', table_name='reviewitem')
     op.drop_index('ix_reviewitem_review_decision', table_name='reviewitem')
     op.drop_index('ix_reviewitem_org_decision', table_name='reviewitem')
     op.drop_table('reviewitem')

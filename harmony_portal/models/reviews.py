@@ -34,6 +34,8 @@ class ReviewItem(SQLModel, table=True):
         # An official's page: the undecided rows of their organizations in the open reviews.
         Index("ix_reviewitem_org_decision", "organization_id", "decision", "review_id"),
         Index("ix_reviewitem_review_decision", "review_id", "decision"),
+        # The help desk's page: the officials' own undecided rows.
+        Index("ix_reviewitem_decision_role", "decision", "role"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

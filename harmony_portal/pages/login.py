@@ -50,12 +50,16 @@ def _passkey_step() -> rx.Component:
 
 def _second_step(intro: str, field: rx.Component, switch_text: str, switch_href: str, switch_event,
                  on_submit) -> rx.Component:
-    """One way to pass the second step, with a link to the other way."""
+    """One way to pass the second step, with a link to the other way (and back to the passkey, for an
+    account with one)."""
     return rx.el.form(
         rx.el.p(intro),
         field,
         rx.el.div(submit_button("Verify"),
                   rx.el.a(switch_text, href=switch_href, on_click=[rx.prevent_default, switch_event]),
+                  rx.cond(LoginState.has_passkey_step,
+                          rx.el.a("Use a passkey instead", href="#passkey",
+                                  on_click=[rx.prevent_default, LoginState.show_passkey])),
                   class_name="actions"),
         on_submit=on_submit,
         reset_on_submit=True,

@@ -87,6 +87,7 @@ class LoginState(Feedback, AuthState):
     step: str = "password"  # password | passkey | code | recovery | enrolment
     terms_error: str = ""
     has_code: bool = False  # the account has an authenticator app (the passkey step offers it too)
+    has_passkey_step: bool = False  # the account has a passkey (the code and recovery steps lead back to it)
     agreed: bool = False  # the Terms box, as ticked: "Sign in with a passkey" skips the form that sends it
     _pending_user_id: int = 0
     _pending_since: float = 0.0
@@ -100,7 +101,7 @@ class LoginState(Feedback, AuthState):
         self.step = "password"
         self.error = self.terms_error = ""
         self._pending_user_id = self._challenge_id = 0
-        self.agreed = False
+        self.agreed = self.has_passkey_step = False
         self.message = REASONS.get(self.router.url.query_parameters.get("reason", ""), "")
         active = self._active(touch=False)
         if active is not None and active.second_factor:
@@ -132,6 +133,7 @@ class LoginState(Feedback, AuthState):
         self._pending_user_id = user_id
         self._pending_since = time.time()
         self.step = next_step
+        self.has_passkey_step = next_step == "passkey"
         return None
 
     async def _second_step(self, step, code: object, next_url: str):

@@ -53,8 +53,10 @@ def test_add_a_passkey_sign_in_with_it_confirm_with_it_and_remove_it(page, porta
     sign_out(page)
     login_with_password_only(page, portal, user.user_id)
     expect(page.get_by_role("button", name="Use a passkey")).to_be_visible()
-    expect(page.get_by_role("link", name="Use a security code")).to_be_visible()  # the fallback they have
     assert_accessible(page)
+    page.get_by_role("link", name="Use a security code").click()  # the fallback they have, and back
+    expect(page.get_by_label("Security code")).to_be_visible()
+    page.get_by_role("link", name="Use a passkey instead").click()
     page.get_by_role("button", name="Use a passkey").click()
     expect(page.get_by_role("button", name="Logout")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
