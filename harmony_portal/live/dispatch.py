@@ -13,7 +13,7 @@ import functools
 import logging
 
 from harmony_portal.db import session_scope
-from harmony_portal.live import help_desk, notifications, queues, reviews, scheduler, session_end, tabs
+from harmony_portal.live import help_desk, home_roles, notifications, queues, reviews, scheduler, session_end, tabs
 from harmony_portal.services import changes
 from harmony_portal.services.signin import sessions
 
@@ -31,6 +31,8 @@ def _on_commit(committed: changes.Changes) -> None:
         pushes.append(functools.partial(reviews.push_reviews_changed, committed.review_orgs))
     if committed.notified_users:
         pushes.append(functools.partial(notifications.push_notifications, committed.notified_users))
+    if committed.role_holders:
+        pushes.append(functools.partial(home_roles.push_roles_changed, committed.role_holders))
     if pushes:
         scheduler.schedule(_one_after_another(pushes))
     if committed.pqs_changed:

@@ -37,6 +37,7 @@ class Changes:
     maintenance: bool = False  # the maintenance schedule or the announcements changed (every page's banner)
     notified_users: set[int] = field(default_factory=set)  # users whose in-app notifications changed
     review_orgs: set[str] = field(default_factory=set)  # organizations whose access-review rows changed
+    role_holders: set[int] = field(default_factory=set)  # users whose roles (or their end dates) changed
 
 
 def subscribe(subscriber: Callable[[Changes], None]) -> None:
@@ -88,3 +89,7 @@ def notifications_changed(session: Session, user_ids: Iterable[int]) -> None:
 
 def reviews_changed(session: Session, org_ids: Iterable[str]) -> None:
     _pending(session).review_orgs.update(org_ids)
+
+
+def holders_changed(session: Session, user_ids: Iterable[int]) -> None:
+    _pending(session).role_holders.update(user_ids)

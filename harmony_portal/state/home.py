@@ -7,6 +7,7 @@ import reflex as rx
 
 from harmony_portal.db import session_scope
 from harmony_portal.events.off_loop import threaded
+from harmony_portal.live import home_roles
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.onboarding import checklist as onboarding
@@ -22,6 +23,7 @@ from harmony_portal.state.feedback import Feedback
 __all__ = ["HomeState"]
 
 
+@home_roles.shows_my_roles
 class HomeState(Feedback, AuthState):
     my_roles: list[dict[str, str]] = []
     my_requests: list[dict] = []

@@ -101,4 +101,7 @@ class UserRolesState(Feedback, AuthState):
             self.error = str(refused)
             return
         self.message = f"Access ends on {typed}." if typed else "The role now lasts until removed."
-        self._reload()
+        try:
+            self._reload()
+        except (DomainError, ValueError):  # no user in the address: nothing more to show
+            self.grants, self.profile = [], {}

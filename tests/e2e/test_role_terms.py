@@ -86,8 +86,7 @@ def test_a_role_past_its_last_day_ends_while_its_holder_watches(page, portal):
         assert s.exec(select(OrgRole).where(OrgRole.user_id == holder.id)).all() == []
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "role.expired",
                                                AuditEvent.subject_user_id == holder.id)).one()
-    page.reload()
-    expect(page.get_by_text("You have no roles yet.")).to_be_visible()
+    expect(page.get_by_text("You have no roles yet.")).to_be_visible()  # My roles follows live, no reload
 
 
 def test_the_holder_asks_for_more_time_and_an_official_approves_it(browser, portal):
@@ -126,5 +125,7 @@ def test_the_holder_asks_for_more_time_and_an_official_approves_it(browser, port
     expect(official_page.get_by_role("status").filter(has_text="1 request approved.")).to_be_visible()
     with portal.session() as s:
         assert s.exec(select(OrgRole).where(OrgRole.user_id == holder.id)).one().ends_on == later
+    shown = f"{later:%b %d, %Y}".replace(" 0", " ")
+    expect(page.get_by_role("region", name="My roles").get_by_role("cell", name=shown)).to_be_visible()  # live
     for p in (page, official_page):
         p.context.close()

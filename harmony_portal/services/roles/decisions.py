@@ -162,6 +162,7 @@ def _grant(session: Session, actor: User, approved: list[RoleRequest], last_day,
         if request.more_time_until and key in held:
             terms.set_term(held[key], last_day or request.more_time_until)
             session.add(held[key])
+            changes.holders_changed(session, [request.user_id])
         elif key not in held:
             grant = OrgRole(user_id=request.user_id, organization_id=request.organization_id, role=request.role,
                             granted_by_id=actor.id, granted_at=now)

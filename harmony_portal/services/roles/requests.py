@@ -86,8 +86,10 @@ def roles_changed(session: Session, grants: Iterable[OrgRole]) -> None:
 
     The holder's own queue is rebuilt; the organization's queue goes to its deciders
     and to the help desk (a first Security Official takes it over from them, the
-    last one leaving hands it back).
+    last one leaving hands it back). The holders' open Home pages get their roles again.
     """
+    grants = list(grants)
+    changes.holders_changed(session, {g.user_id for g in grants})
     grants = [g for g in grants if g.role == SECURITY_OFFICIAL]
     if grants:
         changes.deciders_changed(session, {g.user_id for g in grants})

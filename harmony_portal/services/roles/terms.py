@@ -16,6 +16,7 @@ from sqlmodel import Session, col, delete, select
 
 from harmony_portal import routes
 from harmony_portal.models import Organization, OrgRole, RoleTerm, User, utc_now
+from harmony_portal.services import changes
 from harmony_portal.services.accounts.identity import users_by_ids
 from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.errors import Invalid, NotAllowed
@@ -114,6 +115,7 @@ def extend(session: Session, actor: User, org_role_id: int, ends_on: object, *,
     before = grant.ends_on
     set_term(grant, last_day)
     session.add(grant)
+    changes.holders_changed(session, [grant.user_id])
     holder, org = session.get(User, grant.user_id), session.get(Organization, grant.organization_id)
     audit.record(session, "role.term_changed", actor_id=actor.id, subject_user_id=holder.id, organization_id=org.id,
                  target=f"role:{grant.id}", now=now, role=grant.role,
