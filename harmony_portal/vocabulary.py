@@ -25,6 +25,8 @@ REJECTED = "rejected"
 CANCELLED = "cancelled"
 REQUEST_EXPIRED = "expired"  # nobody decided it in time (HARMONY_REQUEST_EXPIRY_DAYS)
 REQUEST_STATUSES = (PENDING, APPROVED, REJECTED, CANCELLED, REQUEST_EXPIRED)
+# "If not reviewed by the due date" (access reviews): what happens to the rows nobody decided.
+REVIEW_OUTCOMES = ("Keep access", "End access")
 
 HELP_DESK = "Harmony Help Desk"
 ACCESS_REQUEST = "Access Request"  # the inquiry type that goes to the help desk by itself

@@ -6,8 +6,8 @@ from harmony_portal import routes
 from harmony_portal.components import messages, select_field, submit_button, text_field
 from harmony_portal.components.links import file_link
 from harmony_portal.components.table import data_table
-from harmony_portal.services.reviews.start import CHOICES
 from harmony_portal.state.admin_reviews import AdminReviewsState as S
+from harmony_portal.vocabulary import REVIEW_OUTCOMES
 
 
 def _start_form() -> rx.Component:
@@ -17,7 +17,7 @@ def _start_form() -> rx.Component:
                          error=S.errors.get("organization", ""), default_value=S.values.get("organization", "")),
             text_field("Due date", "due_on", type="date", required=True, error=S.errors.get("due_on", ""),
                        default_value=S.values.get("due_on", ""), hint="The last day to decide (Alaska time)."),
-            select_field("If not reviewed by the due date", "if_not_reviewed", list(CHOICES), required=True,
+            select_field("If not reviewed by the due date", "if_not_reviewed", list(REVIEW_OUTCOMES), required=True,
                          error=S.errors.get("if_not_reviewed", ""), default_value=S.values.get("if_not_reviewed", "")),
             text_field("Repeat every (days)", "repeat_days", input_mode="numeric",
                        error=S.errors.get("repeat_days", ""), default_value=S.values.get("repeat_days", ""),

@@ -6,12 +6,12 @@ import reflex as rx
 from harmony_portal.components import message, messages, password_field, submit_button, text_field
 from harmony_portal.components.dialog import confirm_form, dialog, dismiss_button
 from harmony_portal.layouts import protected_page
-from harmony_portal.services.signin.step_up import LABEL as STEP_UP_LABEL
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.passkey_add import PasskeyAddState
 from harmony_portal.state.passkey_step_up import PasskeyStepUpState
 from harmony_portal.state.profile_passkeys import ProfilePasskeysState
 
+STEP_UP_LABEL = "Current Password or Security Code"  # as services/signin/step_up names it
 STEP_UP_HINT = "To confirm it is you: your password, or the 6-digit code one of your authenticator apps shows now."
 
 

@@ -26,10 +26,10 @@ from harmony_portal.services.guards import require_admin
 from harmony_portal.services.notifications.email_preferences import ROLE_REQUESTS
 from harmony_portal.services.notifications.notify import tell_each
 from harmony_portal.services.roles import terms
-from harmony_portal.vocabulary import SECURITY_OFFICIAL
+from harmony_portal.vocabulary import REVIEW_OUTCOMES, SECURITY_OFFICIAL
 
 KEEP, END = "keep", "end"
-CHOICES = {"Keep access": KEEP, "End access": END}
+CHOICES = dict(zip(REVIEW_OUTCOMES, (KEEP, END), strict=True))
 STALE_AFTER = timedelta(days=90)  # "Not signed in for 90 days": recommended for removal
 ALL = ""  # the Organization choice "All organizations"
 
