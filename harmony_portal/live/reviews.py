@@ -9,17 +9,15 @@ import logging
 from collections.abc import Iterable
 
 import reflex as rx
-from sqlmodel import col, select
 
 from harmony_portal.db import session_scope
 from harmony_portal.live import tabs
-from harmony_portal.models import OrgRole, User
+from harmony_portal.models import User
 from harmony_portal.services.accounts.identity import users_by_ids
 from harmony_portal.services.errors import DomainError
 from harmony_portal.services.reviews.queries import rows_for
-from harmony_portal.services.roles.requests import administrator_ids
+from harmony_portal.services.roles.requests import administrator_ids, officials_by_org
 from harmony_portal.services.signin import sessions
-from harmony_portal.vocabulary import SECURITY_OFFICIAL
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +38,7 @@ def rows_of(session, user: User) -> list[dict[str, str]]:
 def review_groups(org_ids: Iterable[str]) -> tabs.Groups:
     """Each live session of each official of ``org_ids`` and of the help desk, with the rows they see."""
     with session_scope() as session:
-        officials = set(session.exec(select(OrgRole.user_id).where(
-            col(OrgRole.organization_id).in_(set(org_ids)), OrgRole.role == SECURITY_OFFICIAL))) if org_ids else set()
+        officials = {i for ids in officials_by_org(session, org_ids).values() for i in ids}
         told = officials | set(administrator_ids(session))
         live = sessions.live_session_ids(session, told)
         by_rows: dict[tuple[str, ...], tuple[list[int], list[dict[str, str]]]] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from functools import partial
 
@@ -17,6 +16,7 @@ from harmony_portal.services.signin import authentication, devices, enrolment_co
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.event_args import form_fields
 from harmony_portal.state.feedback import Feedback
+from harmony_portal.state.passkey_ceremony import ask_browser
 
 # The second step must follow the first promptly (wall clock: another worker may handle it).
 _PENDING_SECONDS = 300
@@ -70,11 +70,6 @@ def _passwordless_step(challenge_id: int, answer: object, ip: str) -> str:
 def _begin(begin, *args, ip: str) -> tuple[int, str]:
     with session_scope() as session:
         return begin(session, *args, ip=ip)
-
-
-def ask_browser(kind: str, options: str, callback) -> rx.event.EventSpec:
-    """Hand the server's options to the browser's passkey dialog (assets/passkeys.js); ``callback`` gets its answer."""
-    return rx.call_script(f"window.harmonyPasskeys.{kind}({json.dumps(options)})", callback=callback)
 
 
 def _enrolment_step(user_id: int, code: str, ip: str, next_url: str) -> tuple[str, str]:
@@ -136,15 +131,21 @@ class LoginState(Feedback, AuthState):
         self.has_passkey_step = next_step == "passkey"
         return None
 
+    def _password_step_lapsed(self) -> bool:
+        """No password passed in this tab, or too long ago: back to the first step, saying so."""
+        if self._pending_user_id and time.time() - self._pending_since <= _PENDING_SECONDS:
+            return False
+        self.step = "password"
+        self.error = "Your sign-in took too long. Enter your User ID and Password again."
+        return True
+
     async def _second_step(self, step, code: object, next_url: str):
         """Run ``step(user_id, code, ip, next_url)`` (off the loop) for the user who passed the password.
 
         ``step`` returns a hand-off code and where to go; the page then loads that with the new session.
         """
         self.error = ""
-        if not self._pending_user_id or time.time() - self._pending_since > _PENDING_SECONDS:
-            self.step = "password"
-            self.error = "Your sign-in took too long. Enter your User ID and Password again."
+        if self._password_step_lapsed():
             return None
         try:
             handoff, next_url = await off_loop(step, self._pending_user_id, code, self._ip(), next_url)
@@ -183,8 +184,8 @@ class LoginState(Feedback, AuthState):
     async def use_passkey(self):
         """"Use a passkey" after the password: the server's challenge goes to the browser's dialog."""
         self.error = ""
-        if not self._pending_user_id or time.time() - self._pending_since > _PENDING_SECONDS:
-            return await self._second_step(None, "", "")  # says it took too long
+        if self._password_step_lapsed():
+            return None
         try:
             self._challenge_id, options = await off_loop(_begin, assertion.begin_sign_in, self._pending_user_id,
                                                           ip=self._ip())

@@ -13,8 +13,7 @@ from harmony_portal.services.passkeys import registration
 from harmony_portal.services.signin.sessions import ActiveSession
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.event_args import form_fields
-from harmony_portal.state.login import ask_browser
-from harmony_portal.state.passkey_ceremony import PasskeyCeremony
+from harmony_portal.state.passkey_ceremony import PasskeyCeremony, ask_browser
 
 PROFILE_ADDED = routes.PROFILE + "?changed=passkey"
 

@@ -1,13 +1,20 @@
-"""What the passkey states share: the ceremony under way, and handing the browser's answer to the server."""
+"""What the passkey states share: asking the browser (``assets/passkeys.js``), the ceremony under way, and
+handing the browser's answer to the server."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import reflex as rx
 
 from harmony_portal.events.off_loop import off_loop
 from harmony_portal.services.errors import DomainError
+
+
+def ask_browser(kind: str, options: str, callback) -> rx.event.EventSpec:
+    """Hand the server's options to the browser's passkey dialog; ``callback`` gets its answer (JSON)."""
+    return rx.call_script(f"window.harmonyPasskeys.{kind}({json.dumps(options)})", callback=callback)
 
 
 class PasskeyCeremony(rx.State, mixin=True):

@@ -15,8 +15,7 @@ from harmony_portal.services.errors import DomainError
 from harmony_portal.services.passkeys import assertion
 from harmony_portal.services.signin.sessions import ActiveSession
 from harmony_portal.state.base import AuthState
-from harmony_portal.state.login import ask_browser
-from harmony_portal.state.passkey_ceremony import PasskeyCeremony
+from harmony_portal.state.passkey_ceremony import PasskeyCeremony, ask_browser
 
 
 def _begin(active: ActiveSession, ip: str) -> tuple[int, str]:

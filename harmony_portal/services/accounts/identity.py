@@ -29,11 +29,13 @@ def describe(session: Session, user: User) -> Identity:
     is_official = session.exec(select(OrgRole.id).where(
         OrgRole.user_id == user.id, OrgRole.role == SECURITY_OFFICIAL).limit(1)).first() is not None
     grantor = is_official or user.is_admin
-    held = grantor and policy.is_held(session, user)
+    has_passkey = records.has_passkey(session, user.id)
+    # What policy.is_held asks, from the answers already here (every page open reads this).
+    held = grantor and not has_passkey and policy.current(session).require_passkey_for_grantors
     waiting = roles.pending_count(session, user) if grantor and not held else 0
     return Identity(display_name=roles.full_name(user), is_admin=user.is_admin,
                     is_security_official=is_official, pending_count=waiting, passkey_held=held,
-                    has_passkey=records.has_passkey(session, user.id))
+                    has_passkey=has_passkey)
 
 
 def current(session: Session, user: User) -> User | None:

@@ -68,15 +68,6 @@ def begin_step_up(session: Session, active: ActiveSession, *, ip: str = "",
     return challenge_id, _options(challenge, passkeys)
 
 
-def _failed(session: Session, user_id: int | None, purpose: str, reason: str, ip: str, now: datetime,
-            message: str = REFUSED, passkey: Passkey | None = None) -> Invalid:
-    """Audit and count a failed use (the rate limit, not the lockout); the refusal to raise."""
-    audit.record(session, "auth.passkey_failed", actor_id=user_id, subject_user_id=user_id, ip=ip, now=now,
-                 purpose=purpose, reason=reason, **(records.facts(passkey) if passkey else {}))
-    rate_limits.check(session, "passkey", ip=ip, account=str(user_id or ""), now=now)
-    return Invalid(FIELD, message).keeping_changes()
-
-
 def _checked(session: Session, answer: object, challenge: bytes, purpose: str, *, owner_id: int | None,
              ip: str, now: datetime) -> Passkey:
     """The passkey that answered, its counter and flags brought up to date; Invalid (audited, counted) unless
@@ -85,12 +76,12 @@ def _checked(session: Session, answer: object, challenge: bytes, purpose: str, *
     try:
         credential = parse_answer(answer)
     except Invalid as exc:
-        raise _failed(session, owner_id, purpose, "cancelled", ip, now, str(exc)) from None
+        raise records.failed(session, owner_id, purpose, "cancelled", ip, now, str(exc)) from None
     passkey = records.by_credential(session, credential["id"])
     if passkey is None or (owner_id is not None and passkey.user_id != owner_id):
-        raise _failed(session, owner_id, purpose, "unknown credential", ip, now, NOT_HERE)
+        raise records.failed(session, owner_id, purpose, "unknown credential", ip, now, NOT_HERE)
     if owner_id is None and not passkey.passwordless:
-        raise _failed(session, passkey.user_id, purpose, "not set for sign-in without a password", ip, now,
+        raise records.failed(session, passkey.user_id, purpose, "not set for sign-in without a password", ip, now,
                       NOT_PASSWORDLESS, passkey)
     try:
         verified = verify_authentication_response(
@@ -101,9 +92,10 @@ def _checked(session: Session, answer: object, challenge: bytes, purpose: str, *
         reason = str(exc)[:160]
         if "sign count" in reason.lower():
             reason = "sign counter did not grow (a cloned passkey?)"
-        raise _failed(session, passkey.user_id, purpose, reason, ip, now, REFUSED, passkey) from None
+        raise records.failed(session, passkey.user_id, purpose, reason, ip, now, REFUSED, passkey) from None
     if owner_id is None and not _handle_matches(session, passkey, credential):
-        raise _failed(session, passkey.user_id, purpose, "user handle does not match", ip, now, REFUSED, passkey)
+        raise records.failed(session, passkey.user_id, purpose, "user handle does not match", ip, now, REFUSED,
+                             passkey)
     passkey.sign_count = verified.new_sign_count
     passkey.backup_eligible = verified.credential_device_type == CredentialDeviceType.MULTI_DEVICE
     passkey.backed_up = verified.credential_backed_up

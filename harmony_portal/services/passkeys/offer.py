@@ -20,7 +20,8 @@ def offer_now(session: Session, user: User, *, now: datetime | None = None) -> b
     """
     now = now or utc_now()
     fresh = session.get(User, user.id)
-    if records.has_passkey(session, fresh.id) or policy.is_held(session, fresh):
+    # Without a passkey, someone the policy asks for one is held: they are sent to add it instead.
+    if records.has_passkey(session, fresh.id) or policy.requires_passkey(session, fresh):
         return False
     if fresh.passkey_prompted_at is not None and now - fresh.passkey_prompted_at < ASK_AGAIN_AFTER:
         return False

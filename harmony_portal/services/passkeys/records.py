@@ -8,9 +8,13 @@ from sqlmodel import Session, func, select
 
 from harmony_portal import routes
 from harmony_portal.models import Passkey, User
+from harmony_portal.services.audit import trail as audit
+from harmony_portal.services.errors import Invalid
 from harmony_portal.services.notifications.email_preferences import SECURITY
 from harmony_portal.services.notifications.notify import tell
+from harmony_portal.services.passkeys.relying_party import FIELD
 from harmony_portal.services.security import short_digest
+from harmony_portal.services.signin import rate_limits
 
 
 def of_user(session: Session, user_id: int) -> list[Passkey]:
@@ -46,3 +50,13 @@ def tell_owner(session: Session, owner: User, what: str, now: datetime) -> None:
                "If this was not you, sign in, change your password, remove that passkey under User Profile > "
                "Two-Factor Devices and call the Harmony Help Desk at once.\n",
          note=f"{what}.", link=routes.PROFILE, now=now)
+
+
+def failed(session: Session, user_id: int | None, purpose: str, reason: str, ip: str, now: datetime,
+           message: str, passkey: Passkey | None = None) -> Invalid:
+    """Audit and count a failed or cancelled ceremony (the "passkey" rate limit, never the lockout: it is not
+    a guessed secret); returns the refusal to raise, which keeps the audit row."""
+    audit.record(session, "auth.passkey_failed", actor_id=user_id, subject_user_id=user_id, ip=ip, now=now,
+                 purpose=purpose, reason=reason, **(facts(passkey) if passkey else {}))
+    rate_limits.check(session, "passkey", ip=ip, account=str(user_id or ""), now=now)
+    return Invalid(FIELD, message).keeping_changes()

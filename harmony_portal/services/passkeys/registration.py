@@ -28,7 +28,6 @@ from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.passkeys import challenges, names, records
 from harmony_portal.services.passkeys.relying_party import (
-    FIELD,
     RP_NAME,
     TIMEOUT_MS,
     origin,
@@ -91,13 +90,6 @@ def begin(session: Session, active: ActiveSession, name: str, *, step_up: str = 
     return challenge_id, options_to_json(options)
 
 
-def _refuse(session: Session, user: User, reason: str, ip: str, now: datetime, message: str = REFUSED) -> Invalid:
-    audit.record(session, "auth.passkey_failed", actor_id=user.id, subject_user_id=user.id, ip=ip, now=now,
-                 purpose="register", reason=reason)
-    rate_limits.check(session, "passkey", ip=ip, account=str(user.id), now=now)
-    return Invalid(FIELD, message).keeping_changes()
-
-
 def _transports(answer: dict) -> str:
     sent = answer.get("response", {}).get("transports") or []
     known = {t.value for t in AuthenticatorTransport}
@@ -124,12 +116,13 @@ def finish(session: Session, active: ActiveSession, challenge_id: object, answer
             credential=credential, expected_challenge=challenge, expected_rp_id=rp_id(), expected_origin=origin(),
             require_user_verification=True)
     except Invalid as exc:
-        raise _refuse(session, user, "cancelled", ip, now, str(exc)) from None
+        raise records.failed(session, user.id, "register", "cancelled", ip, now, str(exc)) from None
     except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
-        raise _refuse(session, user, f"did not verify: {str(exc)[:120]}", ip, now) from None
+        raise records.failed(session, user.id, "register", f"did not verify: {str(exc)[:120]}", ip, now,
+                             REFUSED) from None
     credential_id = to_text(verified.credential_id)
     if records.by_credential(session, credential_id) is not None:
-        raise _refuse(session, user, "credential already registered", ip, now, TAKEN)
+        raise records.failed(session, user.id, "register", "credential already registered", ip, now, TAKEN)
     taken = [p.name for p in records.of_user(session, user.id)]
     passkey = Passkey(
         user_id=user.id, name=names.unused_name(wanted or names.provider_name(verified.aaguid), taken),

@@ -20,13 +20,15 @@ from harmony_portal.models import (
     utc_now,
 )
 from harmony_portal.services import changes
+from harmony_portal.services.accounts.identity import users_by_ids
 from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.errors import Invalid
 from harmony_portal.services.guards import require_admin
 from harmony_portal.services.notifications.email_preferences import ROLE_REQUESTS
 from harmony_portal.services.notifications.notify import tell_each
 from harmony_portal.services.roles import terms
-from harmony_portal.vocabulary import REVIEW_OUTCOMES, SECURITY_OFFICIAL
+from harmony_portal.services.roles.requests import officials_by_org
+from harmony_portal.vocabulary import REVIEW_OUTCOMES
 
 KEEP, END = "keep", "end"
 CHOICES = dict(zip(REVIEW_OUTCOMES, (KEEP, END), strict=True))
@@ -117,10 +119,8 @@ def _orgs_of(session: Session, review: AccessReview) -> set[str]:
 
 def _tell_officials(session: Session, review: AccessReview, now: datetime) -> None:
     """Each organization's officials hear of the review (one message for all of them)."""
-    orgs = _orgs_of(session, review)
-    officials = set(session.exec(select(OrgRole.user_id).where(
-        OrgRole.role == SECURITY_OFFICIAL, col(OrgRole.organization_id).in_(orgs)))) if orgs else set()
-    people = list(session.exec(select(User).where(col(User.id).in_(officials)))) if officials else []
+    officials = {i for ids in officials_by_org(session, _orgs_of(session, review)).values() for i in ids}
+    people = users_by_ids(session, officials)
     what = f"An access review of your organization's roles is due by {review.due_on:%b %d, %Y}."
     tell_each(session, people, ROLE_REQUESTS, "Access review started", note=what, link=routes.ACCESS_REVIEWS,
               email=f"Hello,\n\n{what} Keep or remove each role under Security Official > Access Reviews.\n",

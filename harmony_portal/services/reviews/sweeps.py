@@ -10,15 +10,16 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from harmony_portal import routes
-from harmony_portal.models import AccessReview, OrgRole, ReviewItem, ReviewOrganization, User
+from harmony_portal.models import AccessReview, ReviewItem, ReviewOrganization
 from harmony_portal.services import changes
+from harmony_portal.services.accounts.identity import users_by_ids
 from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.notifications.email_preferences import ROLE_REQUESTS
 from harmony_portal.services.notifications.notify import tell_each
 from harmony_portal.services.reviews import decide
 from harmony_portal.services.reviews.start import END, open_review
+from harmony_portal.services.roles.requests import officials_by_org
 from harmony_portal.services.roles.term_jobs import next_run
-from harmony_portal.vocabulary import SECURITY_OFFICIAL
 
 REMINDERS = (1, 7)  # days before the due date (the nearer first: a review due tomorrow gets one reminder)
 KEPT, ENDED = "kept (not reviewed)", "ended (not reviewed)"
@@ -38,9 +39,7 @@ def remind(session: Session, _subject: str, now: datetime) -> datetime:
             session.add(review)
             orgs = set(session.exec(select(ReviewItem.organization_id).where(
                 ReviewItem.review_id == review.id, ReviewItem.decision == "").distinct()))
-            officials = set(session.exec(select(OrgRole.user_id).where(
-                OrgRole.role == SECURITY_OFFICIAL, col(OrgRole.organization_id).in_(orgs)))) if orgs else set()
-            people = list(session.exec(select(User).where(col(User.id).in_(officials)))) if officials else []
+            people = users_by_ids(session, {i for ids in officials_by_org(session, orgs).values() for i in ids})
             what = (f"An access review is due by {review.due_on:%b %d, %Y}: rows of your organization are still "
                     f"undecided. Undecided rows are then {'ended' if review.if_not_reviewed == END else 'kept'}.")
             tell_each(session, people, ROLE_REQUESTS, f"Access review due in {days} day{'s' if days > 1 else ''}",

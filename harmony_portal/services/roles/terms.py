@@ -22,11 +22,11 @@ from harmony_portal.services.audit import trail as audit
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.guards import require_admin
 from harmony_portal.services.notifications.email_preferences import ROLE_DECISIONS
-from harmony_portal.services.notifications.notify import News, tell, tell_each, tell_many
+from harmony_portal.services.notifications.notify import News, tell, tell_many
 from harmony_portal.services.passkeys import policy
-from harmony_portal.services.roles.requests import may_look_up, roles_changed
+from harmony_portal.services.roles.requests import may_look_up, officials_by_org, roles_changed
 from harmony_portal.settings import get_settings
-from harmony_portal.vocabulary import ORGANIZATION_ROLES, SECURITY_OFFICIAL
+from harmony_portal.vocabulary import ORGANIZATION_ROLES
 
 FIELD = "ends_on"
 LONGEST = timedelta(days=5 * 366)
@@ -143,10 +143,7 @@ def _people(session: Session, grants: list[OrgRole]) -> tuple[dict[int, User], d
     """Holders, organizations and each organization's Security Officials, for the messages (few queries)."""
     org_ids = {g.organization_id for g in grants}
     orgs = {o.id: o for o in session.exec(select(Organization).where(col(Organization.id).in_(org_ids)))}
-    officials: dict[str, list[int]] = {org_id: [] for org_id in org_ids}
-    for org_id, user_id in session.exec(select(OrgRole.organization_id, OrgRole.user_id).where(
-            col(OrgRole.organization_id).in_(org_ids), OrgRole.role == SECURITY_OFFICIAL)):
-        officials[org_id].append(user_id)
+    officials = officials_by_org(session, org_ids)
     people = {u.id: u for u in users_by_ids(session, {g.user_id for g in grants}
                                             | {i for ids in officials.values() for i in ids})}
     return people, orgs, {org_id: [people[i] for i in ids] for org_id, ids in officials.items()}
@@ -200,15 +197,17 @@ def send_warnings(session: Session, *, now: datetime | None = None) -> int:
         if not grants:
             continue
         people, orgs, officials = _people(session, grants)
+        news = []
         for grant in grants:
             grant.notified_days = days
             session.add(grant)
             holder, org = people[grant.user_id], orgs[grant.organization_id]
             what = f"The {grant.role} role of {holder.first_name} {holder.last_name} at {org.name} ends after " \
                    f"{grant.ends_on:%b %d, %Y}."
-            audience = [holder] + [o for o in officials[grant.organization_id] if o.id != holder.id]
-            tell_each(session, audience, ROLE_DECISIONS, f"A role at {org.name} ends in {days} days or less",
-                      email=f"Hello,\n\n{what}\n\nThe holder can ask for more time from Home; an official can "
-                            "extend it from User Lookup.\n", note=what, link=routes.HOME, now=now)
+            email = (f"Hello,\n\n{what}\n\nThe holder can ask for more time from Home; an official can extend it "
+                     "from User Lookup.\n")
+            news += [News(person, f"A role at {org.name} ends in {days} days or less", what, email, routes.HOME)
+                     for person in [holder] + [o for o in officials[grant.organization_id] if o.id != holder.id]]
+        tell_many(session, news, ROLE_DECISIONS, now=now)
         warned += len(grants)
     return warned
