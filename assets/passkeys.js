@@ -2,8 +2,21 @@
 // and checks the answer; this file only converts between JSON and the browser's binary objects.
 // Each call resolves to a JSON string: the credential, or {"error": name} when the dialog was
 // cancelled, timed out or failed (the server says what to do next).
+//
+// Autofill ("conditional UI"): on the login page a request waits, without any dialog, for the person
+// to pick a passkey from the User ID field's suggestions. Only one request may be under way, so any
+// dialog first stops the waiting one; it also stops itself before its challenge expires on the server,
+// answering {"error": "TimeoutError"} so the page asks for a fresh one.
 (function () {
   "use strict";
+
+  let waiting = null; // the AbortController of the autofill request under way
+  const RENEW_AT = 0.9; // of the options' timeout: renew a little before the server's challenge expires
+
+  function stopWaiting() {
+    if (waiting) waiting.abort("AbortError");
+    waiting = null;
+  }
 
   function toBytes(text) {
     const b64 = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
@@ -50,6 +63,7 @@
   }
 
   async function run(kind, optionsText) {
+    stopWaiting();
     try {
       if (!window.PublicKeyCredential) return JSON.stringify({ error: "NotSupportedError" });
       const options = JSON.parse(optionsText);
@@ -62,8 +76,35 @@
     }
   }
 
+  async function autofillAvailable() {
+    return !!(window.PublicKeyCredential && PublicKeyCredential.isConditionalMediationAvailable &&
+              await PublicKeyCredential.isConditionalMediationAvailable());
+  }
+
+  async function autofill(optionsText) {
+    stopWaiting();
+    if (!(await autofillAvailable())) return JSON.stringify({ error: "NotSupportedError" });
+    const controller = new AbortController();
+    waiting = controller;
+    const options = JSON.parse(optionsText);
+    const timer = setTimeout(() => controller.abort("TimeoutError"), (options.timeout || 120000) * RENEW_AT);
+    try {
+      const credential = await navigator.credentials.get({
+        mediation: "conditional", signal: controller.signal, publicKey: requestOptions(options) });
+      return JSON.stringify(asJSON(credential));
+    } catch (e) {
+      if (!controller.signal.aborted) return JSON.stringify({ error: (e && e.name) || "Error" });
+      return JSON.stringify({ error: controller.signal.reason === "TimeoutError" ? "TimeoutError" : "AbortError" });
+    } finally {
+      clearTimeout(timer);
+      if (waiting === controller) waiting = null;
+    }
+  }
+
   window.harmonyPasskeys = {
     create: (optionsText) => run("create", optionsText),
     get: (optionsText) => run("get", optionsText),
+    autofill: autofill,
+    stop: stopWaiting,
   };
 })();

@@ -10,7 +10,7 @@ from harmony_portal.state.login import LoginState
 
 def _password_step() -> rx.Component:
     return rx.el.form(
-        # "webauthn": browsers with conditional UI offer passkeys in the User ID's autofill too.
+        # "webauthn": with the request the form starts (on_mount), the User ID's autofill offers passkeys too.
         text_field("User ID", "user_id", required=True, autocomplete="username webauthn"),
         text_field("Password", "password", type="password", required=True, autocomplete="current-password"),
         checkbox_field(rx.fragment("I agree to the Terms & Conditions"), "agree_terms",
@@ -27,6 +27,9 @@ def _password_step() -> rx.Component:
         ),
         rx.el.p("Don't have an account? ", rx.el.a("Sign Up", href=routes.SIGNUP)),
         on_submit=LoginState.submit_password,
+        # While this form is shown, the User ID field offers passkeys in its autofill (where the browser can).
+        on_mount=LoginState.start_autofill,
+        on_unmount=rx.call_script("window.harmonyPasskeys && window.harmonyPasskeys.stop()"),
     )
 
 

@@ -8,18 +8,27 @@ from functools import partial
 import reflex as rx
 
 from harmony_portal import routes
-from harmony_portal.db import session_scope
 from harmony_portal.events.off_loop import off_loop
 from harmony_portal.services.errors import DomainError, Invalid, RateLimited
-from harmony_portal.services.passkeys import assertion, offer, records
-from harmony_portal.services.signin import authentication, devices, enrolment_codes, sessions
+from harmony_portal.services.passkeys import assertion
+from harmony_portal.services.passkeys.relying_party import unanswered
+from harmony_portal.services.signin import authentication
 from harmony_portal.state.base import AuthState
 from harmony_portal.state.event_args import form_fields
 from harmony_portal.state.feedback import Feedback
+from harmony_portal.state.login_steps import (
+    begin,
+    enrolment_step,
+    first_step,
+    passkey_step,
+    passwordless_step,
+    second_step,
+)
 from harmony_portal.state.passkey_ceremony import ask_browser
 
 # The second step must follow the first promptly (wall clock: another worker may handle it).
 _PENDING_SECONDS = 300
+TERMS = "You must agree to the Terms & Conditions to log in."
 REASONS = {
     "idle": "You were signed out after 15 minutes without activity. Sign in again to continue.",
     "signed-out": "You are signed out.",
@@ -27,55 +36,6 @@ REASONS = {
     "expired": "That sign-in did not finish in time. Sign in again.",
     "ended": "Your session has ended. Sign in again to continue.",
 }
-
-
-def _first_step(user_id: str, password: str, ip: str) -> tuple[int, str, bool, str | None]:
-    """Check the password (argon2: run off the event loop). Returns the user's id, the next
-    step ("passkey", "code", or "enrolment" after a help-desk reset), whether they have an
-    authenticator app and, for an account with no second factor yet and no code to enter, the
-    hand-off code of an enrol-only session."""
-    with session_scope() as session:
-        user = authentication.check_password(session, user_id, password, ip=ip)
-        has_code = devices.has_confirmed_device(session, user.id)
-        if records.has_passkey(session, user.id):
-            return user.id, "passkey", has_code, None
-        if has_code:
-            return user.id, "code", True, None
-        if enrolment_codes.required(session, user.id):
-            return user.id, "enrolment", False, None
-        return user.id, "", False, sessions.sign_in(session, user, ip=ip, second_factor=False)
-
-
-def _second_step(check, user_id: int, code: str, ip: str, next_url: str) -> tuple[str, str]:
-    """A code's second step: the hand-off code, and where to go ("Add a passkey?" first, when it is offered)."""
-    with session_scope() as session:
-        user = check(session, user_id, code, ip=ip)
-        if offer.offer_now(session, user):
-            next_url = routes.passkey_prompt_url(next_url)
-        return sessions.sign_in(session, user, ip=ip, second_factor=True), next_url
-
-
-def _passkey_step(challenge_id: int, user_id: int, answer: object, ip: str, next_url: str) -> tuple[str, str]:
-    with session_scope() as session:
-        user = assertion.finish_second_step(session, challenge_id, user_id, answer, ip=ip)
-        return sessions.sign_in(session, user, ip=ip, second_factor=True), next_url
-
-
-def _passwordless_step(challenge_id: int, answer: object, ip: str) -> str:
-    with session_scope() as session:
-        user = assertion.finish_passwordless(session, challenge_id, answer, ip=ip)
-        return sessions.sign_in(session, user, ip=ip, second_factor=True)
-
-
-def _begin(begin, *args, ip: str) -> tuple[int, str]:
-    with session_scope() as session:
-        return begin(session, *args, ip=ip)
-
-
-def _enrolment_step(user_id: int, code: str, ip: str, next_url: str) -> tuple[str, str]:
-    """The enrolment code instead of a security code: a hand-off to a session that may enrol."""
-    with session_scope() as session:
-        return authentication.redeem_enrolment_code(session, user_id, code, ip=ip), next_url
 
 
 class LoginState(Feedback, AuthState):
@@ -87,6 +47,8 @@ class LoginState(Feedback, AuthState):
     _pending_user_id: int = 0
     _pending_since: float = 0.0
     _challenge_id: int = 0  # the passkey ceremony under way (its challenge stays on the server)
+    _autofill_challenge_id: int = 0  # the autofill request waiting in the browser (see start_autofill)
+    _autofill_after_terms: bool = False  # a passkey was picked before the Terms box: offer them again once ticked
 
     def _ip(self) -> str:
         return self.router.session.client_ip or ""
@@ -96,7 +58,7 @@ class LoginState(Feedback, AuthState):
         self.step = "password"
         self.error = self.terms_error = ""
         self._pending_user_id = self._challenge_id = 0
-        self.agreed = self.has_passkey_step = False
+        self.agreed = self.has_passkey_step = self._autofill_after_terms = False
         self.message = REASONS.get(self.router.url.query_parameters.get("reason", ""), "")
         active = self._active(touch=False)
         if active is not None and active.second_factor:
@@ -115,11 +77,11 @@ class LoginState(Feedback, AuthState):
         form = form_fields(form)
         self.error = self.terms_error = ""
         if not form.get("agree_terms"):
-            self.terms_error = "You must agree to the Terms & Conditions to log in."
+            self.terms_error = TERMS
             return None
         try:
             user_id, next_step, self.has_code, enrol_only = await off_loop(
-                _first_step, str(form.get("user_id", "")), str(form.get("password", "")), self._ip())
+                first_step, str(form.get("user_id", "")), str(form.get("password", "")), self._ip())
         except DomainError as exc:
             self.error = str(exc)
             return None
@@ -164,20 +126,20 @@ class LoginState(Feedback, AuthState):
     @rx.event
     async def submit_code(self, form: dict):
         form = form_fields(form)
-        return await self._second_step(partial(_second_step, authentication.check_security_code),
+        return await self._second_step(partial(second_step, authentication.check_security_code),
                                        str(form.get("security_code", "")), self._next())
 
     @rx.event
     async def submit_recovery_code(self, form: dict):
         form = form_fields(form)
-        return await self._second_step(partial(_second_step, authentication.use_recovery_code),
+        return await self._second_step(partial(second_step, authentication.use_recovery_code),
                                        str(form.get("recovery_code", "")), self._next())
 
     @rx.event
     async def submit_enrolment_code(self, form: dict):
         """After a help-desk reset: the enrolment code, then straight to setting up an authenticator."""
         form = form_fields(form)
-        return await self._second_step(_enrolment_step, str(form.get("enrolment_code", "")),
+        return await self._second_step(enrolment_step, str(form.get("enrolment_code", "")),
                                        routes.TWO_FACTOR_SETUP)
 
     @rx.event
@@ -187,7 +149,7 @@ class LoginState(Feedback, AuthState):
         if self._password_step_lapsed():
             return None
         try:
-            self._challenge_id, options = await off_loop(_begin, assertion.begin_sign_in, self._pending_user_id,
+            self._challenge_id, options = await off_loop(begin, assertion.begin_sign_in, self._pending_user_id,
                                                           ip=self._ip())
         except DomainError as exc:
             self.error = str(exc)
@@ -197,21 +159,25 @@ class LoginState(Feedback, AuthState):
     @rx.event
     async def finish_passkey(self, answer: str):
         challenge_id, self._challenge_id = self._challenge_id, 0
-        return await self._second_step(partial(_passkey_step, challenge_id), answer, self._next())
+        return await self._second_step(partial(passkey_step, challenge_id), answer, self._next())
 
     @rx.event
     def set_agreed(self, ticked: bool):
         self.agreed = ticked is True
+        if self.agreed and self._autofill_after_terms:
+            self.terms_error, self._autofill_after_terms = "", False
+            return LoginState.start_autofill
+        return None
 
     @rx.event
     async def sign_in_with_passkey(self):
         """"Sign in with a passkey": no User ID, no password; the passkey says who (if it may sign in alone)."""
         self.error = self.terms_error = ""
         if not self.agreed:
-            self.terms_error = "You must agree to the Terms & Conditions to log in."
+            self.terms_error = TERMS
             return None
         try:
-            self._challenge_id, options = await off_loop(_begin, assertion.begin_passwordless, ip=self._ip())
+            self._challenge_id, options = await off_loop(begin, assertion.begin_passwordless, ip=self._ip())
         except DomainError as exc:
             self.error = str(exc)
             return None
@@ -220,12 +186,40 @@ class LoginState(Feedback, AuthState):
     @rx.event
     async def finish_passwordless(self, answer: str):
         challenge_id, self._challenge_id = self._challenge_id, 0
+        return await self._sign_in_without_password(challenge_id, answer)
+
+    async def _sign_in_without_password(self, challenge_id: int, answer: str):
         try:
-            handoff = await off_loop(_passwordless_step, challenge_id, answer, self._ip())
+            handoff = await off_loop(passwordless_step, challenge_id, answer, self._ip())
         except DomainError as exc:
             self.error = str(exc)
             return None
         return self._load_page(routes.session_handoff_url(handoff, self._next()))
+
+    @rx.event
+    async def start_autofill(self):
+        """Passkeys in the User ID field's autofill ("conditional UI"): a request waits in the browser, with no
+        dialog, until the person picks one there; the sign-in is then the same as "Sign in with a passkey"."""
+        if self.step != "password" or self.signed_in:
+            return None
+        try:
+            self._autofill_challenge_id, options = await off_loop(begin, assertion.begin_passwordless, ip=self._ip())
+        except DomainError:
+            return None  # too many tries: the field simply offers no passkeys; the button says why when pressed
+        return ask_browser("autofill", options, LoginState.finish_autofill)
+
+    @rx.event
+    async def finish_autofill(self, answer: str):
+        if reason := unanswered(answer):  # nobody picked one: stopped, renewed, or no autofill in this browser
+            return LoginState.start_autofill if reason == "TimeoutError" and self.step == "password" else None
+        challenge_id, self._autofill_challenge_id = self._autofill_challenge_id, 0
+        if self.step != "password":
+            return None
+        if not self.agreed:  # picked before the Terms box: ticking it offers the passkeys again
+            self.terms_error, self._autofill_after_terms = TERMS, True
+            return None
+        self.error = self.terms_error = ""
+        return await self._sign_in_without_password(challenge_id, answer)
 
     @rx.event
     def show_passkey(self):

@@ -14,7 +14,9 @@ from harmony_portal.services.errors import DomainError
 
 def ask_browser(kind: str, options: str, callback) -> rx.event.EventSpec:
     """Hand the server's options to the browser's passkey dialog; ``callback`` gets its answer (JSON)."""
-    return rx.call_script(f"window.harmonyPasskeys.{kind}({json.dumps(options)})", callback=callback)
+    unsupported = json.dumps(json.dumps({"error": "NotSupportedError"}))  # passkeys.js not loaded (yet)
+    return rx.call_script(f"(window.harmonyPasskeys ? window.harmonyPasskeys.{kind}({json.dumps(options)})"
+                          f" : {unsupported})", callback=callback)
 
 
 class PasskeyCeremony(rx.State, mixin=True):

@@ -5,7 +5,7 @@ remove it; the offer after sign-in; the policy that holds an official until they
 from datetime import UTC, datetime
 
 from playwright.sync_api import Page, expect
-from sqlmodel import select
+from sqlmodel import func, select
 
 from harmony_portal.models import AuditEvent, Organization, Passkey, PortalPolicy
 from harmony_portal.services.passkeys import policy
@@ -13,8 +13,14 @@ from harmony_portal.vocabulary import SECURITY_OFFICIAL
 from tests.e2e.helpers import PASSWORD, assert_accessible, make_account, sign_in
 
 
-def virtual_authenticator(page: Page, *, user_verified: bool = True) -> tuple[object, str]:
-    """A platform authenticator with resident keys and user verification, answering without a prompt."""
+def virtual_authenticator(page: Page, *, user_verified: bool = True, autofill: bool = False) -> tuple[object, str]:
+    """A platform authenticator with resident keys and user verification, answering without a prompt.
+
+    It also answers the login page's autofill request at once, as if the passkey had been picked from the
+    User ID's suggestions; unless ``autofill``, the page sees a browser without passkey autofill instead."""
+    if not autofill:
+        page.add_init_script("if (window.PublicKeyCredential) "
+                             "PublicKeyCredential.isConditionalMediationAvailable = async () => false;")
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable", {"enableUI": False})
     added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
@@ -115,6 +121,31 @@ def test_sign_in_with_a_passkey_alone_once_it_is_allowed_to(page, portal):
                                                AuditEvent.subject_user_id == user.id)
                       .order_by(AuditEvent.id.desc())).first()
         assert "passkey without password" in last.detail
+
+
+def test_a_passkey_picked_from_the_user_id_autofill_signs_in_once_the_terms_box_is_ticked(page, portal):
+    virtual_authenticator(page, autofill=True)
+    user, secret = make_account(portal, "autofill")
+    sign_in(page, portal, user, secret)
+    add_passkey(page, portal, "Laptop")
+    with portal.session() as s:  # "Sign in without a password" (its box is tried in the test above)
+        passkey = s.exec(select(Passkey).where(Passkey.user_id == user.id)).one()
+        passkey.passwordless = True
+        s.add(passkey)
+        s.commit()
+        before = s.exec(select(func.max(AuditEvent.id))).one()
+    sign_out(page)  # the sign-in page again: its autofill request is answered at once, before the Terms box
+    expect(page.get_by_text("You must agree to the Terms & Conditions")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("I agree to the Terms & Conditions").check()  # the passkeys are offered again
+    expect(page.get_by_role("button", name="Logout")).to_be_visible()
+    with portal.session() as s:
+        last = s.exec(select(AuditEvent).where(AuditEvent.action == "auth.signed_in",
+                                               AuditEvent.subject_user_id == user.id)
+                      .order_by(AuditEvent.id.desc())).first()
+        assert "passkey without password" in last.detail
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "auth.passkey_failed",
+                                               AuditEvent.id > before)).all() == []  # the early pick was no failure
 
 
 def sign_in_again_and_allow_passwordless(page: Page, portal, user) -> None:

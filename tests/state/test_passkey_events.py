@@ -8,8 +8,8 @@ import time
 from sqlmodel import select
 
 from harmony_portal.db import session_scope
-from harmony_portal.models import Passkey, PortalPolicy, RoleRequest
-from harmony_portal.services.passkeys import registration
+from harmony_portal.models import AuditEvent, Passkey, PortalPolicy, RoleRequest
+from harmony_portal.services.passkeys import assertion, registration
 from harmony_portal.services.signin.sessions import resolve_session
 from harmony_portal.state.login import LoginState
 from harmony_portal.state.passkey_add import PasskeyAddState
@@ -21,7 +21,7 @@ from tests.state.conftest import run_async, state_with_cookie
 def _options_of(spec) -> str:
     """The options JSON that ``ask_browser``'s script hands to the browser."""
     script = json.loads(str(spec.args[0][1]))
-    return json.loads(re.search(r"\((\".*\")\)$", script).group(1))
+    return json.loads(re.search(r"harmonyPasskeys\.\w+\((\".*\")\) : ", script).group(1))
 
 
 def _registered(user, signed_in_token) -> SoftPasskey:
@@ -92,3 +92,79 @@ def test_a_held_officials_forged_decision_is_refused(app_db, make, signed_in):
     assert "requires a passkey" in run_async(scenario())
     with session_scope() as s:
         assert s.get(RoleRequest, request.id).status == "pending"
+
+
+def _passwordless(user, signed_in_token) -> SoftPasskey:
+    """A passkey of ``user`` that may sign in alone ("Sign in without a password" ticked)."""
+    device = _registered(user, signed_in_token)
+    with session_scope() as s:
+        [passkey] = s.exec(select(Passkey).where(Passkey.user_id == user.id)).all()
+        passkey.passwordless = True
+        s.add(passkey)
+    return device
+
+
+def _failures() -> int:
+    with session_scope() as s:
+        return len(s.exec(select(AuditEvent).where(AuditEvent.action == "auth.passkey_failed")).all())
+
+
+def test_a_passkey_picked_from_autofill_before_the_terms_box_signs_in_once_it_is_ticked(app_db, make, signed_in):
+    with session_scope() as s:
+        user = make.user(s, "autofill")
+        make.enrol(s, user)
+    device = _passwordless(user, signed_in(user).token)
+
+    async def scenario():
+        state = await state_with_cookie(LoginState, path="/login")
+        early = device.sign_in(_options_of(await LoginState.start_autofill.fn(state)))
+        refused = await LoginState.finish_autofill.fn(state, early)
+        assert refused is None and "Terms & Conditions" in state.terms_error
+        offered_again = LoginState.set_agreed.fn(state, True)
+        assert offered_again.fn is LoginState.start_autofill.fn and state.terms_error == ""
+        signed = await LoginState.finish_autofill.fn(
+            state, device.sign_in(_options_of(await LoginState.start_autofill.fn(state))))
+        assert state.error == "" and "/auth/session" in str(signed)
+        # The answer picked before the box was ticked never signs anyone in: it answers a challenge that is gone.
+        await LoginState.start_autofill.fn(state)
+        assert await LoginState.finish_autofill.fn(state, early) is None and state.error == assertion.REFUSED
+
+    run_async(scenario())
+
+
+def test_an_autofill_request_nobody_answered_is_neither_an_error_nor_a_failure(app_db, make):
+    async def scenario():
+        state = await state_with_cookie(LoginState, path="/login")
+        LoginState.set_agreed.fn(state, True)
+        await LoginState.start_autofill.fn(state)
+        stopped = await LoginState.finish_autofill.fn(state, '{"error": "AbortError"}')  # a dialog opened instead
+        unsupported = await LoginState.finish_autofill.fn(state, '{"error": "NotSupportedError"}')
+        assert stopped is None and unsupported is None and state.error == state.terms_error == ""
+        renewed = await LoginState.finish_autofill.fn(state, '{"error": "TimeoutError"}')  # before its challenge ends
+        assert renewed.fn is LoginState.start_autofill.fn
+        # Some browsers end the request at once when they have no passkey to offer.
+        assert await LoginState.finish_autofill.fn(state, '{"error": "NotAllowedError"}') is None
+        assert state.error == "" and _failures() == 0
+        # Anything else the page sends is an answer to check: refused, audited and counted.
+        assert await LoginState.finish_autofill.fn(state, '{"id": 1}') is None
+        assert "was not used" in state.error and _failures() == 1
+
+    run_async(scenario())
+
+
+def test_an_autofill_answer_this_tab_never_asked_for_is_refused(app_db, make, signed_in):
+    with session_scope() as s:
+        user = make.user(s, "autoforger")
+        make.enrol(s, user)
+    device = _passwordless(user, signed_in(user).token)
+    with session_scope() as s:
+        _challenge_id, options = assertion.begin_passwordless(s)  # a real challenge, never handed to this tab
+    answer = device.sign_in(options)
+
+    async def scenario():
+        state = await state_with_cookie(LoginState, path="/login")
+        LoginState.set_agreed.fn(state, True)
+        return await LoginState.finish_autofill.fn(state, answer), state.error
+
+    result, error = run_async(scenario())
+    assert result is None and "expired or was already used" in error

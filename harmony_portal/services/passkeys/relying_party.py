@@ -59,3 +59,15 @@ def parse_answer(answer: object) -> dict:
     if not isinstance(answer.get("id"), str) or not isinstance(answer.get("response"), dict):
         raise Invalid(FIELD, CANCELLED).keeping_changes()
     return answer
+
+
+# A waiting autofill request that ends without a passkey picked is not a use: the page stopped it (a dialog
+# opened, the form went away), it renewed itself before its challenge expired ("TimeoutError"), the browser
+# has no passkey autofill, or it had no passkey to offer. Nothing is said, audited or counted for it.
+def unanswered(answer: object) -> str:
+    """The browser's reason when an autofill request ended with no passkey picked, else "" (an answer to check)."""
+    try:
+        reason = json.loads(answer).get("error") if isinstance(answer, str) and len(answer) < 200 else None
+    except (ValueError, AttributeError):
+        reason = None
+    return reason[:40] if isinstance(reason, str) and reason else ""
