@@ -51,15 +51,16 @@ def run() -> dict:
             admin = s.get(User, admin_id)
             started = time_ms(lambda: start.start_review(s, admin, "", "2026-12-31", "Keep access", now=NOW))
             s.commit()
-        page, progress, keep, desk = [], [], [], []
+        page, progress, keep, desk, desk_rows = [], [], [], [], []
         for n in range(ROUNDS):
             with Session(engine, expire_on_commit=False) as s:
                 official = s.get(User, officials[(n * 337) % ORGS])
                 rows: list = []
-                page.append(time_ms(lambda official=official, rows=rows: rows.extend(queries.rows_for(s, official))))
+                page.append(time_ms(lambda official=official, rows=rows: rows.extend(queries.waiting(s, official)[0])))
                 admin = s.get(User, admin_id)
                 progress.append(time_ms(lambda admin=admin: queries.progress(s, admin)))
-                desk.append(time_ms(lambda admin=admin: queries.rows_for(s, admin)))
+                desk.append(time_ms(lambda admin=admin: queries.waiting(s, admin)))  # a full page: counted too
+                desk_rows.append(time_ms(lambda admin=admin: queries.rows_for(s, admin)))
                 ids = [int(r["id"]) for r in rows]
                 keep.append(time_ms(lambda official=official, ids=ids: decide.decide(
                     s, official, ids, decide.KEEP, now=NOW)))
@@ -72,6 +73,7 @@ def run() -> dict:
             "official_access_reviews_rows": {**summary(page), "aim_p95_ms": 50},
             "administrator_progress_view": {**summary(progress), "aim_p95_ms": 50},
             "official_keeps_their_rows": summary(keep),
-            "help_desk_access_reviews_rows": summary(desk)}
+            "help_desk_access_reviews_page_with_total": summary(desk),
+            "help_desk_access_reviews_rows_only": summary(desk_rows)}
 
 

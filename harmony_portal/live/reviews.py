@@ -15,7 +15,7 @@ from harmony_portal.live import tabs
 from harmony_portal.models import User
 from harmony_portal.services.accounts.identity import users_by_ids
 from harmony_portal.services.errors import DomainError
-from harmony_portal.services.reviews.queries import rows_for
+from harmony_portal.services.reviews.queries import waiting
 from harmony_portal.services.roles.requests import administrator_ids, officials_by_org
 from harmony_portal.services.signin import sessions
 
@@ -26,13 +26,16 @@ class ReviewFeed(rx.State):
     """One tab's view of the review rows its user decides (handlers read the database, never this)."""
 
     rows: list[dict[str, str]] = []
+    total: int = 0  # every row waiting for them (more than the rows shown when the first page is full)
 
 
-def rows_of(session, user: User) -> list[dict[str, str]]:
+def rows_of(session, user: User) -> dict[str, object]:
+    """The feed's fields for ``user``: the rows shown and how many wait in all."""
     try:
-        return rows_for(session, user)
+        rows, total = waiting(session, user)
     except DomainError:  # held by the passkey policy: nothing to decide until they add one
-        return []
+        rows, total = [], 0
+    return {"rows": rows, "total": total}
 
 
 def review_groups(org_ids: Iterable[str]) -> tabs.Groups:
@@ -41,11 +44,12 @@ def review_groups(org_ids: Iterable[str]) -> tabs.Groups:
         officials = {i for ids in officials_by_org(session, org_ids).values() for i in ids}
         told = officials | set(administrator_ids(session))
         live = sessions.live_session_ids(session, told)
-        by_rows: dict[tuple[str, ...], tuple[list[int], list[dict[str, str]]]] = {}
+        by_view: dict[tuple, tuple[list[int], dict[str, object]]] = {}
         for user in users_by_ids(session, set(live)):
-            rows = rows_of(session, user)
-            by_rows.setdefault(tuple(r["id"] for r in rows), ([], rows))[0].extend(live[user.id])
-    return [(ids, tabs.delta(ReviewFeed, rows=rows)) for ids, rows in by_rows.values()]
+            view = rows_of(session, user)
+            seen = (view["total"], *(r["id"] for r in view["rows"]))
+            by_view.setdefault(seen, ([], view))[0].extend(live[user.id])
+    return [(ids, tabs.delta(ReviewFeed, **view)) for ids, view in by_view.values()]
 
 
 async def push_reviews_changed(org_ids: Iterable[str]) -> None:

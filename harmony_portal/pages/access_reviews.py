@@ -38,8 +38,12 @@ def access_reviews_page() -> rx.Component:
         rx.el.p("Keep or remove each role held at your organizations. Your own roles are reviewed by another "
                 "official or the help desk. Decisions show on every official's screen at once."),
         messages(S.error, S.message),
-        rx.el.p(ReviewFeed.rows.length().to(str) + rx.cond(ReviewFeed.rows.length() == 1, " row", " rows")
-                + " to review", role="status", aria_live="polite"),
+        rx.el.p(rx.cond(ReviewFeed.total > ReviewFeed.rows.length(),
+                        ReviewFeed.total.to(str) + " rows to review; the first " + ReviewFeed.rows.length().to(str)
+                        + " are shown, and decided rows give their places to the next ones.",
+                        ReviewFeed.rows.length().to(str) + rx.cond(ReviewFeed.rows.length() == 1, " row", " rows")
+                        + " to review"),
+                role="status", aria_live="polite"),
         data_table("Roles to review", ["Select", "Name", "Organization", "Role", "Granted", "Last sign-in",
                                        "Recommendation", "Due"], ReviewFeed.rows, cells=None, row=_row),
         rx.cond(ReviewFeed.rows.length() == 0, rx.el.p("There is nothing to review.")),

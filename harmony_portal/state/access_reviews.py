@@ -23,7 +23,8 @@ class AccessReviewsState(Feedback, AuthState):
     remove_open: bool = False
     remove_error: str = ""
 
-    def _rows(self) -> list[dict[str, str]]:
+    def _view(self) -> dict[str, object]:
+        """The feed's rows and total, read afresh (and the reviews marked opened by this official)."""
         user = self._require_user()
         with session_scope() as session:
             queries.mark_opened(session, user)
@@ -39,10 +40,11 @@ class AccessReviewsState(Feedback, AuthState):
         self.remove_open = False
         self._select([])
         try:
-            rows = await off_loop(self._rows)
+            view = await off_loop(self._view)
         except DomainError as exc:
-            self.error, rows = str(exc), []
-        (await self.get_state(ReviewFeed)).rows = rows
+            self.error, view = str(exc), {"rows": [], "total": 0}
+        feed = await self.get_state(ReviewFeed)
+        feed.rows, feed.total = view["rows"], view["total"]
 
     @rx.event
     def toggle(self, item_id: str, checked: bool):
@@ -58,11 +60,11 @@ class AccessReviewsState(Feedback, AuthState):
     async def select_recommended(self):
         """Check the rows recommended for removal ("Not signed in for 90 days"), read afresh."""
         try:
-            rows = await off_loop(self._rows)
+            view = await off_loop(self._view)
         except DomainError as exc:
             self.error = str(exc)
             return
-        self._select([r["id"] for r in rows if r["recommendation"]])
+        self._select([r["id"] for r in view["rows"] if r["recommendation"]])
         self.message = f"{len(self.selected)} recommended row{'' if len(self.selected) == 1 else 's'} selected."
 
     @rx.event

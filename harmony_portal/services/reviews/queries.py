@@ -21,7 +21,7 @@ RECOMMENDATION = "Not signed in for 90 days"
 SHOWN = 500  # rows on one page; the page says when there are more
 
 
-def _open_rows(org_filter):
+def _open_rows(where):
     """Undecided rows of open reviews, with the holder's and the organization's names."""
     return (select(ReviewItem.id, ReviewItem.user_id, ReviewItem.organization_id, ReviewItem.role,
                    ReviewItem.granted_at, ReviewItem.last_sign_in_at, ReviewItem.recommended, AccessReview.due_on,
@@ -29,12 +29,13 @@ def _open_rows(org_filter):
             .join(AccessReview, AccessReview.id == ReviewItem.review_id)
             .join(User, User.id == ReviewItem.user_id)
             .join(Organization, Organization.id == ReviewItem.organization_id)
-            .where(ReviewItem.decision == "", col(AccessReview.finished_at).is_(None), org_filter))
+            .where(where))
 
 
-def rows_for(session: Session, actor: User) -> list[dict[str, str]]:
-    """The rows ``actor`` decides: their organizations' (never their own roles); for the help desk, also those of
-    organizations where no official but the holder could decide."""
+def _waiting_for(session: Session, actor: User):
+    """Which undecided rows ``actor`` decides, as a condition (None when they decide none): their organizations'
+    (never their own roles); for the help desk, also those of organizations where no official but the holder
+    could decide."""
     policy.check_not_held(session, actor)
     mine = official_org_ids(session, actor)
     other_official = exists().where(OrgRole.organization_id == ReviewItem.organization_id,
@@ -48,14 +49,37 @@ def rows_for(session: Session, actor: User) -> list[dict[str, str]]:
         fallback = and_(candidates, ~other_official)
         scope = or_(scope, fallback) if scope is not None else fallback
     if scope is None:
+        return None
+    open_review = select(AccessReview.id).where(col(AccessReview.finished_at).is_(None))
+    return and_(ReviewItem.decision == "", col(ReviewItem.review_id).in_(open_review), scope,
+                ReviewItem.user_id != actor.id)
+
+
+def _first_page(session: Session, where) -> list[dict[str, str]]:
+    if where is None:
         return []
-    query = _open_rows(and_(scope, ReviewItem.user_id != actor.id))
-    found = session.exec(query.order_by(ReviewItem.organization_id, User.last_name, ReviewItem.id).limit(SHOWN))
+    found = session.exec(_open_rows(where).order_by(ReviewItem.organization_id, User.last_name, ReviewItem.id)
+                         .limit(SHOWN))
     return [{"id": str(r.id), "name": f"{r.first_name} {r.last_name}", "organization": r.organization_id,
              "organization_name": r.org_name, "role": r.role, "granted": format_local(r.granted_at),
              "last_sign_in": format_local(r.last_sign_in_at) if r.last_sign_in_at else "Never",
              "recommendation": RECOMMENDATION if r.recommended else "", "due": f"{r.due_on:%b %d, %Y}"}
             for r in found]
+
+
+def rows_for(session: Session, actor: User) -> list[dict[str, str]]:
+    """The first ``SHOWN`` rows ``actor`` decides, by organization and holder's last name."""
+    return _first_page(session, _waiting_for(session, actor))
+
+
+def waiting(session: Session, actor: User) -> tuple[list[dict[str, str]], int]:
+    """``rows_for`` and how many rows wait for ``actor`` in all (counted only when the first page is full: the
+    page then says how many more take the decided rows' places)."""
+    where = _waiting_for(session, actor)
+    rows = _first_page(session, where)
+    if len(rows) < SHOWN:
+        return rows, len(rows)
+    return rows, session.exec(select(func.count()).select_from(ReviewItem).where(where)).one()
 
 
 def mark_opened(session: Session, actor: User, *, now: datetime | None = None) -> None:

@@ -59,6 +59,17 @@ def test_a_review_snapshots_every_role_with_the_last_sign_in_and_tells_the_offic
     assert queries.progress(session, world["admin"])[0]["progress"] == "0 of 5 reviewed"
 
 
+def test_a_full_first_page_says_how_many_rows_wait_and_decided_rows_make_room(session, clock, world, monkeypatch):
+    _start(session, clock, world["admin"])
+    monkeypatch.setattr(queries, "SHOWN", 2)
+    rows, total = queries.waiting(session, world["ann"])  # Bob, Cy and Di wait for Ann; two are shown
+    assert len(rows) == 2 and total == 3
+    decide.decide(session, world["ann"], [int(rows[0]["id"])], decide.KEEP, now=clock.now())
+    after, total = queries.waiting(session, world["ann"])
+    assert total == 2 and rows[0]["id"] not in {r["id"] for r in after} and rows[1]["id"] in {r["id"] for r in after}
+    assert queries.waiting(session, world["eve"]) == ([], 0)  # her only row is her own: the help desk's
+
+
 def test_officials_decide_their_organizations_rows_never_their_own(session, clock, world):
     _start(session, clock, world["admin"])
     ann_rows = {r["name"] for r in queries.rows_for(session, world["ann"])}
