@@ -186,7 +186,9 @@ class LoginState(Feedback, AuthState):
     @rx.event
     async def finish_passwordless(self, answer: str):
         challenge_id, self._challenge_id = self._challenge_id, 0
-        return await self._sign_in_without_password(challenge_id, answer)
+        signed_in = await self._sign_in_without_password(challenge_id, answer)
+        # The dialog stopped the autofill request; when it did not sign them in, the field offers passkeys again.
+        return signed_in if signed_in is not None else LoginState.start_autofill
 
     async def _sign_in_without_password(self, challenge_id: int, answer: str):
         try:

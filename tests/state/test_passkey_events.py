@@ -148,6 +148,10 @@ def test_an_autofill_request_nobody_answered_is_neither_an_error_nor_a_failure(a
         # Anything else the page sends is an answer to check: refused, audited and counted.
         assert await LoginState.finish_autofill.fn(state, '{"id": 1}') is None
         assert "was not used" in state.error and _failures() == 1
+        # "Sign in with a passkey" stops the autofill request; a cancelled dialog has the field offer passkeys again.
+        await LoginState.sign_in_with_passkey.fn(state)
+        again = await LoginState.finish_passwordless.fn(state, '{"error": "NotAllowedError"}')
+        assert again.fn is LoginState.start_autofill.fn and "was not used" in state.error and _failures() == 2
 
     run_async(scenario())
 
