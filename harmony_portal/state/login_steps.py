@@ -47,9 +47,11 @@ def passwordless_step(challenge_id: int, answer: object, ip: str) -> str:
         return sessions.sign_in(session, user, ip=ip, second_factor=True)
 
 
-def begin(begin, *args, ip: str) -> tuple[int, str]:
+def begin(ceremony, *args, ip: str) -> tuple[int, str]:
+    """Start a passkey ceremony (``assertion.begin_sign_in`` or ``begin_passwordless``): its challenge id and
+    the options for the browser."""
     with session_scope() as session:
-        return begin(session, *args, ip=ip)
+        return ceremony(session, *args, ip=ip)
 
 
 def enrolment_step(user_id: int, code: str, ip: str, next_url: str) -> tuple[str, str]:
