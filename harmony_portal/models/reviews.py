@@ -40,14 +40,16 @@ class ReviewItem(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="accessreview.id")
-    org_role_id: int  # no foreign key: the role may end or be removed while the review runs
+    # No foreign key: the role may end or be removed while the review runs (its open rows are then closed).
+    org_role_id: int = Field(index=True)
     user_id: int = Field(foreign_key="user.id")
     organization_id: str = Field(foreign_key="organization.id", max_length=32)
     role: str = Field(max_length=40)
     granted_at: datetime
     last_sign_in_at: datetime | None = None
     recommended: bool = False  # "Not signed in for 90 days": the recommendation is to remove
-    decision: str = Field(default="", max_length=24)  # "" | keep | remove | kept (not reviewed) | ended (...)
+    # "" | keep | remove | kept (not reviewed) | ended (not reviewed) | ended (expired) | removed on User Roles
+    decision: str = Field(default="", max_length=24)
     decided_by_id: int | None = Field(default=None, foreign_key="user.id")
     decided_at: datetime | None = None
     reason: str = Field(default="", max_length=1000)

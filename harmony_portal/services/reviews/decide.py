@@ -25,6 +25,8 @@ from harmony_portal.services.roles.requests import roles_changed
 from harmony_portal.vocabulary import SECURITY_OFFICIAL
 
 KEEP, REMOVE = "keep", "remove"
+# Rows whose role ended outside the review: by its end date, or removed by someone on User Roles.
+EXPIRED, REMOVED_ON_USER_ROLES = "ended (expired)", "removed on User Roles"
 
 
 @dataclass
@@ -143,3 +145,19 @@ def count_decided(session: Session, decided: list[ReviewItem]) -> None:
     for review_id, n in per_review.items():
         session.exec(update(AccessReview).where(AccessReview.id == review_id)
                      .values(decided_count=AccessReview.decided_count + n))
+
+
+def close_rows_of_ended_roles(session: Session, role_ids: list[int], outcome: str, *, actor_id: int | None = None,
+                              now: datetime) -> None:
+    """Roles that ended outside a review (``EXPIRED`` or ``REMOVED_ON_USER_ROLES``): their rows in open reviews
+    take that outcome, so they leave the officials' lists (live), count as reviewed, and the CSV says which.
+    A row an official decided first keeps their decision (the same conditional UPDATE as ``decide``)."""
+    open_reviews = select(AccessReview.id).where(col(AccessReview.finished_at).is_(None))
+    closed = list(session.exec(update(ReviewItem).where(
+        col(ReviewItem.org_role_id).in_(role_ids), ReviewItem.decision == "",
+        col(ReviewItem.review_id).in_(open_reviews))
+        .values(decision=outcome, decided_by_id=actor_id, decided_at=now)
+        .returning(ReviewItem.review_id, ReviewItem.organization_id)))
+    if closed:
+        count_decided(session, closed)
+        changes.reviews_changed(session, {row.organization_id for row in closed})

@@ -14,6 +14,7 @@ from harmony_portal.services.errors import Conflict, Invalid, NotAllowed
 from harmony_portal.services.notifications.email_preferences import ROLE_DECISIONS
 from harmony_portal.services.notifications.notify import tell
 from harmony_portal.services.passkeys import policy
+from harmony_portal.services.reviews.decide import REMOVED_ON_USER_ROLES, close_rows_of_ended_roles
 from harmony_portal.services.roles.requests import full_name, may_look_up, roles_changed, security_official_ids
 from harmony_portal.vocabulary import ORGANIZATION_ROLES, SECURITY_OFFICIAL
 
@@ -102,6 +103,7 @@ def remove_role(session: Session, actor: User, org_role_id: int, *, reason: str 
     org = session.get(Organization, grant.organization_id)
     session.delete(grant)
     roles_changed(session, [grant])
+    close_rows_of_ended_roles(session, [grant.id], REMOVED_ON_USER_ROLES, actor_id=actor.id, now=now)
     audit.record(session, "role.removed", actor_id=actor.id, subject_user_id=holder.id, organization_id=org.id,
                  target=f"role:{grant.id}", now=now, role=grant.role, reason=reason.strip())
     note = f"Your {grant.role} role at {org.name} was removed by {full_name(actor)}."

@@ -24,6 +24,7 @@ from harmony_portal.services.guards import require_admin
 from harmony_portal.services.notifications.email_preferences import ROLE_DECISIONS
 from harmony_portal.services.notifications.notify import News, tell, tell_many
 from harmony_portal.services.passkeys import policy
+from harmony_portal.services.reviews.decide import EXPIRED, close_rows_of_ended_roles
 from harmony_portal.services.roles.requests import may_look_up, officials_by_org, roles_changed
 from harmony_portal.settings import get_settings
 from harmony_portal.vocabulary import ORGANIZATION_ROLES
@@ -162,6 +163,7 @@ def end_due(session: Session, *, now: datetime | None = None) -> int:
         return 0
     people, orgs, officials = _people(session, grants)
     session.exec(delete(OrgRole).where(col(OrgRole.id).in_([g.id for g in grants])))
+    close_rows_of_ended_roles(session, [g.id for g in grants], EXPIRED, now=now)
     news, by_official = [], defaultdict(list)
     for grant in grants:
         holder, org = people[grant.user_id], orgs[grant.organization_id]

@@ -11,6 +11,7 @@ from sqlmodel import select
 from harmony_portal.models import AccessReview, AuditEvent, Notification, OrgRole, ReviewItem, UserSession
 from harmony_portal.services.errors import Invalid, NotAllowed
 from harmony_portal.services.reviews import decide, queries, start, sweeps
+from harmony_portal.services.roles import grants, terms
 from harmony_portal.vocabulary import STAFF
 
 
@@ -152,3 +153,33 @@ def test_a_finished_review_takes_no_more_decisions(session, clock, world):
     sweeps.close_due(session, "all", review.due_at)
     with pytest.raises(NotAllowed, match="open review"):
         decide.decide(session, world["ann"], [_item(session, world["cy"]).id], decide.KEEP, now=clock.now())
+
+
+def _grant(session, user):
+    return session.exec(select(OrgRole).where(OrgRole.user_id == user.id)).one()
+
+
+def test_a_role_that_ends_outside_the_review_leaves_it_and_the_csv_says_how(session, clock, world):
+    review = _start(session, clock, world["admin"])
+    # Cy's role reaches its end date; Di's is removed by Ann on User Roles; Bob's was kept by Ann first.
+    cy_role = _grant(session, world["cy"])
+    terms.set_term(cy_role, clock.now().date() - timedelta(days=2))
+    session.add(cy_role)
+    decide.decide(session, world["ann"], [_item(session, world["bob"]).id], decide.KEEP, now=clock.now())
+    assert terms.end_due(session, now=clock.now()) == 1
+    grants.remove_role(session, world["ann"], _grant(session, world["di"]).id, reason="Left", now=clock.now())
+    assert _item(session, world["cy"]).decision == decide.EXPIRED
+    di_row = _item(session, world["di"])
+    assert di_row.decision == decide.REMOVED_ON_USER_ROLES and di_row.decided_by_id == world["ann"].id
+    assert queries.rows_for(session, world["ann"]) == []  # Bob kept, Cy expired, Di removed: nothing left
+    assert queries.progress(session, world["admin"])[0]["progress"] == "3 of 5 reviewed"
+    text = queries.export_csv(session, world["admin"], review.id)
+    assert ",ended (expired)," in text and ",removed on User Roles,ann.r," in text and ",keep,ann.r," in text
+
+
+def test_an_official_who_decided_first_keeps_the_decision_when_the_role_then_ends(session, clock, world):
+    _start(session, clock, world["admin"])
+    decide.decide(session, world["ann"], [_item(session, world["cy"]).id], decide.KEEP, now=clock.now())
+    grants.remove_role(session, world["bob"], _grant(session, world["cy"]).id, reason="Moved on", now=clock.now())
+    assert _item(session, world["cy"]).decision == decide.KEEP  # decided in the review before it ended
+    assert queries.progress(session, world["admin"])[0]["progress"] == "1 of 5 reviewed"
