@@ -1,4 +1,5 @@
-"""/security-official/users/[user_id]: one user's roles at the viewer's organizations; Remove."""
+"""/security-official/users/[user_id]: one user's roles at the viewer's organizations (Remove, Change end date)
+and how they came and went (Role history)."""
 
 import reflex as rx
 
@@ -44,6 +45,10 @@ def user_roles_page() -> rx.Component:
         messages(UserRolesState.error, UserRolesState.message),
         data_table("Roles", ["Organization", "Role", "Access ends on", hidden_header("Actions")], UserRolesState.grants,
                    _cells),
+        rx.el.h2("Role history"),
+        data_table("Role history", ["When", "What", "Role", "Organization", "By", "Reason"], UserRolesState.history,
+                   lambda e: [e["at"], e["what"], e["role"], e["organization"], e["by"], e["reason"]],
+                   empty="No changes to their roles here yet."),
         rx.el.h2("Profile Information"),
         rx.el.dl(rx.foreach(UserRolesState.profile, lambda item: rx.el.div(rx.el.dt(item[0]), rx.el.dd(item[1])))),
         _confirm_remove(),

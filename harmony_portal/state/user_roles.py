@@ -18,6 +18,7 @@ __all__ = ["UserRolesState"]
 class UserRolesState(Feedback, AuthState):
     profile: dict[str, str] = {}
     grants: list[dict[str, str]] = []
+    history: list[dict[str, str]] = []  # "Role history": how their roles here came and went
     confirm_id: str = ""
     extending_id: str = ""  # the role whose "Access ends on" the dialog changes
     ends_on_error: str = ""
@@ -32,6 +33,7 @@ class UserRolesState(Feedback, AuthState):
         user = self._require_user()
         with session_scope() as session:
             target, self.grants = role_queries.user_roles(session, user, self._target_id())
+            self.history = role_queries.role_history(session, user, target.id)
         dob = target.date_of_birth.isoformat() if target.date_of_birth else ""
         self.profile = {"First Name": target.first_name, "Middle Name": target.middle_name,
                         "Last Name": target.last_name, "Date of Birth": dob, "Email Address": target.email,
@@ -41,7 +43,7 @@ class UserRolesState(Feedback, AuthState):
     @rx.event
     def load(self):
         self.message = self.error = self.confirm_id = ""
-        self.profile, self.grants = {}, []
+        self.profile, self.grants, self.history = {}, [], []
         try:
             self._reload()
         except (DomainError, ValueError):

@@ -62,7 +62,12 @@ def test_approve_until_a_date_the_holder_sees_it_and_an_official_changes_it(brow
     assert_accessible(page)
     dialog.get_by_role("button", name="Save end date").click()
     expect(page.get_by_text(f"Access ends on {later.isoformat()}.")).to_be_visible()
-    expect(page.get_by_role("cell", name=f"{later:%b %d, %Y}".replace(" 0", " "))).to_be_visible()
+    later_shown = f"{later:%b %d, %Y}".replace(" 0", " ")
+    expect(page.get_by_role("region", name="Roles", exact=True).get_by_role("cell", name=later_shown)).to_be_visible()
+    history = page.get_by_role("region", name="Role history")  # newest first: the change, then the approval
+    expect(history.get_by_role("row").nth(1)).to_contain_text(f"End date changed: last day {later_shown}")
+    expect(history.get_by_role("row").nth(2)).to_contain_text("Granted (request approved)")
+    assert_accessible(page)
     with portal.session() as s:
         grant = s.exec(select(OrgRole).where(OrgRole.user_id == holder.id)).one()
         assert grant.ends_on == later

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 from sqlmodel import Session, col, func, or_, select
 
-from harmony_portal.models import Organization, OrgRole, RoleRequest, User, utc_now
+from harmony_portal.models import AuditEvent, Organization, OrgRole, RoleRequest, User, utc_now
+from harmony_portal.services.accounts.identity import users_by_ids
 from harmony_portal.services.clock import format_local
 from harmony_portal.services.csv_export import to_csv
 from harmony_portal.services.errors import NotAllowed
@@ -12,7 +16,7 @@ from harmony_portal.services.onboarding import checklist as onboarding
 from harmony_portal.services.passkeys import policy
 from harmony_portal.services.roles import more_time
 from harmony_portal.services.roles.organizations import organization_choices
-from harmony_portal.services.roles.requests import lookup_org_ids, may_look_up, represented_org_ids
+from harmony_portal.services.roles.requests import full_name, lookup_org_ids, may_look_up, represented_org_ids
 from harmony_portal.vocabulary import PENDING, REJECTED, SECURITY_OFFICIAL
 
 PAGE_SIZE = 25
@@ -122,11 +126,11 @@ def _current_ties(session: Session, user_id: int) -> set[str]:
     return set(held) | set(asked)
 
 
-def user_roles(session: Session, actor: User, user_id: int) -> tuple[User, list[dict]]:
-    """A user's full profile and their roles in the organizations ``actor`` may see.
+def _visible_orgs_of_user(session: Session, actor: User, user_id: int) -> tuple[User, set[str] | None]:
+    """The user, and the organizations of theirs ``actor`` may see (None: all, for administrators).
 
-    A Security Official sees the profile only while the user holds a role at, or has a
-    pending request with, one of the official's organizations; administrators see everyone.
+    A Security Official sees a user only while the user holds a role at, or has a pending request with,
+    one of the official's organizations; administrators see everyone.
 
     Raises:
         NotAllowed: the user does not exist or is not (or no longer) tied to the actor's organizations.
@@ -137,6 +141,12 @@ def user_roles(session: Session, actor: User, user_id: int) -> tuple[User, list[
     visible = None if actor.is_admin else set(represented_org_ids(session, actor))
     if user is None or not (visible is None or visible & _current_ties(session, user_id)):
         raise NotAllowed("You can only view users of organizations you represent.")
+    return user, visible
+
+
+def user_roles(session: Session, actor: User, user_id: int) -> tuple[User, list[dict]]:
+    """A user's full profile and their roles in the organizations ``actor`` may see (``_visible_orgs_of_user``)."""
+    user, visible = _visible_orgs_of_user(session, actor, user_id)
     grants = select(OrgRole, Organization).join(Organization).where(OrgRole.user_id == user_id)
     if visible is not None:
         grants = grants.where(col(OrgRole.organization_id).in_(visible))
@@ -144,6 +154,52 @@ def user_roles(session: Session, actor: User, user_id: int) -> tuple[User, list[
     rows = [{"id": str(g.id), "organization": o.id, "organization_name": o.name, "role": g.role,
              "granted": format_local(g.granted_at), "ends_on": _last_day(g)} for g, o in grants]
     return user, rows
+
+
+# How a role came and went, as "Role history" names each audit action (an ending by date is not a removal).
+ROLE_EVENTS = {"role.request_approved": "Granted (request approved)", "role.granted": "Granted by the help desk",
+               "role.term_changed": "End date changed", "role.expired": "Ended (expired)", "role.removed": "Removed"}
+HISTORY_SHOWN = 25
+
+
+def role_history(session: Session, actor: User, user_id: int) -> list[dict[str, str]]:
+    """The last ``HISTORY_SHOWN`` changes to a user's roles at the organizations ``actor`` may see, newest first:
+    granted, end date changed, ended (expired), removed (by whom, in an access review or not, and why)."""
+    _user, visible = _visible_orgs_of_user(session, actor, user_id)
+    query = select(AuditEvent).where(AuditEvent.subject_user_id == user_id,
+                                     col(AuditEvent.action).in_(list(ROLE_EVENTS)))
+    if visible is not None:
+        query = query.where(col(AuditEvent.organization_id).in_(visible))
+    events = list(session.exec(query.order_by(col(AuditEvent.id).desc()).limit(HISTORY_SHOWN)))
+    names = {u.id: full_name(u) for u in users_by_ids(session, {e.actor_id for e in events if e.actor_id})}
+    rows = []
+    for event in events:
+        detail = _detail(event.detail)
+        what = ROLE_EVENTS[event.action]
+        if event.action == "role.removed" and detail.get("via") == "access review":
+            what = "Removed in an access review"
+        elif event.action in ("role.term_changed", "role.expired"):
+            what += f": last day {_day(detail.get('ends_on'))}" if detail.get("ends_on") else ": until removed"
+        rows.append({"id": str(event.id), "at": format_local(event.at), "what": what,
+                     "role": str(detail.get("role", "")), "organization": event.organization_id or "",
+                     "by": names.get(event.actor_id, "" if event.actor_id else "The portal"),
+                     "reason": str(detail.get("reason") or "")})
+    return rows
+
+
+def _day(iso: object) -> str:
+    try:
+        return f"{date.fromisoformat(str(iso)):%b %d, %Y}".replace(" 0", " ")
+    except ValueError:
+        return str(iso)
+
+
+def _detail(text: str) -> dict:
+    try:
+        values = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return values if isinstance(values, dict) else {}
 
 
 def _last_day(grant: OrgRole) -> str:
