@@ -24,6 +24,11 @@ def _row(row) -> rx.Component:
     )
 
 
+def _select_all() -> rx.Component:
+    return rx.el.input(type="checkbox", aria_label="Select all", default_checked=S.all_selected,
+                       key=S.selection_epoch, disabled=ReviewFeed.rows.length() == 0, on_change=S.toggle_all)
+
+
 def _remove_dialog() -> rx.Component:
     return dialog(S.remove_open, "Remove access", "remove-access",
                   rx.el.p("Each selected role ends at once, and its holder is told why."),
@@ -44,7 +49,7 @@ def access_reviews_page() -> rx.Component:
                         ReviewFeed.rows.length().to(str) + rx.cond(ReviewFeed.rows.length() == 1, " row", " rows")
                         + " to review"),
                 role="status", aria_live="polite"),
-        data_table("Roles to review", ["Select", "Name", "Organization", "Role", "Granted", "Last sign-in",
+        data_table("Roles to review", [_select_all(), "Name", "Organization", "Role", "Granted", "Last sign-in",
                                        "Recommendation", "Due"], ReviewFeed.rows, cells=None, row=_row),
         rx.cond(ReviewFeed.rows.length() == 0, rx.el.p("There is nothing to review.")),
         rx.cond(~S.remove_open, rx.el.div(

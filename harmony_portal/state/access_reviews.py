@@ -20,6 +20,7 @@ __all__ = ["AccessReviewsState"]
 class AccessReviewsState(Feedback, AuthState):
     selected: list[str] = []
     selection_epoch: int = 0  # bumps when the server replaces the selection (checkboxes remount)
+    all_selected: bool = False  # "Select all" as the server last set it
     remove_open: bool = False
     remove_error: str = ""
 
@@ -30,8 +31,9 @@ class AccessReviewsState(Feedback, AuthState):
             queries.mark_opened(session, user)
             return rows_of(session, user)
 
-    def _select(self, ids: list[str]) -> None:
+    def _select(self, ids: list[str], *, every_row: bool = False) -> None:
         self.selected = ids
+        self.all_selected = every_row and bool(ids)
         self.selection_epoch += 1
 
     @rx.event
@@ -55,6 +57,17 @@ class AccessReviewsState(Feedback, AuthState):
             self.selected = [*self.selected, item_id]
         elif checked is not True:
             self.selected = [i for i in self.selected if i != item_id]
+
+    @rx.event
+    async def toggle_all(self, checked: bool):
+        """"Select all": every row shown, read afresh (unchecked: none)."""
+        rows = []
+        if checked is True:
+            try:
+                rows = (await off_loop(self._view))["rows"]
+            except DomainError as exc:
+                self.error = str(exc)
+        self._select([r["id"] for r in rows], every_row=True)
 
     @rx.event
     async def select_recommended(self):

@@ -45,3 +45,31 @@ def test_forged_review_decisions_and_starts_change_nothing(app_db, make, signed_
     with session_scope() as s:
         assert {i.decision for i in s.exec(select(ReviewItem))} == {""}
         assert len(s.exec(select(AccessReview)).all()) == 1
+
+
+def test_select_all_checks_only_the_rows_the_official_decides(app_db, make, signed_in):
+    with session_scope() as s:
+        a, b = make.org(s, "SA"), make.org(s, "SB")
+        so_a, so_b, admin = make.user(s, "so.sa"), make.user(s, "so.sb"), make.user(s, "desk.sa", is_admin=True)
+        make.grant(s, so_a, a)
+        make.grant(s, so_b, b)
+        staff = [make.user(s, f"staff.s{n}") for n in range(3)]
+        for person in staff[:2]:
+            make.grant(s, person, a, "Staff")
+        make.grant(s, staff[2], b, "Staff")
+        make.enrol(s, so_a)
+        start.start_review(s, admin, "", "2030-01-31", "Keep access")
+    with session_scope() as s:
+        rows = {i.user_id: str(i.id) for i in s.exec(select(ReviewItem))}
+
+    async def scenario():
+        official = await signed_in(so_a)(AccessReviewsState)
+        await AccessReviewsState.toggle_all.fn(official, True)
+        every = (sorted(official.selected), official.all_selected)
+        await AccessReviewsState.toggle_all.fn(official, False)
+        return every, (official.selected, official.all_selected)
+
+    (every, all_selected), none = run_async(scenario())
+    # Their organization's staff, never their own row nor another organization's.
+    assert every == sorted(rows[p.id] for p in staff[:2]) and all_selected is True
+    assert none == ([], False)
