@@ -83,12 +83,14 @@
 
   async function autofill(optionsText) {
     stopWaiting();
-    if (!(await autofillAvailable())) return JSON.stringify({ error: "NotSupportedError" });
+    // Claimed before any await, so a newer request or a dialog started meanwhile stops this one.
     const controller = new AbortController();
     waiting = controller;
     const options = JSON.parse(optionsText);
     const timer = setTimeout(() => controller.abort("TimeoutError"), (options.timeout || 120000) * RENEW_AT);
     try {
+      if (!(await autofillAvailable())) return JSON.stringify({ error: "NotSupportedError" });
+      controller.signal.throwIfAborted();
       const credential = await navigator.credentials.get({
         mediation: "conditional", signal: controller.signal, publicKey: requestOptions(options) });
       return JSON.stringify(asJSON(credential));
@@ -107,4 +109,5 @@
     autofill: autofill,
     stop: stopWaiting,
   };
+  window.dispatchEvent(new Event("harmony-passkeys-ready"));
 })();

@@ -11,12 +11,17 @@ import reflex as rx
 from harmony_portal.events.off_loop import off_loop
 from harmony_portal.services.errors import DomainError
 
+# passkeys.js loads on its own: on a freshly loaded page the first request (the login page's autofill) may
+# come before it, so each request waits for it (its "harmony-passkeys-ready" event; at most 10 seconds).
+_READY = ("new Promise((ready) => { if (window.harmonyPasskeys) return ready(); "
+          "window.addEventListener('harmony-passkeys-ready', ready, {once: true}); setTimeout(ready, 10000); })")
+_UNSUPPORTED = json.dumps(json.dumps({"error": "NotSupportedError"}))
+
 
 def ask_browser(kind: str, options: str, callback) -> rx.event.EventSpec:
     """Hand the server's options to the browser's passkey dialog; ``callback`` gets its answer (JSON)."""
-    unsupported = json.dumps(json.dumps({"error": "NotSupportedError"}))  # passkeys.js not loaded (yet)
-    return rx.call_script(f"(window.harmonyPasskeys ? window.harmonyPasskeys.{kind}({json.dumps(options)})"
-                          f" : {unsupported})", callback=callback)
+    return rx.call_script(f"{_READY}.then(() => window.harmonyPasskeys ? "
+                          f"window.harmonyPasskeys.{kind}({json.dumps(options)}) : {_UNSUPPORTED})", callback=callback)
 
 
 class PasskeyCeremony(rx.State, mixin=True):

@@ -2,6 +2,7 @@
 authenticator: add one, sign in with it after the password and without one, use it as the step-up,
 remove it; the offer after sign-in; the policy that holds an official until they add one."""
 
+import time
 from datetime import UTC, datetime
 
 from playwright.sync_api import Page, expect
@@ -146,6 +147,13 @@ def test_a_passkey_picked_from_the_user_id_autofill_signs_in_once_the_terms_box_
         assert "passkey without password" in last.detail
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "auth.passkey_failed",
                                                AuditEvent.id > before)).all() == []  # the early pick was no failure
+    # A freshly loaded sign-in page offers them too, even when passkeys.js arrives after the page asked.
+    sign_out(page)
+    page.route("**/passkeys.js", lambda route: (time.sleep(2), route.continue_()))
+    page.goto(portal.url + "/login")
+    expect(page.get_by_text("You must agree to the Terms & Conditions")).to_be_visible()
+    page.get_by_label("I agree to the Terms & Conditions").check()
+    expect(page.get_by_role("button", name="Logout")).to_be_visible()
 
 
 def sign_in_again_and_allow_passwordless(page: Page, portal, user) -> None:
@@ -249,3 +257,20 @@ def test_the_administrator_sees_who_has_no_passkey_before_requiring_one(page, po
     finally:
         box.click()
         expect(page.get_by_text("no longer required")).to_be_visible()
+
+
+def test_only_one_autofill_request_waits_at_a_time_and_it_can_be_stopped(page, portal):
+    """A second autofill request (renewed, or the form shown again) stops the first, even one still starting:
+    a request left waiting unseen would make the browser refuse every passkey dialog after it."""
+    page.goto(portal.url + "/login")
+    page.wait_for_function("window.harmonyPasskeys !== undefined")  # the script loads on its own
+    first, second = page.evaluate("""async () => {
+        const options = JSON.stringify({challenge: "AAAAAAAAAAAAAAAAAAAAAA", timeout: 120000,
+                                        rpId: location.hostname, allowCredentials: [], userVerification: "required"});
+        const first = window.harmonyPasskeys.autofill(options);
+        const second = window.harmonyPasskeys.autofill(options);
+        const firstAnswer = await first;
+        window.harmonyPasskeys.stop();
+        return [JSON.parse(firstAnswer).error, JSON.parse(await second).error];
+    }""")
+    assert (first, second) == ("AbortError", "AbortError")
