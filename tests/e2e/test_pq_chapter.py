@@ -185,10 +185,12 @@ def _tab_to(page, locator, limit: int = 60) -> None:
 def _open_chooser_with_enter(page, button):
     """Enter on the focused button opens the file chooser. On a loaded machine the keypress can land
     while the blur event of the field just left is still being answered; a person would press Enter
-    again, so the test does too, once, and fails if the chooser still does not open."""
+    again, so the test does too, once, and fails if the chooser still does not open. Each wait is long:
+    a chooser that opens after the test stopped listening is not intercepted, and Chromium then opens
+    no other (CI saw the second try fail that way after a 5-second first wait)."""
     for attempt in (1, 2):
         try:
-            with page.expect_file_chooser(timeout=5_000 if attempt == 1 else 15_000) as chooser:
+            with page.expect_file_chooser(timeout=15_000) as chooser:
                 page.keyboard.press("Enter")
             return chooser.value
         except PlaywrightTimeoutError:
