@@ -32,8 +32,7 @@ class UserRolesState(Feedback, AuthState):
     def _reload(self) -> None:
         user = self._require_user()
         with session_scope() as session:
-            target, self.grants = role_queries.user_roles(session, user, self._target_id())
-            self.history = role_queries.role_history(session, user, target.id)
+            target, self.grants, self.history = role_queries.user_page(session, user, self._target_id())
         dob = target.date_of_birth.isoformat() if target.date_of_birth else ""
         self.profile = {"First Name": target.first_name, "Middle Name": target.middle_name,
                         "Last Name": target.last_name, "Date of Birth": dob, "Email Address": target.email,

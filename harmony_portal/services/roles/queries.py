@@ -147,13 +147,22 @@ def _visible_orgs_of_user(session: Session, actor: User, user_id: int) -> tuple[
 def user_roles(session: Session, actor: User, user_id: int) -> tuple[User, list[dict]]:
     """A user's full profile and their roles in the organizations ``actor`` may see (``_visible_orgs_of_user``)."""
     user, visible = _visible_orgs_of_user(session, actor, user_id)
+    return user, _grants_of(session, user_id, visible)
+
+
+def user_page(session: Session, actor: User, user_id: int) -> tuple[User, list[dict], list[dict[str, str]]]:
+    """User Roles at once: ``user_roles`` and ``role_history``, who may see what checked once."""
+    user, visible = _visible_orgs_of_user(session, actor, user_id)
+    return user, _grants_of(session, user_id, visible), _history_of(session, user_id, visible)
+
+
+def _grants_of(session: Session, user_id: int, visible: set[str] | None) -> list[dict]:
     grants = select(OrgRole, Organization).join(Organization).where(OrgRole.user_id == user_id)
     if visible is not None:
         grants = grants.where(col(OrgRole.organization_id).in_(visible))
     grants = session.exec(grants.order_by(OrgRole.organization_id, OrgRole.role))
-    rows = [{"id": str(g.id), "organization": o.id, "organization_name": o.name, "role": g.role,
+    return [{"id": str(g.id), "organization": o.id, "organization_name": o.name, "role": g.role,
              "granted": format_local(g.granted_at), "ends_on": _last_day(g)} for g, o in grants]
-    return user, rows
 
 
 # How a role came and went, as "Role history" names each audit action (an ending by date is not a removal).
@@ -166,6 +175,10 @@ def role_history(session: Session, actor: User, user_id: int) -> list[dict[str, 
     """The last ``HISTORY_SHOWN`` changes to a user's roles at the organizations ``actor`` may see, newest first:
     granted, end date changed, ended (expired), removed (by whom, in an access review or not, and why)."""
     _user, visible = _visible_orgs_of_user(session, actor, user_id)
+    return _history_of(session, user_id, visible)
+
+
+def _history_of(session: Session, user_id: int, visible: set[str] | None) -> list[dict[str, str]]:
     query = select(AuditEvent).where(AuditEvent.subject_user_id == user_id,
                                      col(AuditEvent.action).in_(list(ROLE_EVENTS)))
     if visible is not None:
